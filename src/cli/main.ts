@@ -1,0 +1,30 @@
+/** The `lambent` command line: one subcommand per file in this folder. */
+import { Command } from 'commander';
+import { ConfigError } from '../shared/config.js';
+import { VERSION } from '../shared/version.js';
+import { up } from './up.js';
+
+const program = new Command()
+  .name('lambent')
+  .description('A self-hosted serverless platform that speaks AWS Lambda\'s protocols')
+  .version(VERSION);
+
+program
+  .command('up')
+  .description('run the platform (state in the data dir; Ctrl-C stops it cleanly)')
+  .option('--host <host>', 'address to listen on (env LAMBENT_HOST)', undefined)
+  .option('--port <port>', 'port to listen on, 0 picks a free one (env LAMBENT_PORT)', undefined)
+  .option('--data-dir <dir>', 'where state is kept (env LAMBENT_DATA_DIR)', undefined)
+  .option('--access-log', 'print one line per request to stderr')
+  .action(async (options) => {
+    await up(options);
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`lambent: ${err.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`lambent: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,40 @@
+/** `lambent up`: runs the platform until SIGINT/SIGTERM, then shuts down cleanly. */
+import { type Config, configFromEnv } from '../shared/config.js';
+import { createLogger } from '../shared/logger.js';
+import { createLambent } from '../server.js';
+
+export interface UpOptions {
+  host?: string;
+  port?: string;
+  dataDir?: string;
+  accessLog?: boolean;
+}
+
+export async function up(options: UpOptions): Promise<void> {
+  const config: Config = configFromEnv(process.env, {
+    host: options.host,
+    port: options.port === undefined ? undefined : Number(options.port),
+    dataDir: options.dataDir,
+    accessLog: options.accessLog,
+  });
+  const logger = createLogger();
+  const lambent = createLambent(config, logger);
+  const address = await lambent.start();
+  process.stdout.write(`Lambent ready on ${address.url}\n`);
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info(`${signal} received, finishing in-flight requests`);
+    lambent.stop().then(
+      () => process.exit(0),
+      (err) => {
+        logger.error('shutdown failed', err);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}

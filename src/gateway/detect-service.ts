@@ -1,0 +1,23 @@
+/**
+ * Tells which service a request is for, the way AWS endpoints do: by the credential scope's
+ * service name when the request is signed, else by `X-Amz-Target`, host name, then path.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Service } from '../services/service.js';
+
+export function detectService(
+  services: readonly Service[],
+  signingName: string | undefined,
+  headers: IncomingHttpHeaders,
+  rawPath: string,
+): Service | undefined {
+  if (signingName) {
+    const bySigning = services.find((s) => s.signingName === signingName);
+    if (bySigning) return bySigning;
+  }
+  const host = headers.host?.split(':')[0] ?? '';
+  // `lambda.us-east-1.localhost.example` style virtual hosts.
+  const byHost = services.find((s) => host.startsWith(`${s.signingName}.`));
+  if (byHost) return byHost;
+  return services.find((s) => s.pathPrefixes.some((p) => rawPath.startsWith(p)));
+}

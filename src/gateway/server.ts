@@ -1,0 +1,176 @@
+/**
+ * The gateway: one HTTP listener for every service. For each request it assigns a request
+ * id, detects the service, finds the operation, reads the body within the operation's
+ * limit, verifies SigV4, decodes, validates, calls the handler and encodes the answer.
+ * Anything unexpected becomes AWS's 500 ServiceException, logged with its stack; a client's
+ * mistake never crashes the process and never gets a 500.
+ */
+import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import http from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ResponseData } from '../protocols/types.js';
+import type { Service } from '../services/service.js';
+import type { Config } from '../shared/config.js';
+import { AwsError, ServiceException } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import { validateInput } from '../shared/shapes.js';
+import { detectService } from './detect-service.js';
+import { BodyTooLargeError, readBody } from './read-body.js';
+import { readCredentialScope, verifySigV4 } from './sigv4.js';
+import type { SecretLookup } from './sigv4.js';
+
+export interface Gateway {
+  handle(req: IncomingMessage, res: ServerResponse): void;
+  listen(): Promise<AddressInfo>;
+  /** Stops accepting, lets in-flight requests finish, then resolves. */
+  close(): Promise<void>;
+}
+
+export interface GatewayOptions {
+  config: Config;
+  services: readonly Service[];
+  logger: Logger;
+  health(): Record<string, unknown>;
+}
+
+export function createGateway({ config, services, logger, health }: GatewayOptions): Gateway {
+  const secrets = new Map(config.credentials.map((c) => [c.accessKeyId, c]));
+  const lookup: SecretLookup = (akid) => secrets.get(akid);
+  const internalRoutes = services.flatMap((s) => s.internalRoutes ?? []);
+  const server = http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => handle(req, res));
+  // Slow or stuck clients must not hold sockets forever.
+  server.headersTimeout = 60_000;
+  server.requestTimeout = 15 * 60_000;
+
+  function handle(req: IncomingMessage, res: ServerResponse): void {
+    const requestId = randomUUID();
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      if (config.accessLog) {
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        logger.info(`${req.method} ${req.url} ${res.statusCode} ${ms.toFixed(2)}ms ${requestId}`);
+      }
+    });
+    route(req, res, requestId).catch((err: unknown) => {
+      logger.error(`unhandled error for request ${requestId}`, err);
+      if (!res.headersSent) send(res, internalError(requestId));
+      else res.destroy();
+    });
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
+    const method = req.method ?? 'GET';
+
+    if (rawPath.startsWith('/_lambent/')) {
+      if (rawPath === '/_lambent/health' && method === 'GET') {
+        return sendJson(res, 200, health(), requestId);
+      }
+      const internal = internalRoutes.find((r) => r.method === method && rawPath.startsWith(r.prefix));
+      if (internal) return internal.handle(req, res, url);
+      return sendJson(res, 404, { message: 'Not Found' }, requestId);
+    }
+
+    const view = { method, rawPath, rawQuery: url.search.slice(1), headers: req.headers };
+    let service: Service | undefined;
+    try {
+      const scope = readCredentialScope(view);
+      service = detectService(services, scope?.service, req.headers, rawPath);
+      if (!service) {
+        req.resume();
+        return send(res, unknownService(requestId));
+      }
+      const match = service.router.match(method, rawPath, url.searchParams);
+      if (!match) {
+        req.resume();
+        throw service.unknownOperation(method, rawPath);
+      }
+      const limit = Math.min(match.op.maxRequestBytes ?? config.maxRequestBytes, config.maxRequestBytes);
+      let body: Buffer;
+      try {
+        body = await readBody(req, limit);
+      } catch (err) {
+        if (err instanceof BodyTooLargeError) throw service.requestTooLarge(match.op, limit);
+        throw err;
+      }
+      const identity = verifySigV4(view, lookup, new Date(), () =>
+        createHash('sha256').update(body).digest('hex'),
+      );
+      const input = service.codec.decode(
+        match.op,
+        { method, rawPath, query: url.searchParams, headers: req.headers, body },
+        match.labels,
+      );
+      validateInput(match.op.input, input);
+      const output = await match.op.handler(input, {
+        requestId,
+        accountId: identity.accountId,
+        region: identity.region,
+        accessKeyId: identity.accessKeyId,
+        endpoint: `http://${req.headers.host ?? `${config.host}:${config.port}`}`,
+      });
+      send(res, service.codec.encode(match.op, (output ?? {}) as Record<string, unknown>, requestId));
+    } catch (err) {
+      if (err instanceof AwsError) {
+        if (err.fault === 'server') logger.error(`request ${requestId} failed`, err);
+        return send(res, (service?.codec ?? fallbackCodec(services)).encodeError(err, requestId));
+      }
+      logger.error(`request ${requestId} failed unexpectedly`, err);
+      const codec = service?.codec ?? fallbackCodec(services);
+      return send(res, codec.encodeError(new ServiceException(), requestId));
+    }
+  }
+
+  function internalError(requestId: string): ResponseData {
+    return fallbackCodec(services).encodeError(new ServiceException(), requestId);
+  }
+
+  return {
+    handle,
+    listen: () =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, config.host, () => {
+          server.off('error', reject);
+          resolve(server.address() as AddressInfo);
+        });
+      }),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        // Idle keep-alive sockets would otherwise hold close() open until they time out.
+        server.closeIdleConnections();
+      }),
+  };
+}
+
+function fallbackCodec(services: readonly Service[]) {
+  const first = services[0];
+  if (!first) throw new Error('no services registered');
+  return first.codec;
+}
+
+function unknownService(requestId: string): ResponseData {
+  return {
+    status: 400,
+    headers: { 'x-amzn-requestid': requestId, 'content-type': 'application/json' },
+    body: JSON.stringify({ __type: 'UnknownServiceException', message: 'No service serves this request' }),
+  };
+}
+
+function send(res: ServerResponse, data: ResponseData): void {
+  const body = typeof data.body === 'string' ? Buffer.from(data.body) : data.body;
+  res.writeHead(data.status, { ...data.headers, 'content-length': String(body.length) });
+  res.end(body);
+}
+
+function sendJson(res: ServerResponse, status: number, doc: unknown, requestId: string): void {
+  send(res, {
+    status,
+    headers: { 'content-type': 'application/json', 'x-amzn-requestid': requestId },
+    body: JSON.stringify(doc),
+  });
+}

@@ -1,0 +1,169 @@
+/**
+ * The rest-json protocol (Lambda, API Gateway v2, ...): members bound to the URI, query
+ * string and headers, the rest as a JSON document (blobs base64), errors as JSON with an
+ * `x-amzn-ErrorType` header.
+ */
+import { SerializationException } from '../../shared/errors.js';
+import type { AwsError } from '../../shared/errors.js';
+import type { Member, Shape } from '../../shared/shapes.js';
+import type { Operation, ProtocolCodec, RequestView, ResponseData } from '../types.js';
+
+export function createRestJsonCodec(): ProtocolCodec {
+  return { decode, encode, encodeError };
+}
+
+function decode(op: Operation, req: RequestView, labels: Record<string, string>): Record<string, unknown> {
+  const input: Record<string, unknown> = {};
+  let bodyMembers = false;
+  for (const [name, member] of Object.entries(op.input.members)) {
+    const key = member.locationName ?? name;
+    switch (member.location) {
+      case 'uri': {
+        const raw = labels[key];
+        if (raw !== undefined) input[name] = scalarFromString(member, safeDecode(raw), name);
+        break;
+      }
+      case 'querystring': {
+        if (member.type === 'list') {
+          const all = req.query.getAll(key);
+          if (all.length) input[name] = all.map((v) => scalarFromString(member.member, v, name));
+        } else {
+          const v = req.query.get(key);
+          if (v !== null) input[name] = scalarFromString(member, v, name);
+        }
+        break;
+      }
+      case 'header': {
+        const v = req.headers[key.toLowerCase()];
+        if (typeof v === 'string') input[name] = scalarFromString(member, v, name);
+        break;
+      }
+      default:
+        if (name === op.inputPayload) input[name] = req.body;
+        else bodyMembers = true;
+    }
+  }
+  if (bodyMembers && req.body.length > 0) {
+    const doc = parseJson(req.body);
+    for (const [name, member] of Object.entries(op.input.members)) {
+      if (member.location || name === op.inputPayload || !(name in doc)) continue;
+      input[name] = fromJson(member, doc[name], name);
+    }
+  }
+  return input;
+}
+
+function parseJson(body: Buffer): Record<string, unknown> {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new SerializationException('Could not parse request body into json: the body is not valid JSON');
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+    throw new SerializationException('Could not parse request body into json: expected a JSON object');
+  }
+  return doc as Record<string, unknown>;
+}
+
+function safeDecode(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
+function scalarFromString(shape: Shape, value: string, at: string): unknown {
+  switch (shape.type) {
+    case 'integer':
+    case 'double': {
+      const n = Number(value);
+      if (value.trim() === '' || !Number.isFinite(n)) {
+        throw new SerializationException(`Unable to parse '${value}' as a number for ${at}`);
+      }
+      return n;
+    }
+    case 'boolean':
+      if (value !== 'true' && value !== 'false') {
+        throw new SerializationException(`Unable to parse '${value}' as a boolean for ${at}`);
+      }
+      return value === 'true';
+    default:
+      return value;
+  }
+}
+
+/** Converts JSON values into the model's types: base64 strings into Buffers for blobs. */
+function fromJson(shape: Member | Shape, value: unknown, at: string): unknown {
+  if (value === null || value === undefined) return value;
+  switch (shape.type) {
+    case 'blob':
+      if (typeof value !== 'string') throw new SerializationException(`Expected base64 string at ${at}`);
+      return Buffer.from(value, 'base64');
+    case 'list':
+      return Array.isArray(value) ? value.map((v) => fromJson(shape.member, v, at)) : value;
+    case 'map':
+      if (typeof value !== 'object' || Array.isArray(value)) return value;
+      return Object.fromEntries(
+        Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, fromJson(shape.value, v, at)]),
+      );
+    case 'structure': {
+      if (typeof value !== 'object' || Array.isArray(value)) return value;
+      const record = value as Record<string, unknown>;
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(record)) {
+        const member = shape.members[k];
+        // Unknown members are ignored, as AWS's JSON deserialisers do.
+        if (member) out[k] = fromJson(member, v, `${at}.${k}`);
+      }
+      return out;
+    }
+    default:
+      return value;
+  }
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json' };
+
+function encode(op: Operation, output: Record<string, unknown>, requestId: string): ResponseData {
+  const bindings = op.output ?? {};
+  const headers: Record<string, string> = { 'x-amzn-requestid': requestId };
+  let status = op.http.status;
+  const doc: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(output)) {
+    if (value === undefined) continue;
+    const header = bindings.headers?.[name];
+    if (header) headers[header] = String(value);
+    else if (name === bindings.statusCode) status = Number(value);
+    else if (name !== bindings.payload) doc[name] = value;
+  }
+  if (bindings.payload) {
+    const payload = output[bindings.payload];
+    return { status, headers, body: Buffer.isBuffer(payload) ? payload : Buffer.alloc(0) };
+  }
+  if (status === 204) return { status, headers, body: '' };
+  return { status, headers: { ...headers, ...JSON_HEADERS }, body: JSON.stringify(doc, toJsonValue) };
+}
+
+/** Buffers become base64 (blobs); Dates ISO strings. */
+function toJsonValue(this: unknown, _key: string, value: unknown): unknown {
+  if (value && typeof value === 'object' && (value as { type?: string }).type === 'Buffer') {
+    return Buffer.from((value as { data: number[] }).data).toString('base64');
+  }
+  return value;
+}
+
+function encodeError(error: AwsError, requestId: string): ResponseData {
+  const body = { ...error.fields, [error.messageKey]: error.message };
+  return {
+    status: error.status,
+    headers: {
+      'x-amzn-requestid': requestId,
+      'x-amzn-errortype': error.code,
+      ...JSON_HEADERS,
+      ...error.headers,
+    },
+    body: JSON.stringify(body),
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * What a protocol codec and a service agree on. A service declares operations (shapes and
+ * HTTP bindings) and plain handlers; a protocol turns HTTP into typed input and typed
+ * output or AwsErrors back into HTTP. Neither knows the other's internals.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import type { AwsError } from '../shared/errors.js';
+import type { StructureShape } from '../shared/shapes.js';
+
+export interface RequestView {
+  method: string;
+  /** Path as received, still percent-encoded, without the query string. */
+  rawPath: string;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+export interface ResponseData {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer | string;
+}
+
+/** Who is calling, where, and the ids of this request: passed to every handler. */
+export interface RequestContext {
+  requestId: string;
+  accountId: string;
+  region: string;
+  accessKeyId: string;
+  /** Base URL clients used to reach us, for URLs we hand out (e.g. Code.Location). */
+  endpoint: string;
+}
+
+export interface OutputBindings {
+  /** Output member → response header name. */
+  headers?: Record<string, string>;
+  /** Output member whose value is the HTTP status code. */
+  statusCode?: string;
+  /** Output member sent raw as the body (a blob), instead of a JSON document. */
+  payload?: string;
+}
+
+export interface Operation<I = Record<string, unknown>, O = Record<string, unknown>> {
+  name: string;
+  http: { method: string; path: string; status: number };
+  input: StructureShape;
+  /** Input member sent raw as the body (a blob), instead of a JSON document. */
+  inputPayload?: string;
+  output?: OutputBindings;
+  /** Largest request body accepted for this operation. */
+  maxRequestBytes?: number;
+  handler: (input: I, ctx: RequestContext) => Promise<O> | O;
+}
+
+export interface ProtocolCodec {
+  decode(op: Operation, req: RequestView, labels: Record<string, string>): Record<string, unknown>;
+  encode(op: Operation, output: Record<string, unknown>, requestId: string): ResponseData;
+  encodeError(error: AwsError, requestId: string): ResponseData;
+}

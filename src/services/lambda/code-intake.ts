@@ -1,0 +1,49 @@
+/**
+ * Accepts a code package from a request: size limits with AWS's messages, a full
+ * validation of the zip (no hostile entries, unzipped size within the quota, including the
+ * layers the function uses), then a durable write to the blob store.
+ */
+import type { BlobStore } from '../../storage/blob-store.js';
+import { codeDigest, inspectZip } from './code/zip-package.js';
+import { InvalidParameterValueException, RequestEntityTooLargeException } from './errors.js';
+
+export interface CodeInput {
+  ZipFile?: Buffer;
+  S3Bucket?: string;
+  S3Key?: string;
+  S3ObjectVersion?: string;
+  ImageUri?: string;
+}
+
+export interface AcceptedCode {
+  codeKey: string;
+  codeSha256: string;
+  codeSize: number;
+  unzippedSize: number;
+}
+
+export async function acceptZip(
+  code: CodeInput,
+  blobs: BlobStore,
+  limits: { maxZippedCodeBytes: number; maxUnzippedCodeBytes: number },
+  /** Unzipped bytes already taken by the layers the function references. */
+  layersUnzipped = 0,
+): Promise<AcceptedCode> {
+  const zip = code.ZipFile;
+  if (!zip) {
+    if (code.S3Bucket) {
+      // No S3 service exists yet, so no bucket does: AWS's answer for a missing bucket.
+      throw new InvalidParameterValueException(
+        'Error occurred while GetObject. S3 Error Code: NoSuchBucket. S3 Error Message: The specified bucket does not exist',
+      );
+    }
+    throw new InvalidParameterValueException('Please provide a source for function code.');
+  }
+  if (zip.length > limits.maxZippedCodeBytes) {
+    throw new RequestEntityTooLargeException(`Zipped size must be smaller than ${limits.maxZippedCodeBytes} bytes`);
+  }
+  const summary = await inspectZip(zip, { maxUnzippedBytes: limits.maxUnzippedCodeBytes - layersUnzipped });
+  const { codeSha256, codeSize } = codeDigest(zip);
+  const codeKey = await blobs.put(zip);
+  return { codeKey, codeSha256, codeSize, unzippedSize: summary.unzippedBytes };
+}

@@ -1,0 +1,21 @@
+/** What Lambda's operations share: the store, the blob store, limits and helpers. */
+import type { RequestContext } from '../../protocols/types.js';
+import type { BlobStore } from '../../storage/blob-store.js';
+import type { Config } from '../../shared/config.js';
+import type { Logger } from '../../shared/logger.js';
+import type { Activator } from './activator.js';
+import type { LambdaStore, Scope } from './store.js';
+
+export interface LambdaDeps {
+  store: LambdaStore;
+  blobs: BlobStore;
+  limits: Config['lambda'];
+  activator: Activator;
+  logger: Logger;
+  /** A time-limited download URL for a stored code blob. */
+  codeLocation(ctx: RequestContext, codeKey: string): string;
+}
+
+export function scopeOf(ctx: RequestContext): Scope {
+  return { accountId: ctx.accountId, region: ctx.region };
+}

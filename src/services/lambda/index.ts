@@ -1,0 +1,111 @@
+/**
+ * AWS Lambda control plane, API version 2015-03-31 (rest-json).
+ *
+ * Implements: CreateFunction, GetFunction, GetFunctionConfiguration, ListFunctions,
+ * UpdateFunctionCode, UpdateFunctionConfiguration, DeleteFunction, PublishVersion,
+ * ListVersionsByFunction, PublishLayerVersion, GetLayerVersion, GetLayerVersionByArn,
+ * ListLayers, ListLayerVersions, DeleteLayerVersion, AddPermission, RemovePermission,
+ * GetPolicy, TagResource, UntagResource, ListTags, GetAccountSettings; code download URLs.
+ *
+ * Not yet (see docs/parity/lambda.md): Invoke and everything that runs code, aliases,
+ * concurrency, event invoke configs, function URLs, event source mappings, layer
+ * permissions, code signing, container images, code from S3.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { RequestContext } from '../../protocols/types.js';
+import { createRestJsonCodec } from '../../protocols/rest-json/codec.js';
+import { RestRouter } from '../../protocols/rest-json/router.js';
+import type { BlobStore } from '../../storage/blob-store.js';
+import type { Db } from '../../storage/db.js';
+import type { Config } from '../../shared/config.js';
+import { AwsError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/logger.js';
+import type { Service } from '../service.js';
+import { createActivator } from './activator.js';
+import type { LambdaDeps } from './deps.js';
+import { RequestEntityTooLargeException } from './errors.js';
+import { functionOperations } from './operations/functions.js';
+import { layerOperations } from './operations/layers.js';
+import { permissionOperations } from './operations/permissions.js';
+import { tagAndAccountOperations } from './operations/tags-and-account.js';
+import { createLambdaStore } from './store.js';
+
+const CODE_URL_PREFIX = '/_lambent/lambda/code/';
+const CODE_URL_TTL_SECONDS = 600;
+
+export function createLambdaService(opts: { config: Config; db: Db; blobs: BlobStore; logger: Logger }): Service {
+  const { config, db, blobs, logger } = opts;
+  const store = createLambdaStore(db);
+  const activator = createActivator({
+    store,
+    blobs,
+    codeRoot: path.join(config.dataDir, 'lambda', 'code'),
+    maxUnzippedBytes: config.lambda.maxUnzippedCodeBytes,
+    logger,
+  });
+  const urlKey = Buffer.from(store.setting('code-url-key', () => randomBytes(32).toString('hex')), 'hex');
+  const sign = (codeKey: string, expires: number) =>
+    createHmac('sha256', urlKey).update(`${codeKey}:${expires}`).digest('hex');
+
+  const deps: LambdaDeps = {
+    store,
+    blobs,
+    limits: config.lambda,
+    activator,
+    logger,
+    codeLocation(ctx: RequestContext, codeKey: string) {
+      const expires = Math.floor(Date.now() / 1000) + CODE_URL_TTL_SECONDS;
+      return `${ctx.endpoint}${CODE_URL_PREFIX}${codeKey}?Expires=${expires}&Signature=${sign(codeKey, expires)}`;
+    },
+  };
+
+  const operations = [
+    ...functionOperations(deps),
+    ...layerOperations(deps),
+    ...permissionOperations(deps),
+    ...tagAndAccountOperations(deps),
+  ];
+
+  return {
+    name: 'lambda',
+    signingName: 'lambda',
+    codec: createRestJsonCodec(),
+    router: new RestRouter(operations),
+    pathPrefixes: ['/2015-03-31/', '/2016-08-19/', '/2017-03-31/', '/2018-10-31/', '/2019-09-25/', '/2021-10-31/'],
+    requestTooLarge: (op, limit) =>
+      new RequestEntityTooLargeException(`Request must be smaller than ${limit} bytes for the ${op?.name ?? 'requested'} operation`),
+    unknownOperation: (method, rawPath) =>
+      new AwsError('UnknownOperationException', `Unknown operation ${method} ${rawPath}`, 404),
+    internalRoutes: [
+      {
+        method: 'GET',
+        prefix: CODE_URL_PREFIX,
+        // Presigned like S3's URLs: whoever holds the URL may download until it expires.
+        handle(_req, res, url) {
+          const codeKey = url.pathname.slice(CODE_URL_PREFIX.length);
+          const expires = Number(url.searchParams.get('Expires'));
+          const given = Buffer.from(url.searchParams.get('Signature') ?? '', 'hex');
+          const expected = Buffer.from(sign(codeKey, expires), 'hex');
+          const valid =
+            /^[0-9a-f]{64}$/.test(codeKey) &&
+            expires * 1000 > Date.now() &&
+            given.length === expected.length &&
+            timingSafeEqual(given, expected) &&
+            blobs.has(codeKey);
+          if (!valid) {
+            res.writeHead(403, { 'content-type': 'application/xml' });
+            res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Request has expired or is invalid</Message></Error>');
+            return;
+          }
+          const file = blobs.pathOf(codeKey);
+          res.writeHead(200, { 'content-type': 'application/zip', 'content-length': String(fs.statSync(file).size) });
+          fs.createReadStream(file).pipe(res);
+        },
+      },
+    ],
+    health: () => ({ status: 'ok', operations: operations.length }),
+    close: () => activator.idle(),
+  };
+}

@@ -1,0 +1,34 @@
+/**
+ * The contract between the gateway and a service. Services are registered in one explicit
+ * map (services/registry.ts); the gateway detects which one a request is for, the service's
+ * codec and router turn it into an operation call.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RestRouter } from '../protocols/rest-json/router.js';
+import type { Operation, ProtocolCodec } from '../protocols/types.js';
+import type { AwsError } from '../shared/errors.js';
+
+export interface InternalRoute {
+  method: string;
+  /** Path prefix under /_lambent/, e.g. `/_lambent/lambda/code/`. */
+  prefix: string;
+  handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> | void;
+}
+
+export interface Service {
+  /** Our name for it, used in health output. */
+  name: string;
+  /** The service name in SigV4 credential scopes (`lambda`, `s3`, `logs`, ...). */
+  signingName: string;
+  codec: ProtocolCodec;
+  router: RestRouter;
+  /** Path prefixes that identify this service when a request carries no credential scope. */
+  pathPrefixes: readonly string[];
+  /** AWS's error for a body over the operation's limit. */
+  requestTooLarge(op: Operation | undefined, limit: number): AwsError;
+  /** AWS's error for a method + path that names no operation. */
+  unknownOperation(method: string, rawPath: string): AwsError;
+  internalRoutes?: readonly InternalRoute[];
+  health(): Record<string, unknown>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,109 @@
+/**
+ * Configuration, parsed once from CLI flags and the environment, validated by a schema,
+ * frozen, and passed down. This is the only module that reads `process.env`.
+ */
+import { isIP } from 'node:net';
+import path from 'node:path';
+import { z } from 'zod';
+
+export const DEFAULT_ACCESS_KEY_ID = 'test';
+export const DEFAULT_SECRET_ACCESS_KEY = 'test';
+export const DEFAULT_ACCOUNT_ID = '000000000000';
+export const DEFAULT_REGION = 'us-east-1';
+
+const credentialSchema = z.object({
+  accessKeyId: z.string().min(1),
+  secretAccessKey: z.string().min(1),
+  accountId: z.string().regex(/^\d{12}$/, 'account ids are 12 digits'),
+});
+
+const configSchema = z.object({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.coerce.number().int().min(0).max(65535).default(4566),
+  dataDir: z.string().min(1).default('./.lambent'),
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'not an AWS region name').default(DEFAULT_REGION),
+  credentials: z.array(credentialSchema).min(1).default([
+    { accessKeyId: DEFAULT_ACCESS_KEY_ID, secretAccessKey: DEFAULT_SECRET_ACCESS_KEY, accountId: DEFAULT_ACCOUNT_ID },
+  ]),
+  /** Largest request body accepted by the gateway before any service sees it. */
+  maxRequestBytes: z.coerce.number().int().positive().default(70_167_211),
+  /** Lambda quotas (AWS's defaults). */
+  lambda: z
+    .object({
+      maxZippedCodeBytes: z.number().int().positive().default(52_428_800),
+      maxUnzippedCodeBytes: z.number().int().positive().default(262_144_000),
+      codeStorageBytes: z.number().int().positive().default(80_530_636_800),
+      concurrentExecutions: z.number().int().positive().default(1000),
+    })
+    .default({}),
+  /** Print one line per request to stderr. */
+  accessLog: z.boolean().default(false),
+});
+
+export type Credential = z.infer<typeof credentialSchema>;
+export type Config = Readonly<z.infer<typeof configSchema>>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+export class ConfigError extends Error {}
+
+/** Validates and freezes a config; throws ConfigError with a readable message. */
+export function parseConfig(input: ConfigInput): Config {
+  const result = configSchema.safeParse(input);
+  if (!result.success) {
+    const issues = result.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`);
+    throw new ConfigError(`invalid configuration: ${issues.join('; ')}`);
+  }
+  const config = { ...result.data, dataDir: path.resolve(result.data.dataDir) };
+  assertSafeCredentials(config);
+  return deepFreeze(config);
+}
+
+/** Reads LAMBENT_* environment variables; explicit flags (`overrides`) win. */
+export function configFromEnv(env: NodeJS.ProcessEnv, overrides: ConfigInput = {}): Config {
+  const fromEnv: ConfigInput = {};
+  if (env.LAMBENT_HOST) fromEnv.host = env.LAMBENT_HOST;
+  if (env.LAMBENT_PORT) fromEnv.port = Number(env.LAMBENT_PORT);
+  if (env.LAMBENT_DATA_DIR) fromEnv.dataDir = env.LAMBENT_DATA_DIR;
+  if (env.LAMBENT_REGION) fromEnv.region = env.LAMBENT_REGION;
+  if (env.LAMBENT_ACCESS_KEY_ID || env.LAMBENT_SECRET_ACCESS_KEY) {
+    fromEnv.credentials = [
+      {
+        accessKeyId: env.LAMBENT_ACCESS_KEY_ID ?? '',
+        secretAccessKey: env.LAMBENT_SECRET_ACCESS_KEY ?? '',
+        accountId: env.LAMBENT_ACCOUNT_ID ?? DEFAULT_ACCOUNT_ID,
+      },
+    ];
+  }
+  if (env.LAMBENT_ACCESS_LOG === '1') fromEnv.accessLog = true;
+  const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+  return parseConfig({ ...fromEnv, ...defined });
+}
+
+export function isLoopbackHost(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  if (isIP(host) === 6) return host === '::1';
+  return false;
+}
+
+/** Anyone who can reach a non-loopback listener would know the default keys. */
+function assertSafeCredentials(config: { host: string; credentials: Credential[] }): void {
+  if (isLoopbackHost(config.host)) return;
+  const usesDefault = config.credentials.some(
+    (c) => c.accessKeyId === DEFAULT_ACCESS_KEY_ID && c.secretAccessKey === DEFAULT_SECRET_ACCESS_KEY,
+  );
+  if (usesDefault) {
+    throw new ConfigError(
+      `refusing to listen on ${config.host} with the default credentials test/test: ` +
+        'set LAMBENT_ACCESS_KEY_ID and LAMBENT_SECRET_ACCESS_KEY, or bind to 127.0.0.1',
+    );
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
