@@ -4,6 +4,7 @@
  * layers the function uses), then a durable write to the blob store.
  */
 import type { BlobStore } from '../../storage/blob-store.js';
+import { unzippedTooLarge } from './code/errors.js';
 import { codeDigest, inspectZip } from './code/zip-package.js';
 import { InvalidParameterValueException, RequestEntityTooLargeException } from './errors.js';
 
@@ -42,7 +43,15 @@ export async function acceptZip(
   if (zip.length > limits.maxZippedCodeBytes) {
     throw new RequestEntityTooLargeException(`Zipped size must be smaller than ${limits.maxZippedCodeBytes} bytes`);
   }
-  const summary = await inspectZip(zip, { maxUnzippedBytes: limits.maxUnzippedCodeBytes - layersUnzipped });
+  // The quota covers the code and its layers together; AWS's message names the whole quota.
+  const summary = await inspectZip(zip, { maxUnzippedBytes: limits.maxUnzippedCodeBytes - layersUnzipped }).catch(
+    (err: unknown) => {
+      if (layersUnzipped > 0 && err instanceof Error && err.message.startsWith('Unzipped size must be smaller')) {
+        throw unzippedTooLarge(limits.maxUnzippedCodeBytes);
+      }
+      throw err;
+    },
+  );
   const { codeSha256, codeSize } = codeDigest(zip);
   const codeKey = await blobs.put(zip);
   return { codeKey, codeSha256, codeSize, unzippedSize: summary.unzippedBytes };
