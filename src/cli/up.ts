@@ -19,8 +19,6 @@ export async function up(options: UpOptions): Promise<void> {
   });
   const logger = createLogger();
   const lambent = createLambent(config, logger);
-  const address = await lambent.start();
-  process.stdout.write(`Lambent ready on ${address.url}\n`);
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -35,6 +33,10 @@ export async function up(options: UpOptions): Promise<void> {
       },
     );
   };
+  // Handlers go in before the ready line: whoever reads it may signal us at once.
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+
+  const address = await lambent.start();
+  process.stdout.write(`Lambent ready on ${address.url}\n`);
 }

@@ -5,8 +5,7 @@
  * Anything unexpected becomes AWS's 500 ServiceException, logged with its stack; a client's
  * mistake never crashes the process and never gets a 500.
  */
-import { randomUUID } from 'node:crypto';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,7 +17,7 @@ import type { Logger } from '../shared/logger.js';
 import { validateInput } from '../shared/shapes.js';
 import { detectService } from './detect-service.js';
 import { BodyTooLargeError, readBody } from './read-body.js';
-import { readCredentialScope, verifySigV4 } from './sigv4.js';
+import { createSigningKeyCache, readCredentialScope, verifySigV4 } from './sigv4.js';
 import type { SecretLookup } from './sigv4.js';
 
 export interface Gateway {
@@ -39,6 +38,7 @@ export function createGateway({ config, services, logger, health }: GatewayOptio
   const secrets = new Map(config.credentials.map((c) => [c.accessKeyId, c]));
   const lookup: SecretLookup = (akid) => secrets.get(akid);
   const internalRoutes = services.flatMap((s) => s.internalRoutes ?? []);
+  const keyCache = createSigningKeyCache();
   const server = http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => handle(req, res));
   // Slow or stuck clients must not hold sockets forever.
   server.headersTimeout = 60_000;
@@ -62,7 +62,11 @@ export function createGateway({ config, services, logger, health }: GatewayOptio
 
   async function route(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
+    const target = req.url ?? '/';
+    const queryAt = target.indexOf('?');
+    const rawPath = queryAt === -1 ? target : target.slice(0, queryAt);
+    // The signature covers the query exactly as sent; URL parsing would re-encode it.
+    const rawQuery = queryAt === -1 ? '' : target.slice(queryAt + 1);
     const method = req.method ?? 'GET';
 
     if (rawPath.startsWith('/_lambent/')) {
@@ -74,7 +78,8 @@ export function createGateway({ config, services, logger, health }: GatewayOptio
       return sendJson(res, 404, { message: 'Not Found' }, requestId);
     }
 
-    const view = { method, rawPath, rawQuery: url.search.slice(1), headers: req.headers };
+    // Repeated headers must stay apart: SigV4 joins them with ',' where Node would use ', '.
+    const view = { method, rawPath, rawQuery, headers: req.headersDistinct };
     let service: Service | undefined;
     try {
       const scope = readCredentialScope(view);
@@ -96,8 +101,12 @@ export function createGateway({ config, services, logger, health }: GatewayOptio
         if (err instanceof BodyTooLargeError) throw service.requestTooLarge(match.op, limit);
         throw err;
       }
-      const identity = verifySigV4(view, lookup, new Date(), () =>
-        createHash('sha256').update(body).digest('hex'),
+      const identity = verifySigV4(
+        view,
+        lookup,
+        new Date(),
+        () => createHash('sha256').update(body).digest('hex'),
+        { parsed: scope, keyCache },
       );
       const input = service.codec.decode(
         match.op,

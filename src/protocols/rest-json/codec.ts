@@ -155,7 +155,8 @@ function toJsonValue(this: unknown, _key: string, value: unknown): unknown {
 }
 
 function encodeError(error: AwsError, requestId: string): ResponseData {
-  const body = { ...error.fields, [error.messageKey]: error.message };
+  // Fields may override the message (AWS sends `"Message": null` for some errors).
+  const body = { [error.messageKey]: error.message, ...error.fields };
   return {
     status: error.status,
     headers: {

@@ -113,16 +113,16 @@ export function createLambdaStore(db: Db) {
       'DELETE FROM lambda_policies WHERE account_id = ? AND region = ? AND name = ? AND qualifier = ?',
     ),
     codeKeyInUse: db.prepare(
-      `SELECT EXISTS (SELECT 1 FROM lambda_function_versions WHERE code_key = ?1)
-           OR EXISTS (SELECT 1 FROM lambda_layer_versions WHERE code_key = ?1)`,
+      `SELECT EXISTS (SELECT 1 FROM lambda_function_versions WHERE code_key = @key)
+           OR EXISTS (SELECT 1 FROM lambda_layer_versions WHERE code_key = @key)`,
     ).pluck(),
     pendingVersions: db.prepare(
       `SELECT account_id, region, name, version, config, code_key FROM lambda_function_versions
        WHERE json_extract(config, '$.State') = 'Pending' OR json_extract(config, '$.LastUpdateStatus') = 'InProgress'`,
     ),
     codeUsage: db.prepare(
-      `SELECT (SELECT COALESCE(SUM(json_extract(config, '$.CodeSize')), 0) FROM lambda_function_versions WHERE account_id = ?1 AND region = ?2)
-            + (SELECT COALESCE(SUM(json_extract(config, '$.Content.CodeSize')), 0) FROM lambda_layer_versions WHERE account_id = ?1 AND region = ?2)`,
+      `SELECT (SELECT COALESCE(SUM(json_extract(config, '$.CodeSize')), 0) FROM lambda_function_versions WHERE account_id = @account AND region = @region)
+            + (SELECT COALESCE(SUM(json_extract(config, '$.Content.CodeSize')), 0) FROM lambda_layer_versions WHERE account_id = @account AND region = @region)`,
     ).pluck(),
     functionCount: db.prepare('SELECT COUNT(*) FROM lambda_functions WHERE account_id = ? AND region = ?').pluck(),
     ensureLayer: db.prepare(
@@ -146,10 +146,10 @@ export function createLambdaStore(db: Db) {
     ),
     latestLayerVersions: db.prepare(
       `SELECT v.name, v.version, v.config, v.code_key FROM lambda_layer_versions v
-       WHERE v.account_id = ?1 AND v.region = ?2 AND v.name > ?3 AND v.version = (
+       WHERE v.account_id = @account AND v.region = @region AND v.name > @after AND v.version = (
          SELECT MAX(version) FROM lambda_layer_versions w
          WHERE w.account_id = v.account_id AND w.region = v.region AND w.name = v.name)
-       ORDER BY v.name LIMIT ?4`,
+       ORDER BY v.name LIMIT @limit`,
     ),
     deleteLayerVersion: db.prepare(
       'DELETE FROM lambda_layer_versions WHERE account_id = ? AND region = ? AND name = ? AND version = ?',
@@ -252,8 +252,8 @@ export function createLambdaStore(db: Db) {
       else s.putPolicy.run(sc.accountId, sc.region, name, qualifier, JSON.stringify(statements), revisionId);
     },
 
-    codeKeyInUse: (key: string): boolean => s.codeKeyInUse.get(key) === 1,
-    totalCodeSize: (sc: Scope): number => s.codeUsage.get(sc.accountId, sc.region) as number,
+    codeKeyInUse: (key: string): boolean => s.codeKeyInUse.get({ key }) === 1,
+    totalCodeSize: (sc: Scope): number => s.codeUsage.get({ account: sc.accountId, region: sc.region }) as number,
     functionCount: (sc: Scope): number => s.functionCount.get(sc.accountId, sc.region) as number,
 
     publishLayerVersion: db.transaction(
@@ -275,7 +275,7 @@ export function createLambdaStore(db: Db) {
         (r) => toLayer(r) as StoredLayerVersion,
       ),
     listLatestLayerVersions: (sc: Scope, afterName: string, limit: number): StoredLayerVersion[] =>
-      (s.latestLayerVersions.all(sc.accountId, sc.region, afterName, limit) as LayerRow[]).map(
+      (s.latestLayerVersions.all({ account: sc.accountId, region: sc.region, after: afterName, limit }) as LayerRow[]).map(
         (r) => toLayer(r) as StoredLayerVersion,
       ),
     deleteLayerVersion: (sc: Scope, name: string, version: number): void => {

@@ -15,7 +15,7 @@ import {
   ResourceNotFoundException,
 } from '../errors.js';
 import { functionConfiguration } from '../function-view.js';
-import { functionArn, parseFunctionRef } from '../identifiers.js';
+import { type ParseFunctionOptions, functionArn, functionNotFound, parseFunctionRef } from '../identifiers.js';
 import { resolveLayers } from '../layer-refs.js';
 import { type FunctionConfig, lambdaTimestamp } from '../model.js';
 import { assertRuntimeAllowed } from '../runtimes.js';
@@ -50,13 +50,17 @@ export function functionOperations(deps: LambdaDeps): Operation[] {
   const { store, activator } = deps;
 
   /** The stored version a FunctionName (+ Qualifier) names, or AWS's not-found error. */
-  function findVersion(ctx: RequestContext, input: Input, op: 'get' | 'delete' | 'other'): StoredVersion {
+  function findVersion(ctx: RequestContext, input: Input, op: 'get' | 'other', options?: ParseFunctionOptions): StoredVersion {
     const scope = scopeOf(ctx);
-    const ref = parseFunctionRef(String(input.FunctionName), input.Qualifier as string | undefined, scope, op);
+    const ref = parseFunctionRef(String(input.FunctionName), input.Qualifier as string | undefined, scope, op, options);
     const version = store.getVersion(scope, ref.name, ref.qualifier ?? '$LATEST');
-    if (!version) throw new ResourceNotFoundException(`Function not found: ${functionArn(scope, ref.name, ref.qualifier)}`);
+    if (!version) throw functionNotFound(scope, ref, op);
     return version;
   }
+
+  /** The $LATEST of a function named for an update (`function` name format, unqualified). */
+  const findLatestForUpdate = (ctx: RequestContext, input: Input) =>
+    findVersion(ctx, { FunctionName: input.FunctionName }, 'other', { name: 'function' });
 
   function assertNoUpdateInProgress(scope: Scope, latest: StoredVersion): void {
     if (latest.config.State === 'Pending' || latest.config.LastUpdateStatus === 'InProgress') {
@@ -286,7 +290,7 @@ export function functionOperations(deps: LambdaDeps): Operation[] {
     }),
     async handler(input, ctx) {
       const scope = scopeOf(ctx);
-      const latest = findVersion(ctx, { FunctionName: input.FunctionName }, 'other');
+      const latest = findLatestForUpdate(ctx, input);
       if (input.ImageUri !== undefined) {
         throw new InvalidParameterValueException('Please don\'t provide ImageUri when updating a function with packageType Zip.');
       }
@@ -308,7 +312,7 @@ export function functionOperations(deps: LambdaDeps): Operation[] {
     input: structure({ FunctionName: S.functionNameLabel, ...S.configurationMembers, RevisionId: { type: 'string' } }),
     handler(input, ctx) {
       const scope = scopeOf(ctx);
-      const latest = findVersion(ctx, { FunctionName: input.FunctionName }, 'other');
+      const latest = findLatestForUpdate(ctx, input);
       assertRevision(latest, input.RevisionId);
       assertNoUpdateInProgress(scope, latest);
       const config = { ...applyConfiguration(scope, latest.config, input as ConfigurationInput), ...inProgress() };
@@ -353,13 +357,11 @@ export function functionOperations(deps: LambdaDeps): Operation[] {
       let freed: string[];
       if (ref.qualifier !== undefined) {
         const v = store.getVersion(scope, ref.name, ref.qualifier);
-        if (!v) throw new ResourceNotFoundException(`Function not found: ${functionArn(scope, ref.name, ref.qualifier)}`);
+        if (!v) throw functionNotFound(scope, ref, 'delete');
         store.deleteVersion(scope, ref.name, ref.qualifier);
         freed = [v.codeKey];
       } else {
-        if (!store.functionExists(scope, ref.name)) {
-          throw new ResourceNotFoundException(`Function not found: ${functionArn(scope, ref.name)}`);
-        }
+        if (!store.functionExists(scope, ref.name)) throw functionNotFound(scope, ref, 'delete');
         freed = store.deleteFunction(scope, ref.name);
       }
       await Promise.all([...new Set(freed)].filter((k) => !store.codeKeyInUse(k)).map((k) => deps.blobs.delete(k)));
@@ -378,7 +380,7 @@ export function functionOperations(deps: LambdaDeps): Operation[] {
     }),
     handler(input, ctx) {
       const scope = scopeOf(ctx);
-      const latest = findVersion(ctx, { FunctionName: input.FunctionName }, 'other');
+      const latest = findLatestForUpdate(ctx, input);
       if (input.CodeSha256 !== undefined && input.CodeSha256 !== latest.config.CodeSha256) {
         throw new InvalidParameterValueException(
           `CodeSHA256 (${input.CodeSha256}) is different from current CodeSHA256 in $LATEST (${latest.config.CodeSha256}). Please try again with the CodeSHA256 in $LATEST.`,
@@ -402,7 +404,7 @@ export function functionOperations(deps: LambdaDeps): Operation[] {
     input: structure({ FunctionName: S.functionNameLabel, Marker: S.marker, MaxItems: S.maxItems(10000) }),
     handler(input, ctx) {
       const scope = scopeOf(ctx);
-      const latest = findVersion(ctx, { FunctionName: input.FunctionName }, 'other');
+      const latest = findLatestForUpdate(ctx, input);
       const limit = (input.MaxItems as number | undefined) ?? 50;
       const [after = '-1'] = decodeMarker(input.Marker as string | undefined);
       const rank = (v: string) => (v === '$LATEST' ? 0 : Number(v));

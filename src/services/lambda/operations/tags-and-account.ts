@@ -27,7 +27,7 @@ export function tagAndAccountOperations(deps: LambdaDeps): Operation[] {
 
   const tagResource: Operation = {
     name: 'TagResource',
-    http: { method: 'POST', path: '/2017-03-31/tags/{Resource}', status: 204 },
+    http: { method: 'POST', path: '/2017-03-31/tags/{ARN}', status: 204 },
     input: structure({ Resource: resourceLabel, Tags: { ...S.tags, required: true } }),
     handler(input, ctx) {
       const name = taggedFunction(ctx, String(input.Resource));
@@ -47,7 +47,7 @@ export function tagAndAccountOperations(deps: LambdaDeps): Operation[] {
 
   const untagResource: Operation = {
     name: 'UntagResource',
-    http: { method: 'DELETE', path: '/2017-03-31/tags/{Resource}', status: 204 },
+    http: { method: 'DELETE', path: '/2017-03-31/tags/{ARN}', status: 204 },
     input: structure({
       Resource: resourceLabel,
       TagKeys: { type: 'list', required: true, member: { type: 'string' }, location: 'querystring', locationName: 'tagKeys' },
@@ -64,7 +64,7 @@ export function tagAndAccountOperations(deps: LambdaDeps): Operation[] {
 
   const listTags: Operation = {
     name: 'ListTags',
-    http: { method: 'GET', path: '/2017-03-31/tags/{Resource}', status: 200 },
+    http: { method: 'GET', path: '/2017-03-31/tags/{ARN}', status: 200 },
     input: structure({ Resource: resourceLabel }),
     handler(input, ctx) {
       const name = taggedFunction(ctx, String(input.Resource));
