@@ -15,6 +15,12 @@ export function detectService(
     const bySigning = services.find((s) => s.signingName === signingName);
     if (bySigning) return bySigning;
   }
+  const target = headers['x-amz-target'];
+  if (typeof target === 'string') {
+    const prefix = target.split('.')[0] ?? '';
+    const byTarget = services.find((s) => s.targetPrefixes?.includes(prefix));
+    if (byTarget) return byTarget;
+  }
   const host = headers.host?.split(':')[0] ?? '';
   // `lambda.us-east-1.localhost.example` style virtual hosts.
   const byHost = services.find((s) => host.startsWith(`${s.signingName}.`));

@@ -88,7 +88,7 @@ export function createGateway({ config, services, logger, health }: GatewayOptio
         req.resume();
         return send(res, unknownService(requestId));
       }
-      const match = service.router.match(method, rawPath, url.searchParams);
+      const match = service.route({ method, rawPath, query: url.searchParams, headers: req.headers });
       if (!match) {
         req.resume();
         throw service.unknownOperation(method, rawPath);

@@ -58,3 +58,9 @@ export interface ProtocolCodec {
   encode(op: Operation, output: Record<string, unknown>, requestId: string): ResponseData;
   encodeError(error: AwsError, requestId: string): ResponseData;
 }
+
+/** The operation a request names, with the raw (still encoded) URI labels of rest protocols. */
+export interface RouteMatch {
+  op: Operation;
+  labels: Record<string, string>;
+}

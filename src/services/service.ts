@@ -3,9 +3,8 @@
  * map (services/registry.ts); the gateway detects which one a request is for, the service's
  * codec and router turn it into an operation call.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RestRouter } from '../protocols/rest-json/router.js';
-import type { Operation, ProtocolCodec } from '../protocols/types.js';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { Operation, ProtocolCodec, RouteMatch } from '../protocols/types.js';
 import type { AwsError } from '../shared/errors.js';
 
 export interface InternalRoute {
@@ -21,9 +20,12 @@ export interface Service {
   /** The service name in SigV4 credential scopes (`lambda`, `s3`, `logs`, ...). */
   signingName: string;
   codec: ProtocolCodec;
-  router: RestRouter;
+  /** Finds the operation: by method and path (rest protocols) or `X-Amz-Target` (json). */
+  route(req: { method: string; rawPath: string; query: URLSearchParams; headers: IncomingHttpHeaders }): RouteMatch | undefined;
   /** Path prefixes that identify this service when a request carries no credential scope. */
   pathPrefixes: readonly string[];
+  /** `X-Amz-Target` prefixes (before the '.') that identify this service (json protocols). */
+  targetPrefixes?: readonly string[];
   /** AWS's error for a body over the operation's limit. */
   requestTooLarge(op: Operation | undefined, limit: number): AwsError;
   /** AWS's error for a method + path that names no operation. */

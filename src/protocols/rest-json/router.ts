@@ -2,7 +2,7 @@
  * Matches method + path against operations' URI templates (`/2015-03-31/functions/{FunctionName}`,
  * greedy `{Key+}`), returning the operation and its raw (still encoded) labels.
  */
-import type { Operation } from '../types.js';
+import type { Operation, RouteMatch } from '../types.js';
 
 interface Route {
   op: Operation;
@@ -15,10 +15,6 @@ interface Route {
   literalLength: number;
 }
 
-export interface RouteMatch {
-  op: Operation;
-  labels: Record<string, string>;
-}
 
 export class RestRouter {
   private readonly routes: Route[];
@@ -27,6 +23,10 @@ export class RestRouter {
     this.routes = operations
       .map((op) => compile(op))
       .sort((a, b) => b.query.length - a.query.length || b.literalLength - a.literalLength);
+  }
+
+  get size(): number {
+    return this.routes.length;
   }
 
   match(method: string, rawPath: string, query: URLSearchParams): RouteMatch | undefined {
@@ -44,10 +44,6 @@ export class RestRouter {
     return undefined;
   }
 
-  /** True when some operation serves this path with another method (for 405-like answers). */
-  hasPath(rawPath: string): boolean {
-    return this.routes.some((r) => r.regex.test(rawPath));
-  }
 }
 
 function compile(op: Operation): Route {

@@ -61,18 +61,18 @@ export function createLambdaService(opts: { config: Config; db: Db; blobs: BlobS
     },
   };
 
-  const operations = [
+  const router = new RestRouter([
     ...functionOperations(deps),
     ...layerOperations(deps),
     ...permissionOperations(deps),
     ...tagAndAccountOperations(deps),
-  ];
+  ]);
 
   return {
     name: 'lambda',
     signingName: 'lambda',
     codec: createRestJsonCodec(),
-    router: new RestRouter(operations),
+    route: (req) => router.match(req.method, req.rawPath, req.query),
     pathPrefixes: ['/2015-03-31/', '/2016-08-19/', '/2017-03-31/', '/2018-10-31/', '/2019-09-25/', '/2021-10-31/'],
     requestTooLarge: (op, limit) =>
       new RequestEntityTooLargeException(`Request must be smaller than ${limit} bytes for the ${op?.name ?? 'requested'} operation`),
@@ -105,7 +105,7 @@ export function createLambdaService(opts: { config: Config; db: Db; blobs: BlobS
         },
       },
     ],
-    health: () => ({ status: 'ok', operations: operations.length }),
+    health: () => ({ status: 'ok', operations: router.size }),
     close: () => activator.idle(),
   };
 }
