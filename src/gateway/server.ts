@@ -172,7 +172,10 @@ function unknownService(requestId: string): ResponseData {
 
 function send(res: ServerResponse, data: ResponseData): void {
   const body = typeof data.body === 'string' ? Buffer.from(data.body) : data.body;
-  res.writeHead(data.status, { ...data.headers, 'content-length': String(body.length) });
+  const headers: Record<string, string> = { ...data.headers, 'content-length': String(body.length) };
+  // Naming the connection ourselves keeps Node from adding `Keep-Alive: timeout=N`, which AWS never sends.
+  if (res.shouldKeepAlive) headers.connection = 'keep-alive';
+  res.writeHead(data.status, headers);
   res.end(body);
 }
 

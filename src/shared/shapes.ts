@@ -8,7 +8,15 @@
 import { SerializationException, ValidationException, validationMessage } from './errors.js';
 
 export type Shape =
-  | { type: 'string'; min?: number; max?: number; pattern?: string; enum?: readonly string[] }
+  | {
+      type: 'string';
+      min?: number;
+      max?: number;
+      pattern?: string;
+      enum?: readonly string[];
+      /** Values accepted besides `enum` but not listed in AWS's message (e.g. retired runtimes). */
+      alsoAccepted?: readonly string[];
+    }
   | { type: 'integer' | 'double'; min?: number; max?: number }
   | { type: 'boolean' }
   | { type: 'blob'; min?: number; max?: number }
@@ -109,7 +117,12 @@ function ownFailures(shape: Shape, value: unknown): string[] {
     : shape.type === 'blob' ? (value as Buffer).length
     : shape.type === 'integer' || shape.type === 'double' ? (value as number)
     : undefined;
-  if (shape.type === 'string' && shape.enum && !shape.enum.includes(value as string)) {
+  if (
+    shape.type === 'string' &&
+    shape.enum &&
+    !shape.enum.includes(value as string) &&
+    !shape.alsoAccepted?.includes(value as string)
+  ) {
     failures.push(`Member must satisfy enum value set: [${shape.enum.join(', ')}]`);
   }
   if (size !== undefined && 'max' in shape && shape.max !== undefined && size > shape.max) {

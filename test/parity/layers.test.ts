@@ -288,25 +288,17 @@ describe('parity: layers', { concurrency: true }, () => {
     runtimes2: ['provided.al2023', 'provided.al2', 'provided'],
   };
   for (const [param, runtimes] of Object.entries(runtimeSets)) {
-    parityCase(
-      `TestLambdaLayer::test_layer_compatibilities[${param}]`,
-      {
-        todo:
-          'PublishLayerVersion rejects CompatibleRuntimes that are deprecated for functions (nodejs14.x, nodejs12.x, ' +
-          'python3.7, java8, dotnetcore3.1, go1.x, ruby2.7, provided); AWS accepts them',
-      },
-      async (rec) => {
-        const layerName = uniqueName('testlayer');
-        rec.bind('<resource:1>', layerName);
-        rec.match(
-          'publish_result',
-          await publishLayer({
-            LayerName: layerName,
-            CompatibleRuntimes: runtimes,
-            CompatibleArchitectures: ['arm64', 'x86_64'],
-          }),
-        );
-      },
-    );
+    parityCase(`TestLambdaLayer::test_layer_compatibilities[${param}]`, {}, async (rec) => {
+      const layerName = uniqueName('testlayer');
+      rec.bind('<resource:1>', layerName);
+      rec.match(
+        'publish_result',
+        await publishLayer({
+          LayerName: layerName,
+          CompatibleRuntimes: runtimes,
+          CompatibleArchitectures: ['arm64', 'x86_64'],
+        }),
+      );
+    });
   }
 });

@@ -115,154 +115,124 @@ describe('parity: permissions', { concurrency: true }, () => {
     rec.match('policy_after_2_add', await getPolicy(name));
   });
 
-  parityCase(
-    'TestLambdaPermissions::test_permission_exceptions',
-    {
-      todo:
-        'AddPermission with Qualifier "valid-with-$-but-doesnotexist": AWS says "Function not found: <arn>:<qualifier>", ' +
-        'Lambent "Cannot find alias arn: <arn>:<qualifier>" (a name with "$" cannot be an alias)',
-    },
-    async (rec) => {
-      const name = uniqueName('lambda_func');
-      rec.bind('<function-name>', name);
-      await createFixture(ps.lambda, { name });
-      const s3 = { Action: INVOKE, StatementId: 's3', Principal: 's3.amazonaws.com', SourceArn: BUCKET_ARN };
-      rec.match(
-        'add_permission_invalid_statement_id',
-        await addPermission({
-          FunctionName: name,
-          Action: INVOKE,
-          StatementId: 'example.com',
-          Principal: 's3.amazonaws.com',
-        }),
-      );
-      rec.match(
-        'add_permission_fn_qualifier_mismatch',
-        await addPermission({ ...s3, FunctionName: `${name}:alias-not-42`, Qualifier: '42' }),
-      );
-      rec.match(
-        'add_permission_fn_qualifier_latest',
-        await addPermission({ ...s3, FunctionName: `${name}:$LATEST`, Qualifier: '$LATEST' }),
-      );
-      rec.match(
-        'add_permission_principal_invalid',
-        await addPermission({
-          FunctionName: name,
-          Action: INVOKE,
-          StatementId: 'lambda',
-          Principal: 'invalid.nonaws.com',
-          SourceAccount: ACCOUNT_ID,
-        }),
-      );
-      rec.match('get_policy_fn_doesnotexist', await getPolicy('doesnotexist'));
-      rec.match('get_policy_fn_version_doesnotexist', await getPolicy(name, '77'));
-      rec.match(
-        'add_permission_fn_doesnotexist',
-        await addPermission({ ...s3, FunctionName: 'doesnotexist' }),
-      );
-      rec.match(
-        'remove_permission_policy_doesnotexist',
-        await removePermission({ FunctionName: name, StatementId: 's3' }),
-      );
-      rec.match(
-        'add_permission_fn_alias_doesnotexist',
-        await addPermission({ ...s3, FunctionName: `${name}:alias-doesnotexist` }),
-      );
-      rec.match(
-        'add_permission_fn_version_doesnotexist',
-        await addPermission({ ...s3, FunctionName: name, Qualifier: '42' }),
-      );
-      rec.match(
-        'add_permission_fn_qualifier_invalid',
-        await addPermission({ ...s3, FunctionName: name, Qualifier: 'invalid-qualifier-with-?-char' }),
-      );
-      rec.match(
-        'add_permission_fn_qualifier_valid_doesnotexist',
-        await addPermission({ ...s3, FunctionName: name, Qualifier: 'valid-with-$-but-doesnotexist' }),
-      );
-      const added = await addPermission({ ...s3, FunctionName: name });
-      rec.check('AddPermission(s3) succeeds', !('Error' in added), JSON.stringify(added));
-      rec.match(
-        'add_permission_conflicting_statement_id',
-        await addPermission({ ...s3, FunctionName: name }),
-      );
-      rec.match(
-        'remove_permission_fn_doesnotexist',
-        await removePermission({ FunctionName: 'doesnotexist', StatementId: 's3' }),
-      );
-      rec.match(
-        'remove_permission_fn_alias_doesnotexist',
-        await removePermission({ FunctionName: name, StatementId: 's3', Qualifier: 'alias-doesnotexist' }),
-      );
-    },
-  );
+  parityCase('TestLambdaPermissions::test_permission_exceptions', {}, async (rec) => {
+    const name = uniqueName('lambda_func');
+    rec.bind('<function-name>', name);
+    await createFixture(ps.lambda, { name });
+    const s3 = { Action: INVOKE, StatementId: 's3', Principal: 's3.amazonaws.com', SourceArn: BUCKET_ARN };
+    rec.match(
+      'add_permission_invalid_statement_id',
+      await addPermission({
+        FunctionName: name,
+        Action: INVOKE,
+        StatementId: 'example.com',
+        Principal: 's3.amazonaws.com',
+      }),
+    );
+    rec.match(
+      'add_permission_fn_qualifier_mismatch',
+      await addPermission({ ...s3, FunctionName: `${name}:alias-not-42`, Qualifier: '42' }),
+    );
+    rec.match(
+      'add_permission_fn_qualifier_latest',
+      await addPermission({ ...s3, FunctionName: `${name}:$LATEST`, Qualifier: '$LATEST' }),
+    );
+    rec.match(
+      'add_permission_principal_invalid',
+      await addPermission({
+        FunctionName: name,
+        Action: INVOKE,
+        StatementId: 'lambda',
+        Principal: 'invalid.nonaws.com',
+        SourceAccount: ACCOUNT_ID,
+      }),
+    );
+    rec.match('get_policy_fn_doesnotexist', await getPolicy('doesnotexist'));
+    rec.match('get_policy_fn_version_doesnotexist', await getPolicy(name, '77'));
+    rec.match('add_permission_fn_doesnotexist', await addPermission({ ...s3, FunctionName: 'doesnotexist' }));
+    rec.match(
+      'remove_permission_policy_doesnotexist',
+      await removePermission({ FunctionName: name, StatementId: 's3' }),
+    );
+    rec.match(
+      'add_permission_fn_alias_doesnotexist',
+      await addPermission({ ...s3, FunctionName: `${name}:alias-doesnotexist` }),
+    );
+    rec.match(
+      'add_permission_fn_version_doesnotexist',
+      await addPermission({ ...s3, FunctionName: name, Qualifier: '42' }),
+    );
+    rec.match(
+      'add_permission_fn_qualifier_invalid',
+      await addPermission({ ...s3, FunctionName: name, Qualifier: 'invalid-qualifier-with-?-char' }),
+    );
+    rec.match(
+      'add_permission_fn_qualifier_valid_doesnotexist',
+      await addPermission({ ...s3, FunctionName: name, Qualifier: 'valid-with-$-but-doesnotexist' }),
+    );
+    const added = await addPermission({ ...s3, FunctionName: name });
+    rec.check('AddPermission(s3) succeeds', !('Error' in added), JSON.stringify(added));
+    rec.match('add_permission_conflicting_statement_id', await addPermission({ ...s3, FunctionName: name }));
+    rec.match(
+      'remove_permission_fn_doesnotexist',
+      await removePermission({ FunctionName: 'doesnotexist', StatementId: 's3' }),
+    );
+    rec.match(
+      'remove_permission_fn_alias_doesnotexist',
+      await removePermission({ FunctionName: name, StatementId: 's3', Qualifier: 'alias-doesnotexist' }),
+    );
+  });
 
   // The calls between the snapshots are inferred (publish, then a permission on the version).
-  parityCase(
-    'TestLambdaPermissions::test_lambda_permission_versioning',
-    {
-      todo:
-        "GetPolicy's RevisionId is the policy's own: it stays the same when PublishVersion changes $LATEST's RevisionId " +
-        '(AWS: the policy of $LATEST carries the function RevisionId, which PublishVersion changes)',
-    },
-    async (rec) => {
-      const name = uniqueName('lambda_func');
-      rec.bind('<resource:1>', name).bind('<resource:2>', 'test-bucket');
-      await createFixture(ps.lambda, { name });
-      const s3 = { Action: INVOKE, StatementId: 's3', Principal: 's3.amazonaws.com', SourceArn: BUCKET_ARN };
-      rec.match('add_permission', await addPermission({ ...s3, FunctionName: name }));
-      rec.match('get_policy', await getPolicy(name));
-      const published = await ps.lambda.send(new PublishVersionCommand({ FunctionName: name }));
-      const version = published.Version as string;
-      rec.match('get_policy_after_publishing_latest', await getPolicy(name));
-      rec.match('get_policy_after_publishing_new_version', await getPolicy(name, version));
-      const onVersion = await addPermission({
-        ...s3,
-        FunctionName: `${name}:${version}`,
-        Qualifier: version,
-      });
-      rec.check('AddPermission on the version succeeds', !('Error' in onVersion), JSON.stringify(onVersion));
-      const policy = await getPolicy(name);
-      rec.match('get_policy_after_adding_to_new_version', policy);
-      const second = await addPermission({
-        ...s3,
-        StatementId: 's3_2',
-        FunctionName: name,
-        RevisionId: policy.RevisionId as string,
-      });
-      rec.check('AddPermission(s3_2, RevisionId) succeeds', !('Error' in second), JSON.stringify(second));
-      rec.match('get_policy_after_adding_2', await getPolicy(name));
-    },
-  );
+  parityCase('TestLambdaPermissions::test_lambda_permission_versioning', {}, async (rec) => {
+    const name = uniqueName('lambda_func');
+    rec.bind('<resource:1>', name).bind('<resource:2>', 'test-bucket');
+    await createFixture(ps.lambda, { name });
+    const s3 = { Action: INVOKE, StatementId: 's3', Principal: 's3.amazonaws.com', SourceArn: BUCKET_ARN };
+    rec.match('add_permission', await addPermission({ ...s3, FunctionName: name }));
+    rec.match('get_policy', await getPolicy(name));
+    const published = await ps.lambda.send(new PublishVersionCommand({ FunctionName: name }));
+    const version = published.Version as string;
+    rec.match('get_policy_after_publishing_latest', await getPolicy(name));
+    rec.match('get_policy_after_publishing_new_version', await getPolicy(name, version));
+    const onVersion = await addPermission({
+      ...s3,
+      FunctionName: `${name}:${version}`,
+      Qualifier: version,
+    });
+    rec.check('AddPermission on the version succeeds', !('Error' in onVersion), JSON.stringify(onVersion));
+    const policy = await getPolicy(name);
+    rec.match('get_policy_after_adding_to_new_version', policy);
+    const second = await addPermission({
+      ...s3,
+      StatementId: 's3_2',
+      FunctionName: name,
+      RevisionId: policy.RevisionId as string,
+    });
+    rec.check('AddPermission(s3_2, RevisionId) succeeds', !('Error' in second), JSON.stringify(second));
+    rec.match('get_policy_after_adding_2', await getPolicy(name));
+  });
 
   // This one recording kept its HTTP headers (Date and request id are compared by format).
-  parityCase(
-    'TestLambdaRevisions::test_function_revisions_permissions',
-    {
-      todo:
-        "AddPermission with RevisionId = the function's current RevisionId (from GetFunction) answers 412; AWS accepts it " +
-        '(function and policy share one RevisionId); also an extra "Keep-Alive: timeout=65" response header',
-    },
-    async (rec) => {
-      const name = uniqueName('fn');
-      await createFixture(ps.lambda, { name });
-      const fn = await ps.lambda.send(new GetFunctionCommand({ FunctionName: name }));
-      const permission = {
-        FunctionName: name,
-        StatementId: 's3',
-        Action: INVOKE,
-        Principal: 's3.amazonaws.com',
-      };
-      rec.match(
-        'add_permission_revision_exception',
-        await addPermission({ ...permission, RevisionId: 'wrong' }),
-      );
-      const added = await addPermission({ ...permission, RevisionId: fn.Configuration?.RevisionId });
-      rec.check(
-        'AddPermission with the current RevisionId succeeds',
-        !('Error' in added),
-        JSON.stringify(added),
-      );
-    },
-  );
+  parityCase('TestLambdaRevisions::test_function_revisions_permissions', {}, async (rec) => {
+    const name = uniqueName('fn');
+    await createFixture(ps.lambda, { name });
+    const fn = await ps.lambda.send(new GetFunctionCommand({ FunctionName: name }));
+    const permission = {
+      FunctionName: name,
+      StatementId: 's3',
+      Action: INVOKE,
+      Principal: 's3.amazonaws.com',
+    };
+    rec.match(
+      'add_permission_revision_exception',
+      await addPermission({ ...permission, RevisionId: 'wrong' }),
+    );
+    const added = await addPermission({ ...permission, RevisionId: fn.Configuration?.RevisionId });
+    rec.check(
+      'AddPermission with the current RevisionId succeeds',
+      !('Error' in added),
+      JSON.stringify(added),
+    );
+  });
 });

@@ -56,39 +56,31 @@ describe('parity: tags and account settings', { concurrency: true }, () => {
     });
   }
 
-  parityCase(
-    'TestLambdaTags::test_tag_lifecycle',
-    {
-      todo:
-        'TagResource/UntagResource leave the function RevisionId unchanged; on AWS each one gives $LATEST a new ' +
-        'RevisionId (GetFunction after them: <uuid:2>..<uuid:5>)',
-    },
-    async (rec) => {
-      const name = uniqueName('fn-tag');
-      rec.bind('<function-name:1>', name);
-      await createFixture(ps.lambda, { name, extra: { Tags: { key_a: 'value_a' } } });
-      const arn = (await ps.lambda.send(new GetFunctionCommand({ FunctionName: name }))).Configuration
-        ?.FunctionArn as string;
-      const snapshotTags = async (suffix: string) => {
-        rec.match(`list_tags_response_${suffix}`, await listTags(arn));
-        rec.match(`get_fn_response_${suffix}`, await getFunction(arn));
-      };
-      await snapshotTags('postfncreate');
-      rec.match(
-        'tag_resource_response',
-        await tag(arn, { key_b: 'value_b', key_c: 'value_c', key_d: 'value_d', key_e: 'value_e' }),
-      );
-      await snapshotTags('postaddtags');
-      rec.match('tag_resource_overwrite', await tag(arn, { key_b: 'value_b', key_c: 'value_x' }));
-      await snapshotTags('overwrite');
-      await untag(arn, ['key_c', 'key_d']);
-      await snapshotTags('postuntag');
-      await untag(arn, ['key_a', 'key_b', 'key_e']);
-      await snapshotTags('postuntagall');
-      await call(ps.lambda.send(new DeleteFunctionCommand({ FunctionName: name })));
-      rec.match('list_tags_postdelete', await listTags(arn));
-    },
-  );
+  parityCase('TestLambdaTags::test_tag_lifecycle', {}, async (rec) => {
+    const name = uniqueName('fn-tag');
+    rec.bind('<function-name:1>', name);
+    await createFixture(ps.lambda, { name, extra: { Tags: { key_a: 'value_a' } } });
+    const arn = (await ps.lambda.send(new GetFunctionCommand({ FunctionName: name }))).Configuration
+      ?.FunctionArn as string;
+    const snapshotTags = async (suffix: string) => {
+      rec.match(`list_tags_response_${suffix}`, await listTags(arn));
+      rec.match(`get_fn_response_${suffix}`, await getFunction(arn));
+    };
+    await snapshotTags('postfncreate');
+    rec.match(
+      'tag_resource_response',
+      await tag(arn, { key_b: 'value_b', key_c: 'value_c', key_d: 'value_d', key_e: 'value_e' }),
+    );
+    await snapshotTags('postaddtags');
+    rec.match('tag_resource_overwrite', await tag(arn, { key_b: 'value_b', key_c: 'value_x' }));
+    await snapshotTags('overwrite');
+    await untag(arn, ['key_c', 'key_d']);
+    await snapshotTags('postuntag');
+    await untag(arn, ['key_a', 'key_b', 'key_e']);
+    await snapshotTags('postuntagall');
+    await call(ps.lambda.send(new DeleteFunctionCommand({ FunctionName: name })));
+    rec.match('list_tags_postdelete', await listTags(arn));
+  });
 
   parityCase('TestLambdaTag::test_tag_exceptions[lambda_function]', {}, async (rec) => {
     // A function ARN nobody created; the same name in a malformed (non-"function") ARN.
@@ -105,28 +97,20 @@ describe('parity: tags and account settings', { concurrency: true }, () => {
     );
   });
 
-  parityCase(
-    'TestLambdaTags::test_tag_limits',
-    {
-      todo:
-        'CreateFunction with 51 Tags succeeds (201); AWS: 400 InvalidParameterValueException ' +
-        '"Number of tags exceeds resource tag limit."',
-    },
-    async (rec) => {
-      const name = uniqueName('fn-tag');
-      rec.bind('<function-name:1>', name);
-      const arn = await fnArn(name);
-      rec.match('tag_lambda_too_many_tags', await tag(arn, hundredTags(51)));
-      rec.match('tag_response', await tag(arn, hundredTags(50)));
-      rec.match('list_tags_response', await listTags(arn));
-      rec.match('get_fn_response', await getFunction(name));
-      rec.match('tag_lambda_too_many_tags_additional', await tag(arn, { a_key: 'a_value' }));
-      rec.match(
-        'create_function_invalid_tags',
-        await createFixture(ps.lambda, { name: uniqueName('fn-tag'), extra: { Tags: hundredTags(51) } }),
-      );
-    },
-  );
+  parityCase('TestLambdaTags::test_tag_limits', {}, async (rec) => {
+    const name = uniqueName('fn-tag');
+    rec.bind('<function-name:1>', name);
+    const arn = await fnArn(name);
+    rec.match('tag_lambda_too_many_tags', await tag(arn, hundredTags(51)));
+    rec.match('tag_response', await tag(arn, hundredTags(50)));
+    rec.match('list_tags_response', await listTags(arn));
+    rec.match('get_fn_response', await getFunction(name));
+    rec.match('tag_lambda_too_many_tags_additional', await tag(arn, { a_key: 'a_value' }));
+    rec.match(
+      'create_function_invalid_tags',
+      await createFixture(ps.lambda, { name: uniqueName('fn-tag'), extra: { Tags: hundredTags(51) } }),
+    );
+  });
 
   parityCase('TestLambdaTags::test_tag_versions', {}, async (rec) => {
     const name = uniqueName('fn-tag');

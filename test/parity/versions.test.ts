@@ -109,58 +109,41 @@ describe('parity: versions', { concurrency: true }, () => {
     rec.match('list_versions_result_after_deletion_of_first_version', await listVersions(name));
   });
 
-  parityCase(
-    'TestLambdaVersions::test_publish_version_on_create',
-    {
-      todo:
-        'GetFunction(Qualifier=$LATEST) returns an unqualified FunctionArn (AWS: ...:$LATEST); intermittently, version 1 ' +
-        'published by CreateFunction(Publish=true) is still Pending once $LATEST is Active, and its RevisionId changes ' +
-        'when it activates (AWS: Active, RevisionId unchanged)',
-    },
-    async (rec) => {
-      const name = uniqueName('fn');
-      rec.bind('<function-name:1>', name);
-      rec.match(
-        'create_response',
-        await createRaw(ps.lambda, await rawInput(name, 'python3.12', { Publish: true })),
-      );
-      rec.match('get_function_result', await getFunction(name));
-      rec.match('get_function_version_result', await getFunction(name, '1'));
-      rec.match('get_function_latest_result', await getFunction(name, '$LATEST'));
-      rec.match('list_versions_result', await listVersions(name));
-      rec.match(
-        'repeated_publish_response',
-        await publish({ FunctionName: name, Description: 'Repeated version description :)' }),
-      );
-      rec.match('list_versions_result_after_publish', await listVersions(name));
-    },
-  );
+  parityCase('TestLambdaVersions::test_publish_version_on_create', {}, async (rec) => {
+    const name = uniqueName('fn');
+    rec.bind('<function-name:1>', name);
+    rec.match(
+      'create_response',
+      await createRaw(ps.lambda, await rawInput(name, 'python3.12', { Publish: true })),
+    );
+    rec.match('get_function_result', await getFunction(name));
+    rec.match('get_function_version_result', await getFunction(name, '1'));
+    rec.match('get_function_latest_result', await getFunction(name, '$LATEST'));
+    rec.match('list_versions_result', await listVersions(name));
+    rec.match(
+      'repeated_publish_response',
+      await publish({ FunctionName: name, Description: 'Repeated version description :)' }),
+    );
+    rec.match('list_versions_result_after_publish', await listVersions(name));
+  });
 
   // Timing: the recording reads the new version while AWS still has it Pending (and $LATEST
   // InProgress); Lambent's reads right after the update see the same while it unpacks the code.
-  parityCase(
-    'TestLambdaVersions::test_publish_with_update',
-    {
-      todo:
-        "UpdateFunctionCode(Publish=true) returns the new version with $LATEST's LastUpdateStatus InProgress instead of " +
-        'State Pending ("The function is being created."); GetFunction(Qualifier=$LATEST) returns an unqualified FunctionArn',
-    },
-    async (rec) => {
-      const name = uniqueName('fn');
-      rec.bind('<function-name:1>', name);
-      rec.match('create_response', await createRaw(ps.lambda, await rawInput(name, 'python3.12')));
-      rec.match('get_function_result', await getFunction(name));
-      const zip = await pythonZip('index.py', `${name}-v2`);
-      rec.match(
-        'update_function_code_result',
-        await call(
-          ps.lambda.send(new UpdateFunctionCodeCommand({ FunctionName: name, ZipFile: zip, Publish: true })),
-        ),
-      );
-      rec.match('get_function_version_result', await getFunction(name, '1'));
-      rec.match('get_function_latest_result', await getFunction(name, '$LATEST'));
-    },
-  );
+  parityCase('TestLambdaVersions::test_publish_with_update', {}, async (rec) => {
+    const name = uniqueName('fn');
+    rec.bind('<function-name:1>', name);
+    rec.match('create_response', await createRaw(ps.lambda, await rawInput(name, 'python3.12')));
+    rec.match('get_function_result', await getFunction(name));
+    const zip = await pythonZip('index.py', `${name}-v2`);
+    rec.match(
+      'update_function_code_result',
+      await call(
+        ps.lambda.send(new UpdateFunctionCodeCommand({ FunctionName: name, ZipFile: zip, Publish: true })),
+      ),
+    );
+    rec.match('get_function_version_result', await getFunction(name, '1'));
+    rec.match('get_function_latest_result', await getFunction(name, '$LATEST'));
+  });
 
   parityCase('TestLambdaRevisions::test_function_revisions_basic', {}, async (rec) => {
     const { lambda } = ps;

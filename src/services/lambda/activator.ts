@@ -14,8 +14,11 @@ import type { FunctionConfig } from './model.js';
 import type { LambdaStore, Scope } from './store.js';
 
 export interface Activator {
-  /** Schedules the transition of one version; returns at once. */
-  schedule(scope: Scope, name: string, version: string): void;
+  /**
+   * Schedules the transition of versions of one function (sharing one code package); they
+   * change together, so a reader never sees $LATEST Active and its new version Pending.
+   */
+  schedule(scope: Scope, name: string, versions: readonly string[]): void;
   /** Directory holding the unpacked code of a blob (exists once Active). */
   codeDir(codeKey: string): string;
   /** Resolves when nothing is scheduled or running (for shutdown and tests). */
@@ -46,30 +49,34 @@ export function createActivator(opts: {
     }
   }
 
-  async function activate(scope: Scope, name: string, version: string): Promise<void> {
-    const stored = store.getVersion(scope, name, version);
-    if (!stored) return;
-    const before = stored.config.RevisionId;
-    let next: FunctionConfig;
+  async function activate(scope: Scope, name: string, versions: readonly string[]): Promise<void> {
+    const stored = versions.flatMap((v) => store.getVersion(scope, name, v) ?? []);
+    const codeKeys = [...new Set(stored.map((v) => v.codeKey))];
+    let unpacked = true;
     try {
-      await unpack(stored.codeKey);
-      next = settled(stored.config);
+      for (const key of codeKeys) await unpack(key);
     } catch (err) {
-      logger.error(`could not unpack code of ${name}:${version}`, err);
-      next = failed(stored.config);
+      logger.error(`could not unpack code of ${name}`, err);
+      unpacked = false;
     }
-    store.compareAndPutVersion(scope, name, version, before, next);
+    store.transaction(() => {
+      for (const v of stored) {
+        // $LATEST gets a new RevisionId when it settles (recorded); published versions keep theirs.
+        const next = unpacked ? settled(v.config, v.version === '$LATEST') : failed(v.config);
+        store.compareAndPutVersion(scope, name, v.version, v.config.RevisionId, next);
+      }
+    });
   }
 
-  function schedule(scope: Scope, name: string, version: string): void {
+  function schedule(scope: Scope, name: string, versions: readonly string[]): void {
     const job = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => activate(scope, name, version))
-      .catch((err) => logger.error(`activation of ${name}:${version} failed`, err))
+      .then(() => activate(scope, name, versions))
+      .catch((err) => logger.error(`activation of ${name} failed`, err))
       .finally(() => running.delete(job));
     running.add(job);
   }
 
-  for (const v of store.unfinishedVersions()) schedule(v, v.name, v.version);
+  for (const v of store.unfinishedVersions()) schedule(v, v.name, [v.version]);
 
   return {
     schedule,
@@ -80,7 +87,7 @@ export function createActivator(opts: {
   };
 }
 
-function settled(config: FunctionConfig): FunctionConfig {
+function settled(config: FunctionConfig, newRevision: boolean): FunctionConfig {
   const {
     StateReason: _a,
     StateReasonCode: _b,
@@ -88,7 +95,12 @@ function settled(config: FunctionConfig): FunctionConfig {
     LastUpdateStatusReasonCode: _d,
     ...rest
   } = config;
-  return { ...rest, State: 'Active', LastUpdateStatus: 'Successful', RevisionId: randomUUID() };
+  return {
+    ...rest,
+    State: 'Active',
+    LastUpdateStatus: 'Successful',
+    RevisionId: newRevision ? randomUUID() : config.RevisionId,
+  };
 }
 
 function failed(config: FunctionConfig): FunctionConfig {

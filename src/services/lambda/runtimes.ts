@@ -16,7 +16,7 @@ export const SUPPORTED_RUNTIMES = [
 export const DEPRECATED_RUNTIMES = [
   'java8', 'go1.x', 'provided', 'ruby2.7', 'nodejs14.x', 'python3.7', 'dotnetcore3.1', 'nodejs12.x',
   'nodejs10.x', 'nodejs8.10', 'nodejs6.10', 'nodejs4.3', 'nodejs', 'python2.7', 'python3.6', 'ruby2.5',
-  'dotnetcore1.0', 'dotnetcore2.0', 'dotnetcore2.1', 'dotnetcore3.1',
+  'dotnetcore1.0', 'dotnetcore2.0', 'dotnetcore2.1',
 ] as const;
 
 export function assertRuntimeAllowed(runtime: string): void {

@@ -5,7 +5,7 @@
  * pattern.
  */
 import type { Member } from '../../shared/shapes.js';
-import { SUPPORTED_RUNTIMES } from './runtimes.js';
+import { DEPRECATED_RUNTIMES, SUPPORTED_RUNTIMES } from './runtimes.js';
 
 const ALL_RUNTIMES_FOR_LAYERS = [
   'ruby3.5', 'ruby2.6', 'dotnetcore1.0', 'python3.7', 'nodejs8.10', 'nasa', 'ruby2.7', 'python2.7-greengrass',
@@ -100,7 +100,8 @@ export const layerCompatibility = {
     type: 'list',
     max: 15,
     bareMemberFailures: true,
-    member: { type: 'string', enum: SUPPORTED_RUNTIMES },
+    // AWS lists only current runtimes in its message but still accepts retired ones here.
+    member: { type: 'string', enum: SUPPORTED_RUNTIMES, alsoAccepted: DEPRECATED_RUNTIMES },
   },
   CompatibleArchitectures: {
     type: 'list',

@@ -204,6 +204,17 @@ export function createLambdaStore(db: Db) {
       },
     ),
 
+    /**
+     * Gives a version a new RevisionId. AWS changes it for any change to the function,
+     * including its policy and tags, and GetPolicy reports the same id.
+     */
+    bumpRevision: (sc: Scope, name: string, version: string, revisionId: string): void => {
+      const row = s.getVersion.get(sc.accountId, sc.region, name, version) as VersionRow | undefined;
+      if (!row) return;
+      const config = { ...(JSON.parse(row.config) as FunctionConfig), RevisionId: revisionId };
+      s.putVersion.run(sc.accountId, sc.region, name, version, JSON.stringify(config), row.code_key);
+    },
+
     deleteVersion: (sc: Scope, name: string, version: string): void => {
       s.deleteVersion.run(sc.accountId, sc.region, name, version);
     },

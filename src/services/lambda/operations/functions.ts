@@ -22,6 +22,7 @@ import { assertRuntimeAllowed } from '../runtimes.js';
 import * as S from '../shapes.js';
 import type { Scope, StoredVersion } from '../store.js';
 import { decodeMarker, encodeMarker } from './pagination.js';
+import { MAX_TAGS } from './tags-and-account.js';
 
 type Input = Record<string, unknown>;
 
@@ -50,12 +51,18 @@ export function functionOperations(deps: LambdaDeps): Operation[] {
   const { store, activator } = deps;
 
   /** The stored version a FunctionName (+ Qualifier) names, or AWS's not-found error. */
-  function findVersion(ctx: RequestContext, input: Input, op: 'get' | 'other', options?: ParseFunctionOptions): StoredVersion {
+  function findVersion(ctx: RequestContext, input: Input, op: 'get' | 'other', options?: ParseFunctionOptions) {
+    return resolve(ctx, input, op, options).version;
+  }
+
+  /** The stored version a FunctionName (+ Qualifier) names, and whether a qualifier was given. */
+  function resolve(ctx: RequestContext, input: Input, op: 'get' | 'other', options?: ParseFunctionOptions) {
     const scope = scopeOf(ctx);
     const ref = parseFunctionRef(String(input.FunctionName), input.Qualifier as string | undefined, scope, op, options);
     const version = store.getVersion(scope, ref.name, ref.qualifier ?? '$LATEST');
     if (!version) throw functionNotFound(scope, ref, op);
-    return version;
+    // GetFunction(Qualifier=$LATEST) answers with the qualified ARN, as AWS does.
+    return { version, qualified: ref.qualifier !== undefined };
   }
 
   /** The $LATEST of a function named for an update (`function` name format, unqualified). */
@@ -127,17 +134,31 @@ export function functionOperations(deps: LambdaDeps): Operation[] {
     );
   }
 
-  /** Publishes $LATEST as the next version number (the caller holds the latest snapshot). */
+  /**
+   * Publishes $LATEST as the next version number (the caller holds the latest snapshot). A
+   * new version starts Pending, as on AWS, until the activator has its code ready; $LATEST
+   * gets a new RevisionId.
+   */
   function publish(scope: Scope, latest: StoredVersion, description?: string): StoredVersion {
+    const {
+      LastUpdateStatus: _s,
+      LastUpdateStatusReason: _r,
+      LastUpdateStatusReasonCode: _c,
+      ...rest
+    } = latest.config;
     return store.transaction(() => {
       const version = store.allocateVersion(scope, latest.name);
       const config: FunctionConfig = {
-        ...latest.config,
+        ...rest,
         Description: description ?? latest.config.Description,
         RevisionId: randomUUID(),
         LastModified: lambdaTimestamp(),
+        ...(latest.config.State === 'Active' && latest.config.LastUpdateStatus !== 'InProgress'
+          ? { State: 'Active', LastUpdateStatus: 'Successful' }
+          : { State: 'Pending', StateReason: 'The function is being created.', StateReasonCode: 'Creating' }),
       };
       store.putVersion(scope, latest.name, version, config, latest.codeKey);
+      store.bumpRevision(scope, latest.name, '$LATEST', randomUUID());
       return { name: latest.name, version, config, codeKey: latest.codeKey };
     });
   }
@@ -199,6 +220,9 @@ export function functionOperations(deps: LambdaDeps): Operation[] {
         _unzippedSize: 0,
       };
       const config = applyConfiguration(scope, defaults, input as ConfigurationInput);
+      if (Object.keys((input.Tags as object | undefined) ?? {}).length > MAX_TAGS) {
+        throw new InvalidParameterValueException('Number of tags exceeds resource tag limit.');
+      }
       if (store.functionExists(scope, name)) {
         throw new ResourceConflictException(`Function already exist: ${name}`);
       }
@@ -212,13 +236,9 @@ export function functionOperations(deps: LambdaDeps): Operation[] {
         throw err;
       }
       const latest: StoredVersion = { name, version: '$LATEST', config, codeKey: code.codeKey };
-      activator.schedule(scope, name, '$LATEST');
-      let version = '$LATEST';
-      if (input.Publish === true) {
-        version = publish(scope, latest).version;
-        activator.schedule(scope, name, version);
-      }
-      return { ...functionConfiguration(scope, latest), Version: version };
+      const published = input.Publish === true ? publish(scope, latest) : undefined;
+      activator.schedule(scope, name, published ? ['$LATEST', published.version] : ['$LATEST']);
+      return { ...functionConfiguration(scope, latest), Version: published?.version ?? '$LATEST' };
     },
   };
 
@@ -228,10 +248,10 @@ export function functionOperations(deps: LambdaDeps): Operation[] {
     input: structure({ FunctionName: S.functionNameLabel, Qualifier: S.qualifierQuery }),
     handler(input, ctx) {
       const scope = scopeOf(ctx);
-      const v = findVersion(ctx, input, 'get');
+      const { version: v, qualified } = resolve(ctx, input, 'get');
       const tags = store.getTags(scope, v.name) ?? {};
       return {
-        Configuration: functionConfiguration(scope, v),
+        Configuration: functionConfiguration(scope, v, { qualifiedArn: qualified }),
         Code: { RepositoryType: 'S3', Location: deps.codeLocation(ctx, v.codeKey) },
         ...(Object.keys(tags).length ? { Tags: tags } : {}),
       };
@@ -242,7 +262,10 @@ export function functionOperations(deps: LambdaDeps): Operation[] {
     name: 'GetFunctionConfiguration',
     http: { method: 'GET', path: '/2015-03-31/functions/{FunctionName}/configuration', status: 200 },
     input: structure({ FunctionName: S.functionNameLabel, Qualifier: S.qualifierQuery }),
-    handler: (input, ctx) => functionConfiguration(scopeOf(ctx), findVersion(ctx, input, 'get')),
+    handler(input, ctx) {
+      const { version, qualified } = resolve(ctx, input, 'get');
+      return functionConfiguration(scopeOf(ctx), version, { qualifiedArn: qualified });
+    },
   };
 
   const listFunctions: Operation = {
@@ -335,13 +358,9 @@ export function functionOperations(deps: LambdaDeps): Operation[] {
       return true;
     });
     if (!committed) assertNoUpdateInProgress(scope, { ...before, config: { ...before.config, LastUpdateStatus: 'InProgress' } });
-    activator.schedule(scope, updated.name, '$LATEST');
-    if (publishToo) {
-      const published = publish(scope, updated);
-      activator.schedule(scope, updated.name, published.version);
-      return functionConfiguration(scope, published);
-    }
-    return functionConfiguration(scope, updated);
+    const published = publishToo ? publish(scope, updated) : undefined;
+    activator.schedule(scope, updated.name, published ? ['$LATEST', published.version] : ['$LATEST']);
+    return functionConfiguration(scope, published ?? updated);
   }
 
   const deleteFunction: Operation = {
@@ -356,8 +375,10 @@ export function functionOperations(deps: LambdaDeps): Operation[] {
       }
       let freed: string[];
       if (ref.qualifier !== undefined) {
+        if (!store.functionExists(scope, ref.name)) throw functionNotFound(scope, ref, 'delete');
         const v = store.getVersion(scope, ref.name, ref.qualifier);
-        if (!v) throw functionNotFound(scope, ref, 'delete');
+        // Deleting a version that does not exist succeeds, as on AWS (recorded).
+        if (!v) return {};
         store.deleteVersion(scope, ref.name, ref.qualifier);
         freed = [v.codeKey];
       } else {

@@ -13,9 +13,10 @@ import {
   ResourceConflictException,
   ResourceNotFoundException,
 } from '../errors.js';
-import { functionArn, parseFunctionRef } from '../identifiers.js';
+import { functionArn, parseFunctionRef, qualifierKind } from '../identifiers.js';
 import type { PolicyStatement } from '../model.js';
 import * as S from '../shapes.js';
+import type { Scope } from '../store.js';
 
 const permissionQualifier = {
   ...S.qualifierQuery,
@@ -42,12 +43,25 @@ export function permissionOperations(deps: LambdaDeps): Operation[] {
     if (!versionExists) {
       if (op === 'get') throw new ResourceNotFoundException('The resource you requested does not exist.');
       if (op === 'remove' && !exists) throw new ResourceNotFoundException(`No policy found for: ${functionArn(scope, ref.name)}`);
-      if (qualifier && !/^\d+$/.test(qualifier) && qualifier !== '$LATEST') {
+      if (qualifier && qualifierKind(qualifier) === 'alias') {
         throw new ResourceNotFoundException(`Cannot find alias arn: ${functionArn(scope, ref.name, qualifier)}`);
       }
       throw new ResourceNotFoundException(`Function not found: ${functionArn(scope, ref.name, ref.qualifier)}`);
     }
     return { scope, name: ref.name, qualifier, arn: functionArn(scope, ref.name, ref.qualifier) };
+  }
+
+  /** The function version a policy belongs to; its RevisionId is the policy's. */
+  const revisionOf = (t: { scope: Scope; name: string; qualifier: string }): string | undefined =>
+    store.getVersion(t.scope, t.name, t.qualifier || '$LATEST')?.config.RevisionId;
+
+  /** Stores the policy and gives the function version (and so the policy) a new RevisionId. */
+  function savePolicy(t: { scope: Scope; name: string; qualifier: string }, statements: PolicyStatement[]): void {
+    const revisionId = randomUUID();
+    store.transaction(() => {
+      store.putPolicy(t.scope, t.name, t.qualifier, statements, revisionId);
+      store.bumpRevision(t.scope, t.name, t.qualifier || '$LATEST', revisionId);
+    });
   }
 
   const addPermission: Operation = {
@@ -74,7 +88,7 @@ export function permissionOperations(deps: LambdaDeps): Operation[] {
         throw new InvalidParameterValueException('The provided principal was invalid. Please check the principal and try again.');
       }
       const current = store.getPolicy(t.scope, t.name, t.qualifier);
-      if (input.RevisionId !== undefined && input.RevisionId !== current?.revisionId) {
+      if (input.RevisionId !== undefined && input.RevisionId !== revisionOf(t)) {
         throw new PreconditionFailedException(
           'The Revision Id provided does not match the latest Revision Id. Call the GetPolicy API to retrieve the latest Revision Id',
         );
@@ -87,7 +101,7 @@ export function permissionOperations(deps: LambdaDeps): Operation[] {
         );
       }
       const statement = buildStatement(input, sid, principal, t.arn);
-      store.putPolicy(t.scope, t.name, t.qualifier, [...statements, statement], randomUUID());
+      savePolicy(t, [...statements, statement]);
       return { Statement: JSON.stringify(statement) };
     },
   };
@@ -105,7 +119,7 @@ export function permissionOperations(deps: LambdaDeps): Operation[] {
       const t = target(ctx, input, 'remove');
       const current = store.getPolicy(t.scope, t.name, t.qualifier);
       if (!current) throw new ResourceNotFoundException('No policy is associated with the given resource.');
-      if (input.RevisionId !== undefined && input.RevisionId !== current.revisionId) {
+      if (input.RevisionId !== undefined && input.RevisionId !== revisionOf(t)) {
         throw new PreconditionFailedException(
           'The Revision Id provided does not match the latest Revision Id. Call the GetPolicy API to retrieve the latest Revision Id',
         );
@@ -114,7 +128,10 @@ export function permissionOperations(deps: LambdaDeps): Operation[] {
       if (!current.statements.some((s) => s.Sid === sid)) {
         throw new ResourceNotFoundException(`Statement ${sid} is not found in resource policy.`);
       }
-      store.putPolicy(t.scope, t.name, t.qualifier, current.statements.filter((s) => s.Sid !== sid), randomUUID());
+      savePolicy(
+        t,
+        current.statements.filter((s) => s.Sid !== sid),
+      );
       return {};
     },
   };
@@ -129,7 +146,7 @@ export function permissionOperations(deps: LambdaDeps): Operation[] {
       if (!current) throw new ResourceNotFoundException('The resource you requested does not exist.');
       return {
         Policy: JSON.stringify({ Version: '2012-10-17', Id: 'default', Statement: current.statements }),
-        RevisionId: current.revisionId,
+        RevisionId: revisionOf(t),
       };
     },
   };

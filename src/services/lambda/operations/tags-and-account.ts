@@ -1,12 +1,14 @@
 /** TagResource, UntagResource, ListTags and GetAccountSettings. */
+import { randomUUID } from 'node:crypto';
 import type { Operation, RequestContext } from '../../../protocols/types.js';
 import { structure } from '../../../shared/shapes.js';
 import { type LambdaDeps, scopeOf } from '../deps.js';
 import { InvalidParameterValueException, ResourceNotFoundException } from '../errors.js';
 import { functionArn, parseTaggableResource } from '../identifiers.js';
 import * as S from '../shapes.js';
+import type { Scope } from '../store.js';
 
-const MAX_TAGS = 50;
+export const MAX_TAGS = 50;
 const resourceLabel = { type: 'string', required: true, location: 'uri', locationName: 'ARN' } as const;
 
 export function tagAndAccountOperations(deps: LambdaDeps): Operation[] {
@@ -25,6 +27,14 @@ export function tagAndAccountOperations(deps: LambdaDeps): Operation[] {
     return resource.name;
   }
 
+  /** Tag changes are function changes: AWS gives $LATEST a new RevisionId. */
+  function saveTags(scope: Scope, name: string, tags: Record<string, string>): void {
+    store.transaction(() => {
+      store.setTags(scope, name, tags);
+      store.bumpRevision(scope, name, '$LATEST', randomUUID());
+    });
+  }
+
   const tagResource: Operation = {
     name: 'TagResource',
     http: { method: 'POST', path: '/2017-03-31/tags/{ARN}', status: 204 },
@@ -40,7 +50,7 @@ export function tagAndAccountOperations(deps: LambdaDeps): Operation[] {
       if (Object.keys(merged).length > MAX_TAGS) {
         throw new InvalidParameterValueException('Number of tags exceeds resource tag limit.');
       }
-      store.setTags(scope, name, merged);
+      saveTags(scope, name, merged);
       return {};
     },
   };
@@ -57,7 +67,7 @@ export function tagAndAccountOperations(deps: LambdaDeps): Operation[] {
       const scope = scopeOf(ctx);
       const tags = { ...(store.getTags(scope, name) ?? {}) };
       for (const key of input.TagKeys as string[]) delete tags[key];
-      store.setTags(scope, name, tags);
+      saveTags(scope, name, tags);
       return {};
     },
   };
