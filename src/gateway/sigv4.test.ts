@@ -6,14 +6,14 @@
  */
 
 import assert from 'node:assert/strict';
-import type { Hash, Hmac } from 'node:crypto';
 import { createHash, createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 // The query builder the SDK's Node HTTP handler uses to put request.query on the wire.
 import { buildQueryString } from '@smithy/core/protocols';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { Checksum, HttpRequest, SourceData } from '@smithy/types';
+import type { HttpRequest } from '@smithy/types';
+import { NodeSha256 } from '../../test/support/sign.js';
 import { AwsError } from '../shared/errors.js';
 import type { SecretLookup, SignedRequestView } from './sigv4.js';
 import {
@@ -33,33 +33,6 @@ const lookup: SecretLookup = (id) =>
 const T0 = new Date('2024-01-01T00:00:00Z');
 const MISMATCH =
   'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.';
-
-/** Node-crypto SHA-256 / HMAC-SHA-256 in the shape the smithy signer expects. */
-class NodeSha256 implements Checksum {
-  private hash: Hash | Hmac;
-  constructor(private readonly secret?: SourceData) {
-    this.hash = this.fresh();
-  }
-  private fresh(): Hash | Hmac {
-    if (this.secret === undefined) return createHash('sha256');
-    const key =
-      typeof this.secret === 'string'
-        ? this.secret
-        : ArrayBuffer.isView(this.secret)
-          ? Buffer.from(this.secret.buffer, this.secret.byteOffset, this.secret.byteLength)
-          : Buffer.from(this.secret);
-    return createHmac('sha256', key);
-  }
-  update(chunk: Uint8Array): void {
-    this.hash.update(chunk);
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-  reset(): void {
-    this.hash = this.fresh();
-  }
-}
 
 function signer(service = 'lambda', extra: { uriEscapePath?: boolean; applyChecksum?: boolean } = {}) {
   return new SignatureV4({ service, region: 'us-east-1', credentials: CREDS, sha256: NodeSha256, ...extra });

@@ -1,0 +1,30 @@
+/** Runs the real AWS CLI against a Lambent endpoint, as a user would. */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** Debian's awscli (v2) when installed — .ci/run installs it — else an `aws` on PATH, else none. */
+export function findAwsCli(): string | undefined {
+  if (process.env.LAMBENT_AWS_CLI) return process.env.LAMBENT_AWS_CLI;
+  if (existsSync('/usr/bin/aws')) return '/usr/bin/aws';
+  return undefined;
+}
+
+export function awsCli(cli: string, endpoint: string, home: string) {
+  return async (...args: string[]): Promise<unknown> => {
+    const { stdout } = await run(cli, ['--endpoint-url', endpoint, '--output', 'json', ...args], {
+      env: {
+        PATH: '/usr/bin:/bin',
+        HOME: home,
+        AWS_ACCESS_KEY_ID: 'test',
+        AWS_SECRET_ACCESS_KEY: 'test',
+        AWS_DEFAULT_REGION: 'us-east-1',
+        AWS_PAGER: '',
+      },
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    return stdout.trim() ? JSON.parse(stdout) : undefined;
+  };
+}
