@@ -29,7 +29,7 @@ export type Shape =
       /** AWS reports some lists' member failures bare rather than as "Member must satisfy constraint: [...]". */
       bareMemberFailures?: boolean;
     }
-  | { type: 'map'; key: Shape; value: Shape; min?: number; max?: number }
+  | { type: 'map'; key: Member; value: Member; min?: number; max?: number }
   | { type: 'structure'; members: Readonly<Record<string, Member>> }
   | { type: 'any' };
 

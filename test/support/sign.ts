@@ -65,6 +65,6 @@ export async function signedFetch(baseUrl: string, pathname: string, options: Si
   return fetch(`${baseUrl}${pathname}`, {
     method,
     headers: signed.headers as Record<string, string>,
-    body: method === 'GET' ? undefined : options.body,
+    body: method === 'GET' || options.body === undefined ? undefined : new Uint8Array(Buffer.from(options.body)),
   });
 }
