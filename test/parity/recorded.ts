@@ -30,24 +30,12 @@ export type View = Record<string, unknown>;
 // ---------------------------------------------------------------------------------------------
 // Loading recordings.
 
+import { conformanceDir } from '../support/conformance.js';
+
+export { conformanceDir };
+
 const SNAPSHOT_FILE = 'test_lambda_api.snapshot.json';
 const KEY_PREFIX = 'tests/aws/services/lambda_/test_lambda_api.py::';
-
-/** The conformance directory: `$LAMBENT_CONFORMANCE_DIR`, else `../shared/conformance` of the repo. */
-export function conformanceDir(): string | undefined {
-  const fromEnv = process.env.LAMBENT_CONFORMANCE_DIR;
-  if (fromEnv) return fromEnv;
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 8; i++) {
-    const pkg = path.join(dir, 'package.json');
-    if (fs.existsSync(pkg)) {
-      const candidate = path.resolve(dir, '..', 'shared', 'conformance');
-      return fs.existsSync(candidate) ? candidate : undefined;
-    }
-    dir = path.dirname(dir);
-  }
-  return undefined;
-}
 
 let snapshotCache: Record<string, { 'recorded-content': Record<string, unknown> }> | undefined;
 

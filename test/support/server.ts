@@ -5,16 +5,18 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { createLambent, type Lambent } from '../../src/server.js';
 import { type ConfigInput, parseConfig } from '../../src/shared/config.js';
 import { silentLogger } from '../../src/shared/logger.js';
-import { type Lambent, createLambent } from '../../src/server.js';
 
 export interface TestServer {
   url: string;
   dataDir: string;
   lambent: Lambent;
   lambda(overrides?: { secretAccessKey?: string; accessKeyId?: string; region?: string }): LambdaClient;
+  logs(overrides?: { secretAccessKey?: string; accessKeyId?: string; region?: string }): CloudWatchLogsClient;
   /** Stops this instance and starts a new one on the same data dir. */
   restart(): Promise<TestServer>;
   stop(): Promise<void>;
@@ -30,6 +32,13 @@ export async function startServer(config: ConfigInput = {}, dataDir?: string): P
     lambent,
     lambda: (o = {}) =>
       new LambdaClient({
+        endpoint: url,
+        region: o.region ?? 'us-east-1',
+        credentials: { accessKeyId: o.accessKeyId ?? 'test', secretAccessKey: o.secretAccessKey ?? 'test' },
+        maxAttempts: 1,
+      }),
+    logs: (o = {}) =>
+      new CloudWatchLogsClient({
         endpoint: url,
         region: o.region ?? 'us-east-1',
         credentials: { accessKeyId: o.accessKeyId ?? 'test', secretAccessKey: o.secretAccessKey ?? 'test' },

@@ -1,5 +1,5 @@
 /** Signing with the real SigV4 signer (@smithy/signature-v4) for requests the SDK would not send. */
-import { type Hash, type Hmac, createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { Checksum, SourceData } from '@smithy/types';
 
@@ -40,7 +40,11 @@ export interface SignedFetchOptions {
 }
 
 /** Signs `pathname` on `baseUrl` and sends it with fetch. */
-export async function signedFetch(baseUrl: string, pathname: string, options: SignedFetchOptions = {}): Promise<Response> {
+export async function signedFetch(
+  baseUrl: string,
+  pathname: string,
+  options: SignedFetchOptions = {},
+): Promise<Response> {
   const u = new URL(baseUrl);
   const method = options.method ?? 'GET';
   const signer = new SignatureV4({
@@ -65,6 +69,7 @@ export async function signedFetch(baseUrl: string, pathname: string, options: Si
   return fetch(`${baseUrl}${pathname}`, {
     method,
     headers: signed.headers as Record<string, string>,
-    body: method === 'GET' || options.body === undefined ? undefined : new Uint8Array(Buffer.from(options.body)),
+    body:
+      method === 'GET' || options.body === undefined ? undefined : new Uint8Array(Buffer.from(options.body)),
   });
 }

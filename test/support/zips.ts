@@ -1,7 +1,10 @@
 /** Builds small, real zip files for tests with yazl. */
 import yazl from 'yazl';
 
-export function zipOf(files: Record<string, string | Buffer>, modes: Record<string, number> = {}): Promise<Buffer> {
+export function zipOf(
+  files: Record<string, string | Buffer>,
+  modes: Record<string, number> = {},
+): Promise<Buffer> {
   const zip = new yazl.ZipFile();
   for (const [name, content] of Object.entries(files)) {
     zip.addBuffer(Buffer.isBuffer(content) ? content : Buffer.from(content), name, {

@@ -8,8 +8,9 @@
  */
 import { deepStrictEqual, equal, ok } from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { conformanceDir } from '../../../test/support/conformance.js';
 import { AwsError, validationMessage } from '../../shared/errors.js';
 import {
   AccessDeniedException,
@@ -838,9 +839,8 @@ describe('identifiers: recorded and boundary cases', () => {
 
 // --- The expectations above against the recordings, when they are available -----------------
 
-const SNAPSHOT = fileURLToPath(
-  new URL('../../../../shared/conformance/aws-recorded/test_lambda_api.snapshot.json', import.meta.url),
-);
+const CONFORMANCE = conformanceDir();
+const SNAPSHOT = CONFORMANCE ? path.join(CONFORMANCE, 'aws-recorded', 'test_lambda_api.snapshot.json') : '';
 
 /** Replaces the recording's placeholders with the values this test uses. */
 function fill(text: string, subs: Record<string, string> = {}): string {
