@@ -4,15 +4,15 @@
  * requests, lets background work settle, then closes storage.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { createGateway } from './gateway/server.js';
 import { createServices } from './services/registry.js';
+import type { Config } from './shared/config.js';
+import { createLogger, type Logger } from './shared/logger.js';
+import { VERSION } from './shared/version.js';
 import { createBlobStore } from './storage/blob-store.js';
 import { openDatabase } from './storage/db.js';
-import type { Config } from './shared/config.js';
-import { type Logger, createLogger } from './shared/logger.js';
-import { VERSION } from './shared/version.js';
 
 export interface Lambent {
   readonly config: Config;

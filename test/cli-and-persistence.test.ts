@@ -14,16 +14,21 @@ import {
   LambdaClient,
   ListFunctionsCommand,
   ListLayerVersionsCommand,
+  ListTagsCommand,
   PublishLayerVersionCommand,
   TagResourceCommand,
-  ListTagsCommand,
 } from '@aws-sdk/client-lambda';
 import { exited, repoRoot, startCli } from './support/cli.js';
 import { NODE_HANDLER, zipOf } from './support/zips.js';
 
 const ROLE = 'arn:aws:iam::000000000000:role/r';
 const client = (url: string) =>
-  new LambdaClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+  new LambdaClient({
+    endpoint: url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    maxAttempts: 1,
+  });
 
 describe('lambent up', () => {
   const dirs: string[] = [];
@@ -57,11 +62,24 @@ describe('lambent up', () => {
   });
 
   test('refuses a non-loopback address with the default keys', () => {
-    const res = spawnSync(process.execPath, [path.join(repoRoot(), 'bin', 'lambent.js'), 'up', '--host', '0.0.0.0', '--port', '0', '--data-dir', tmp()], {
-      encoding: 'utf8',
-      env: { PATH: process.env.PATH },
-      timeout: 15_000,
-    });
+    const res = spawnSync(
+      process.execPath,
+      [
+        path.join(repoRoot(), 'bin', 'lambent.js'),
+        'up',
+        '--host',
+        '0.0.0.0',
+        '--port',
+        '0',
+        '--data-dir',
+        tmp(),
+      ],
+      {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH },
+        timeout: 15_000,
+      },
+    );
     assert.equal(res.status, 2);
     assert.match(res.stderr, /refusing to listen on 0\.0\.0\.0 with the default credentials/);
   });
@@ -74,11 +92,22 @@ describe('lambent up', () => {
     const created: string[] = [];
     for (let i = 0; i < 20; i++) {
       await lambda.send(
-        new CreateFunctionCommand({ FunctionName: `durable-${i}`, Runtime: 'nodejs20.x', Handler: 'index.handler', Role: ROLE, Code: { ZipFile: zip } }),
+        new CreateFunctionCommand({
+          FunctionName: `durable-${i}`,
+          Runtime: 'nodejs20.x',
+          Handler: 'index.handler',
+          Role: ROLE,
+          Code: { ZipFile: zip },
+        }),
       );
       created.push(`durable-${i}`);
     }
-    await lambda.send(new TagResourceCommand({ Resource: 'arn:aws:lambda:us-east-1:000000000000:function:durable-0', Tags: { team: 'a' } }));
+    await lambda.send(
+      new TagResourceCommand({
+        Resource: 'arn:aws:lambda:us-east-1:000000000000:function:durable-0',
+        Tags: { team: 'a' },
+      }),
+    );
     await lambda.send(new PublishLayerVersionCommand({ LayerName: 'deps', Content: { ZipFile: zip } }));
     // No graceful shutdown: the process dies between two instructions.
     cli.child.kill('SIGKILL');
@@ -87,9 +116,13 @@ describe('lambent up', () => {
     cli = await startCli(['--port', '0', '--data-dir', dir]);
     lambda = client(cli.url);
     try {
-      const names = (await lambda.send(new ListFunctionsCommand({}))).Functions?.map((f) => f.FunctionName).sort();
+      const names = (await lambda.send(new ListFunctionsCommand({}))).Functions?.map(
+        (f) => f.FunctionName,
+      ).sort();
       assert.deepEqual(names, created.sort());
-      const tags = await lambda.send(new ListTagsCommand({ Resource: 'arn:aws:lambda:us-east-1:000000000000:function:durable-0' }));
+      const tags = await lambda.send(
+        new ListTagsCommand({ Resource: 'arn:aws:lambda:us-east-1:000000000000:function:durable-0' }),
+      );
       assert.deepEqual(tags.Tags, { team: 'a' });
       const layers = await lambda.send(new ListLayerVersionsCommand({ LayerName: 'deps' }));
       assert.equal(layers.LayerVersions?.length, 1);

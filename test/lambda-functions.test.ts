@@ -7,15 +7,15 @@ import {
   DeleteFunctionCommand,
   GetFunctionCommand,
   GetFunctionConfigurationCommand,
-  LambdaClient,
+  type LambdaClient,
   ListFunctionsCommand,
   ListVersionsByFunctionCommand,
   PublishVersionCommand,
+  paginateListFunctions,
   UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
-  paginateListFunctions,
 } from '@aws-sdk/client-lambda';
-import { type TestServer, removeDataDir, startServer } from './support/server.js';
+import { removeDataDir, startServer, type TestServer } from './support/server.js';
 import { active, updated } from './support/wait.js';
 import { NODE_HANDLER, zipOf } from './support/zips.js';
 
@@ -81,10 +81,18 @@ describe('function lifecycle', () => {
   test('creating an existing function is a conflict', async () => {
     await assert.rejects(
       lambda.send(
-        new CreateFunctionCommand({ FunctionName: 'hello', Runtime: 'nodejs20.x', Handler: 'i.h', Role: ROLE, Code: { ZipFile: zip } }),
+        new CreateFunctionCommand({
+          FunctionName: 'hello',
+          Runtime: 'nodejs20.x',
+          Handler: 'i.h',
+          Role: ROLE,
+          Code: { ZipFile: zip },
+        }),
       ),
       (err: Error & { $metadata: { httpStatusCode: number } }) =>
-        err.name === 'ResourceConflictException' && err.message === 'Function already exist: hello' && err.$metadata.httpStatusCode === 409,
+        err.name === 'ResourceConflictException' &&
+        err.message === 'Function already exist: hello' &&
+        err.$metadata.httpStatusCode === 409,
     );
   });
 
@@ -118,7 +126,13 @@ describe('function lifecycle', () => {
       },
     );
     await assert.rejects(
-      lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'hello', Timeout: 901, EphemeralStorage: { Size: 10241 } })),
+      lambda.send(
+        new UpdateFunctionConfigurationCommand({
+          FunctionName: 'hello',
+          Timeout: 901,
+          EphemeralStorage: { Size: 10241 },
+        }),
+      ),
       {
         name: 'ValidationException',
         message:
@@ -130,21 +144,33 @@ describe('function lifecycle', () => {
   test('update code with RevisionId and Publish; versions listed', async () => {
     const before = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'hello' }));
     await assert.rejects(
-      lambda.send(new UpdateFunctionCodeCommand({ FunctionName: 'hello', ZipFile: zip, RevisionId: 'wrong' })),
+      lambda.send(
+        new UpdateFunctionCodeCommand({ FunctionName: 'hello', ZipFile: zip, RevisionId: 'wrong' }),
+      ),
       { name: 'PreconditionFailedException' },
     );
     const zip2 = await zipOf({ 'index.js': `${NODE_HANDLER}// v2\n` });
     const res = await lambda.send(
-      new UpdateFunctionCodeCommand({ FunctionName: 'hello', ZipFile: zip2, RevisionId: before.RevisionId, Publish: true }),
+      new UpdateFunctionCodeCommand({
+        FunctionName: 'hello',
+        ZipFile: zip2,
+        RevisionId: before.RevisionId,
+        Publish: true,
+      }),
     );
     assert.equal(res.Version, '1');
     assert.equal(res.CodeSha256, createHash('sha256').update(zip2).digest('base64'));
     assert.equal(res.FunctionArn, 'arn:aws:lambda:us-east-1:000000000000:function:hello:1');
     await updated(lambda, 'hello');
-    const v1 = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'hello', Qualifier: '1' }));
+    const v1 = await lambda.send(
+      new GetFunctionConfigurationCommand({ FunctionName: 'hello', Qualifier: '1' }),
+    );
     assert.equal(v1.CodeSha256, res.CodeSha256);
     const versions = await lambda.send(new ListVersionsByFunctionCommand({ FunctionName: 'hello' }));
-    assert.deepEqual(versions.Versions?.map((v) => v.Version), ['$LATEST', '1']);
+    assert.deepEqual(
+      versions.Versions?.map((v) => v.Version),
+      ['$LATEST', '1'],
+    );
     // Publishing an unchanged $LATEST returns the existing version.
     const again = await lambda.send(new PublishVersionCommand({ FunctionName: 'hello' }));
     assert.equal(again.Version, '1');
@@ -153,7 +179,13 @@ describe('function lifecycle', () => {
   test('list functions paginates with the SDK paginator', async () => {
     for (let i = 0; i < 7; i++) {
       await lambda.send(
-        new CreateFunctionCommand({ FunctionName: `page-${i}`, Runtime: 'python3.12', Handler: 'a.b', Role: ROLE, Code: { ZipFile: zip } }),
+        new CreateFunctionCommand({
+          FunctionName: `page-${i}`,
+          Runtime: 'python3.12',
+          Handler: 'a.b',
+          Role: ROLE,
+          Code: { ZipFile: zip },
+        }),
       );
     }
     const names: string[] = [];
@@ -166,12 +198,17 @@ describe('function lifecycle', () => {
     assert.deepEqual(names, ['hello', ...Array.from({ length: 7 }, (_, i) => `page-${i}`)].sort());
     const all = await lambda.send(new ListFunctionsCommand({ FunctionVersion: 'ALL' }));
     assert.ok(all.Functions?.some((f) => f.FunctionArn?.endsWith(':hello:1')));
-    assert.ok(all.Functions?.every((f) => f.State === undefined), 'listings omit State as AWS does');
+    assert.ok(
+      all.Functions?.every((f) => f.State === undefined),
+      'listings omit State as AWS does',
+    );
   });
 
   test('the same name in another region is another function', async () => {
     const west = server.lambda({ region: 'eu-west-1' });
-    await assert.rejects(west.send(new GetFunctionCommand({ FunctionName: 'hello' })), { name: 'ResourceNotFoundException' });
+    await assert.rejects(west.send(new GetFunctionCommand({ FunctionName: 'hello' })), {
+      name: 'ResourceNotFoundException',
+    });
   });
 
   test('delete a version, then the function; its code URL stops working', async () => {

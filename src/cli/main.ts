@@ -6,7 +6,7 @@ import { up } from './up.js';
 
 const program = new Command()
   .name('lambent')
-  .description('A self-hosted serverless platform that speaks AWS Lambda\'s protocols')
+  .description("A self-hosted serverless platform that speaks AWS Lambda's protocols")
   .version(VERSION);
 
 program

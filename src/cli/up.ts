@@ -1,7 +1,8 @@
 /** `lambent up`: runs the platform until SIGINT/SIGTERM, then shuts down cleanly. */
+
+import { createLambent } from '../server.js';
 import { type Config, configFromEnv } from '../shared/config.js';
 import { createLogger } from '../shared/logger.js';
-import { createLambent } from '../server.js';
 
 export interface UpOptions {
   host?: string;

@@ -6,8 +6,8 @@
  * mistake never crashes the process and never gets a 500.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ResponseData } from '../protocols/types.js';
 import type { Service } from '../services/service.js';
@@ -17,8 +17,8 @@ import type { Logger } from '../shared/logger.js';
 import { validateInput } from '../shared/shapes.js';
 import { detectService } from './detect-service.js';
 import { BodyTooLargeError, readBody } from './read-body.js';
-import { createSigningKeyCache, readCredentialScope, verifySigV4 } from './sigv4.js';
 import type { SecretLookup } from './sigv4.js';
+import { createSigningKeyCache, readCredentialScope, verifySigV4 } from './sigv4.js';
 
 export interface Gateway {
   handle(req: IncomingMessage, res: ServerResponse): void;

@@ -21,7 +21,12 @@ export interface Service {
   signingName: string;
   codec: ProtocolCodec;
   /** Finds the operation: by method and path (rest protocols) or `X-Amz-Target` (json). */
-  route(req: { method: string; rawPath: string; query: URLSearchParams; headers: IncomingHttpHeaders }): RouteMatch | undefined;
+  route(req: {
+    method: string;
+    rawPath: string;
+    query: URLSearchParams;
+    headers: IncomingHttpHeaders;
+  }): RouteMatch | undefined;
   /** Path prefixes that identify this service when a request carries no credential scope. */
   pathPrefixes: readonly string[];
   /** `X-Amz-Target` prefixes (before the '.') that identify this service (json protocols). */

@@ -21,10 +21,20 @@ const configSchema = z.object({
   host: z.string().min(1).default('127.0.0.1'),
   port: z.coerce.number().int().min(0).max(65535).default(4566),
   dataDir: z.string().min(1).default('./.lambent'),
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'not an AWS region name').default(DEFAULT_REGION),
-  credentials: z.array(credentialSchema).min(1).default([
-    { accessKeyId: DEFAULT_ACCESS_KEY_ID, secretAccessKey: DEFAULT_SECRET_ACCESS_KEY, accountId: DEFAULT_ACCOUNT_ID },
-  ]),
+  region: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'not an AWS region name')
+    .default(DEFAULT_REGION),
+  credentials: z
+    .array(credentialSchema)
+    .min(1)
+    .default([
+      {
+        accessKeyId: DEFAULT_ACCESS_KEY_ID,
+        secretAccessKey: DEFAULT_SECRET_ACCESS_KEY,
+        accountId: DEFAULT_ACCOUNT_ID,
+      },
+    ]),
   /** Largest request body accepted by the gateway before any service sees it. */
   maxRequestBytes: z.coerce.number().int().positive().default(70_167_211),
   /** Lambda quotas (AWS's defaults). */

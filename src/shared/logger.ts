@@ -11,7 +11,9 @@ export function createLogger(write: (line: string) => void = (l) => process.stde
     info: (m) => write(`${stamp()} INFO ${m}`),
     warn: (m) => write(`${stamp()} WARN ${m}`),
     error: (m, err) =>
-      write(`${stamp()} ERROR ${m}${err instanceof Error ? `\n${err.stack ?? err.message}` : err ? ` ${String(err)}` : ''}`),
+      write(
+        `${stamp()} ERROR ${m}${err instanceof Error ? `\n${err.stack ?? err.message}` : err ? ` ${String(err)}` : ''}`,
+      ),
   };
 }
 

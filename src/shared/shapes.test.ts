@@ -6,8 +6,16 @@ import { structure, validateInput } from './shapes.js';
 const shape = structure({
   MemorySize: { type: 'integer', min: 128, max: 10240 },
   Name: { type: 'string', required: true, pattern: '[a-z]+' },
-  Architectures: { type: 'list', max: 1, member: { type: 'string', enum: ['x86_64', 'arm64'], required: true } },
-  Weights: { type: 'map', key: { type: 'string', pattern: '[0-9]+' }, value: { type: 'double', min: 0, max: 1, required: true } },
+  Architectures: {
+    type: 'list',
+    max: 1,
+    member: { type: 'string', enum: ['x86_64', 'arm64'], required: true },
+  },
+  Weights: {
+    type: 'map',
+    key: { type: 'string', pattern: '[0-9]+' },
+    value: { type: 'double', min: 0, max: 1, required: true },
+  },
   Env: { type: 'structure', members: { Size: { type: 'integer', min: 512 } } },
 });
 
@@ -22,7 +30,10 @@ const message = (input: Record<string, unknown>): string => {
 };
 
 test('valid input passes', () => {
-  assert.equal(message({ Name: 'abc', MemorySize: 128, Architectures: ['arm64'], Weights: { '2': 0.5 } }), 'valid');
+  assert.equal(
+    message({ Name: 'abc', MemorySize: 128, Architectures: ['arm64'], Weights: { '2': 0.5 } }),
+    'valid',
+  );
 });
 
 test('AWS wording for missing, bounds, patterns and nested members, in declaration order', () => {

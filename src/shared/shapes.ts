@@ -69,21 +69,24 @@ export function formatValue(value: unknown, shape?: Shape): string {
       .join(', ')}}`;
   }
   // Java prints doubles with a fraction: 2 → "2.0".
-  if (typeof value === 'number' && shape?.type === 'double' && Number.isInteger(value)) return value.toFixed(1);
+  if (typeof value === 'number' && shape?.type === 'double' && Number.isInteger(value))
+    return value.toFixed(1);
   return String(value);
 }
 
 /** Every constraint a shape declares, in AWS's order, used for "Member must satisfy constraint: [...]". */
 function describeConstraints(shape: Member): string[] {
   const out: string[] = [];
-  if ('enum' in shape && shape.enum) out.push(`Member must satisfy enum value set: [${shape.enum.join(', ')}]`);
+  if ('enum' in shape && shape.enum)
+    out.push(`Member must satisfy enum value set: [${shape.enum.join(', ')}]`);
   if ('max' in shape && shape.max !== undefined) {
     out.push(`Member must have ${sizeWord(shape)} less than or equal to ${formatBound(shape, shape.max)}`);
   }
   if ('min' in shape && shape.min !== undefined) {
     out.push(`Member must have ${sizeWord(shape)} greater than or equal to ${formatBound(shape, shape.min)}`);
   }
-  if ('pattern' in shape && shape.pattern) out.push(`Member must satisfy regular expression pattern: ${shape.pattern}`);
+  if ('pattern' in shape && shape.pattern)
+    out.push(`Member must satisfy regular expression pattern: ${shape.pattern}`);
   // Only members modeled as required list this one (recorded: architectures, alias weights).
   if (shape.required) out.push('Member must not be null');
   return out;
@@ -111,12 +114,17 @@ function fullMatch(pattern: string, value: string): boolean {
 function ownFailures(shape: Shape, value: unknown): string[] {
   const failures: string[] = [];
   const size =
-    shape.type === 'string' ? (value as string).length
-    : shape.type === 'list' ? (value as unknown[]).length
-    : shape.type === 'map' ? Object.keys(value as object).length
-    : shape.type === 'blob' ? (value as Buffer).length
-    : shape.type === 'integer' || shape.type === 'double' ? (value as number)
-    : undefined;
+    shape.type === 'string'
+      ? (value as string).length
+      : shape.type === 'list'
+        ? (value as unknown[]).length
+        : shape.type === 'map'
+          ? Object.keys(value as object).length
+          : shape.type === 'blob'
+            ? (value as Buffer).length
+            : shape.type === 'integer' || shape.type === 'double'
+              ? (value as number)
+              : undefined;
   if (
     shape.type === 'string' &&
     shape.enum &&
@@ -126,10 +134,14 @@ function ownFailures(shape: Shape, value: unknown): string[] {
     failures.push(`Member must satisfy enum value set: [${shape.enum.join(', ')}]`);
   }
   if (size !== undefined && 'max' in shape && shape.max !== undefined && size > shape.max) {
-    failures.push(`Member must have ${sizeWord(shape)} less than or equal to ${formatBound(shape, shape.max)}`);
+    failures.push(
+      `Member must have ${sizeWord(shape)} less than or equal to ${formatBound(shape, shape.max)}`,
+    );
   }
   if (size !== undefined && 'min' in shape && shape.min !== undefined && size < shape.min) {
-    failures.push(`Member must have ${sizeWord(shape)} greater than or equal to ${formatBound(shape, shape.min)}`);
+    failures.push(
+      `Member must have ${sizeWord(shape)} greater than or equal to ${formatBound(shape, shape.min)}`,
+    );
   }
   if (shape.type === 'string' && shape.pattern && !fullMatch(shape.pattern, value as string)) {
     failures.push(`Member must satisfy regular expression pattern: ${shape.pattern}`);
@@ -163,7 +175,8 @@ function typeMatches(shape: Shape, value: unknown): boolean {
 
 function collect(shape: Member, value: unknown, at: string, out: string[]): void {
   if (value === null || value === undefined) {
-    if (shape.required) out.push(`Value null at '${at}' failed to satisfy constraint: Member must not be null`);
+    if (shape.required)
+      out.push(`Value null at '${at}' failed to satisfy constraint: Member must not be null`);
     return;
   }
   if (!typeMatches(shape, value)) {
@@ -171,7 +184,8 @@ function collect(shape: Member, value: unknown, at: string, out: string[]): void
   }
   const failures = ownFailures(shape, value);
   if (failures.length) {
-    for (const f of failures) out.push(`Value ${quote(value, shape)} at '${at}' failed to satisfy constraint: ${f}`);
+    for (const f of failures)
+      out.push(`Value ${quote(value, shape)} at '${at}' failed to satisfy constraint: ${f}`);
     return;
   }
   if (shape.type === 'structure') {
@@ -182,9 +196,16 @@ function collect(shape: Member, value: unknown, at: string, out: string[]): void
   } else if (shape.type === 'list') {
     const items = value as unknown[];
     for (const item of items) {
-      if (item === null || item === undefined || !typeMatches(shape.member, item) || ownFailures(shape.member, item).length) {
+      if (
+        item === null ||
+        item === undefined ||
+        !typeMatches(shape.member, item) ||
+        ownFailures(shape.member, item).length
+      ) {
         if (item !== null && item !== undefined && !typeMatches(shape.member, item)) {
-          throw new SerializationException(`Unexpected value type at '${at}': expected list of ${shape.member.type}`);
+          throw new SerializationException(
+            `Unexpected value type at '${at}': expected list of ${shape.member.type}`,
+          );
         }
         const what =
           shape.bareMemberFailures && item !== null && item !== undefined
@@ -206,7 +227,9 @@ function collect(shape: Member, value: unknown, at: string, out: string[]): void
     }
     for (const [, v] of entries) {
       if (v !== null && v !== undefined && !typeMatches(shape.value, v)) {
-        throw new SerializationException(`Unexpected value type at '${at}': expected map of ${shape.value.type}`);
+        throw new SerializationException(
+          `Unexpected value type at '${at}': expected map of ${shape.value.type}`,
+        );
       }
     }
     if (entries.some(([, v]) => v === null || v === undefined || ownFailures(shape.value, v).length)) {

@@ -13,7 +13,9 @@ function findPackageJson(from: string): string {
   return path.join(dir, 'package.json');
 }
 
-const pkg = JSON.parse(readFileSync(findPackageJson(path.dirname(fileURLToPath(import.meta.url))), 'utf8')) as {
+const pkg = JSON.parse(
+  readFileSync(findPackageJson(path.dirname(fileURLToPath(import.meta.url))), 'utf8'),
+) as {
   version: string;
 };
 export const VERSION: string = pkg.version;

@@ -21,7 +21,6 @@
 import { AssertionError, deepStrictEqual } from 'node:assert';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import * as lambdaSdk from '@aws-sdk/client-lambda';
 

@@ -3,8 +3,9 @@
  * string and headers, the rest as a JSON document (blobs base64), errors as JSON with an
  * `x-amzn-ErrorType` header.
  */
-import { SerializationException } from '../../shared/errors.js';
+
 import type { AwsError } from '../../shared/errors.js';
+import { SerializationException } from '../../shared/errors.js';
 import type { Member, Shape } from '../../shared/shapes.js';
 import type { Operation, ProtocolCodec, RequestView, ResponseData } from '../types.js';
 

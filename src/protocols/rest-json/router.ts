@@ -15,7 +15,6 @@ interface Route {
   literalLength: number;
 }
 
-
 export class RestRouter {
   private readonly routes: Route[];
 
@@ -43,7 +42,6 @@ export class RestRouter {
     }
     return undefined;
   }
-
 }
 
 function compile(op: Operation): Route {

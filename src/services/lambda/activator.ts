@@ -7,8 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { BlobStore } from '../../storage/blob-store.js';
 import type { Logger } from '../../shared/logger.js';
+import type { BlobStore } from '../../storage/blob-store.js';
 import { extractZip } from './code/zip-package.js';
 import type { FunctionConfig } from './model.js';
 import type { LambdaStore, Scope } from './store.js';
@@ -109,7 +109,10 @@ function failed(config: FunctionConfig): FunctionConfig {
     ...config,
     State: creating ? 'Failed' : config.State,
     ...(creating
-      ? { StateReason: 'Lambda was unable to unpack the function code.', StateReasonCode: 'InvalidZipFileException' }
+      ? {
+          StateReason: 'Lambda was unable to unpack the function code.',
+          StateReasonCode: 'InvalidZipFileException',
+        }
       : {}),
     LastUpdateStatus: 'Failed',
     LastUpdateStatusReason: 'Lambda was unable to unpack the function code.',

@@ -41,17 +41,23 @@ export async function acceptZip(
     throw new InvalidParameterValueException('Please provide a source for function code.');
   }
   if (zip.length > limits.maxZippedCodeBytes) {
-    throw new RequestEntityTooLargeException(`Zipped size must be smaller than ${limits.maxZippedCodeBytes} bytes`);
+    throw new RequestEntityTooLargeException(
+      `Zipped size must be smaller than ${limits.maxZippedCodeBytes} bytes`,
+    );
   }
   // The quota covers the code and its layers together; AWS's message names the whole quota.
-  const summary = await inspectZip(zip, { maxUnzippedBytes: limits.maxUnzippedCodeBytes - layersUnzipped }).catch(
-    (err: unknown) => {
-      if (layersUnzipped > 0 && err instanceof Error && err.message.startsWith('Unzipped size must be smaller')) {
-        throw unzippedTooLarge(limits.maxUnzippedCodeBytes);
-      }
-      throw err;
-    },
-  );
+  const summary = await inspectZip(zip, {
+    maxUnzippedBytes: limits.maxUnzippedCodeBytes - layersUnzipped,
+  }).catch((err: unknown) => {
+    if (
+      layersUnzipped > 0 &&
+      err instanceof Error &&
+      err.message.startsWith('Unzipped size must be smaller')
+    ) {
+      throw unzippedTooLarge(limits.maxUnzippedCodeBytes);
+    }
+    throw err;
+  });
   const { codeSha256, codeSize } = codeDigest(zip);
   const codeKey = await blobs.put(zip);
   return { codeKey, codeSha256, codeSize, unzippedSize: summary.unzippedBytes };

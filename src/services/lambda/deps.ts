@@ -1,8 +1,8 @@
 /** What Lambda's operations share: the store, the blob store, limits and helpers. */
 import type { RequestContext } from '../../protocols/types.js';
-import type { BlobStore } from '../../storage/blob-store.js';
 import type { Config } from '../../shared/config.js';
 import type { Logger } from '../../shared/logger.js';
+import type { BlobStore } from '../../storage/blob-store.js';
 import type { Activator } from './activator.js';
 import type { LambdaStore, Scope } from './store.js';
 

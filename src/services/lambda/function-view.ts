@@ -24,7 +24,11 @@ const LISTING_OMITS: ReadonlyArray<keyof FunctionConfig | 'RuntimeVersionConfig'
   'RuntimeVersionConfig',
 ];
 
-export function functionConfiguration(scope: Scope, v: StoredVersion, options: ViewOptions = {}): Record<string, unknown> {
+export function functionConfiguration(
+  scope: Scope,
+  v: StoredVersion,
+  options: ViewOptions = {},
+): Record<string, unknown> {
   const qualified = options.qualifiedArn || (v.version !== '$LATEST' && !options.listing);
   const view: Record<string, unknown> = {
     FunctionName: v.name,
@@ -32,7 +36,8 @@ export function functionConfiguration(scope: Scope, v: StoredVersion, options: V
     Version: v.version,
     ...publicFields(v.config),
   };
-  if (v.config.Runtime) view.RuntimeVersionConfig = { RuntimeVersionArn: runtimeVersionArn(scope.region, v.config.Runtime) };
+  if (v.config.Runtime)
+    view.RuntimeVersionConfig = { RuntimeVersionArn: runtimeVersionArn(scope.region, v.config.Runtime) };
   if (options.listing) for (const key of LISTING_OMITS) delete view[key];
   return view;
 }

@@ -14,14 +14,14 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { RequestContext } from '../../protocols/types.js';
 import { createRestJsonCodec } from '../../protocols/rest-json/codec.js';
 import { RestRouter } from '../../protocols/rest-json/router.js';
-import type { BlobStore } from '../../storage/blob-store.js';
-import type { Db } from '../../storage/db.js';
+import type { RequestContext } from '../../protocols/types.js';
 import type { Config } from '../../shared/config.js';
 import { AwsError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
+import type { BlobStore } from '../../storage/blob-store.js';
+import type { Db } from '../../storage/db.js';
 import type { Service } from '../service.js';
 import { createActivator } from './activator.js';
 import type { LambdaDeps } from './deps.js';
@@ -35,7 +35,12 @@ import { createLambdaStore } from './store.js';
 const CODE_URL_PREFIX = '/_lambent/lambda/code/';
 const CODE_URL_TTL_SECONDS = 600;
 
-export function createLambdaService(opts: { config: Config; db: Db; blobs: BlobStore; logger: Logger }): Service {
+export function createLambdaService(opts: {
+  config: Config;
+  db: Db;
+  blobs: BlobStore;
+  logger: Logger;
+}): Service {
   const { config, db, blobs, logger } = opts;
   const store = createLambdaStore(db);
   const activator = createActivator({
@@ -45,7 +50,10 @@ export function createLambdaService(opts: { config: Config; db: Db; blobs: BlobS
     maxUnzippedBytes: config.lambda.maxUnzippedCodeBytes,
     logger,
   });
-  const urlKey = Buffer.from(store.setting('code-url-key', () => randomBytes(32).toString('hex')), 'hex');
+  const urlKey = Buffer.from(
+    store.setting('code-url-key', () => randomBytes(32).toString('hex')),
+    'hex',
+  );
   const sign = (codeKey: string, expires: number) =>
     createHmac('sha256', urlKey).update(`${codeKey}:${expires}`).digest('hex');
 
@@ -73,9 +81,18 @@ export function createLambdaService(opts: { config: Config; db: Db; blobs: BlobS
     signingName: 'lambda',
     codec: createRestJsonCodec(),
     route: (req) => router.match(req.method, req.rawPath, req.query),
-    pathPrefixes: ['/2015-03-31/', '/2016-08-19/', '/2017-03-31/', '/2018-10-31/', '/2019-09-25/', '/2021-10-31/'],
+    pathPrefixes: [
+      '/2015-03-31/',
+      '/2016-08-19/',
+      '/2017-03-31/',
+      '/2018-10-31/',
+      '/2019-09-25/',
+      '/2021-10-31/',
+    ],
     requestTooLarge: (op, limit) =>
-      new RequestEntityTooLargeException(`Request must be smaller than ${limit} bytes for the ${op?.name ?? 'requested'} operation`),
+      new RequestEntityTooLargeException(
+        `Request must be smaller than ${limit} bytes for the ${op?.name ?? 'requested'} operation`,
+      ),
     unknownOperation: (method, rawPath) =>
       new AwsError('UnknownOperationException', `Unknown operation ${method} ${rawPath}`, 404),
     internalRoutes: [
@@ -96,11 +113,16 @@ export function createLambdaService(opts: { config: Config; db: Db; blobs: BlobS
             blobs.has(codeKey);
           if (!valid) {
             res.writeHead(403, { 'content-type': 'application/xml' });
-            res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Request has expired or is invalid</Message></Error>');
+            res.end(
+              '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Request has expired or is invalid</Message></Error>',
+            );
             return;
           }
           const file = blobs.pathOf(codeKey);
-          res.writeHead(200, { 'content-type': 'application/zip', 'content-length': String(fs.statSync(file).size) });
+          res.writeHead(200, {
+            'content-type': 'application/zip',
+            'content-length': String(fs.statSync(file).size),
+          });
           fs.createReadStream(file).pipe(res);
         },
       },

@@ -27,7 +27,14 @@ export function resolveLayers(
     if (!stored) {
       // A function keeps working with a layer version deleted after it was attached.
       if (options.allowDeleted) {
-        return { arn, name: parsed.layerName, version: parsed.version, codeSize: 0, unzippedSize: 0, codeKey: undefined };
+        return {
+          arn,
+          name: parsed.layerName,
+          version: parsed.version,
+          codeSize: 0,
+          unzippedSize: 0,
+          codeKey: undefined,
+        };
       }
       throw new InvalidParameterValueException(`Layer version ${arn} does not exist.`);
     }

@@ -20,7 +20,12 @@ export interface FunctionConfig {
   Layers?: Array<{ Arn: string; CodeSize: number }>;
   Architectures: string[];
   EphemeralStorage: { Size: number };
-  LoggingConfig: { LogFormat: string; LogGroup: string; ApplicationLogLevel?: string; SystemLogLevel?: string };
+  LoggingConfig: {
+    LogFormat: string;
+    LogGroup: string;
+    ApplicationLogLevel?: string;
+    SystemLogLevel?: string;
+  };
   PackageType: 'Zip';
   SnapStart: { ApplyOn: string; OptimizationStatus: string };
   State: 'Pending' | 'Active' | 'Inactive' | 'Failed';
@@ -31,7 +36,12 @@ export interface FunctionConfig {
   LastUpdateStatusReasonCode?: string;
   DeadLetterConfig?: { TargetArn?: string };
   KMSKeyArn?: string;
-  VpcConfig?: { SubnetIds: string[]; SecurityGroupIds: string[]; VpcId: string; Ipv6AllowedForDualStack?: boolean };
+  VpcConfig?: {
+    SubnetIds: string[];
+    SecurityGroupIds: string[];
+    VpcId: string;
+    Ipv6AllowedForDualStack?: boolean;
+  };
   /** Internal (never returned): bytes the code occupies unzipped, for the 250 MB quota with layers. */
   _unzippedSize: number;
 }

@@ -71,9 +71,15 @@ export function createLambdaStore(db: Db) {
   migrate(db, 'lambda', MIGRATIONS);
 
   const s = {
-    functionExists: db.prepare('SELECT 1 FROM lambda_functions WHERE account_id = ? AND region = ? AND name = ?').pluck(),
-    insertFunction: db.prepare('INSERT INTO lambda_functions (account_id, region, name, tags) VALUES (?, ?, ?, ?)'),
-    deleteFunction: db.prepare('DELETE FROM lambda_functions WHERE account_id = ? AND region = ? AND name = ?'),
+    functionExists: db
+      .prepare('SELECT 1 FROM lambda_functions WHERE account_id = ? AND region = ? AND name = ?')
+      .pluck(),
+    insertFunction: db.prepare(
+      'INSERT INTO lambda_functions (account_id, region, name, tags) VALUES (?, ?, ?, ?)',
+    ),
+    deleteFunction: db.prepare(
+      'DELETE FROM lambda_functions WHERE account_id = ? AND region = ? AND name = ?',
+    ),
     getVersion: db.prepare(
       'SELECT name, version, config, code_key FROM lambda_function_versions WHERE account_id = ? AND region = ? AND name = ? AND version = ?',
     ),
@@ -97,11 +103,17 @@ export function createLambdaStore(db: Db) {
        WHERE account_id = ? AND region = ? AND (name > ? OR (name = ? AND CASE version WHEN '$LATEST' THEN 0 ELSE CAST(version AS INTEGER) END > ?))
        ORDER BY name, CASE version WHEN '$LATEST' THEN 0 ELSE CAST(version AS INTEGER) END LIMIT ?`,
     ),
-    nextVersion: db.prepare(
-      'UPDATE lambda_functions SET next_version = next_version + 1 WHERE account_id = ? AND region = ? AND name = ? RETURNING next_version - 1',
-    ).pluck(),
-    getTags: db.prepare('SELECT tags FROM lambda_functions WHERE account_id = ? AND region = ? AND name = ?').pluck(),
-    setTags: db.prepare('UPDATE lambda_functions SET tags = ? WHERE account_id = ? AND region = ? AND name = ?'),
+    nextVersion: db
+      .prepare(
+        'UPDATE lambda_functions SET next_version = next_version + 1 WHERE account_id = ? AND region = ? AND name = ? RETURNING next_version - 1',
+      )
+      .pluck(),
+    getTags: db
+      .prepare('SELECT tags FROM lambda_functions WHERE account_id = ? AND region = ? AND name = ?')
+      .pluck(),
+    setTags: db.prepare(
+      'UPDATE lambda_functions SET tags = ? WHERE account_id = ? AND region = ? AND name = ?',
+    ),
     getPolicy: db.prepare(
       'SELECT statements, revision_id FROM lambda_policies WHERE account_id = ? AND region = ? AND name = ? AND qualifier = ?',
     ),
@@ -112,25 +124,33 @@ export function createLambdaStore(db: Db) {
     deletePolicy: db.prepare(
       'DELETE FROM lambda_policies WHERE account_id = ? AND region = ? AND name = ? AND qualifier = ?',
     ),
-    codeKeyInUse: db.prepare(
-      `SELECT EXISTS (SELECT 1 FROM lambda_function_versions WHERE code_key = @key)
+    codeKeyInUse: db
+      .prepare(
+        `SELECT EXISTS (SELECT 1 FROM lambda_function_versions WHERE code_key = @key)
            OR EXISTS (SELECT 1 FROM lambda_layer_versions WHERE code_key = @key)`,
-    ).pluck(),
+      )
+      .pluck(),
     pendingVersions: db.prepare(
       `SELECT account_id, region, name, version, config, code_key FROM lambda_function_versions
        WHERE json_extract(config, '$.State') = 'Pending' OR json_extract(config, '$.LastUpdateStatus') = 'InProgress'`,
     ),
-    codeUsage: db.prepare(
-      `SELECT (SELECT COALESCE(SUM(json_extract(config, '$.CodeSize')), 0) FROM lambda_function_versions WHERE account_id = @account AND region = @region)
+    codeUsage: db
+      .prepare(
+        `SELECT (SELECT COALESCE(SUM(json_extract(config, '$.CodeSize')), 0) FROM lambda_function_versions WHERE account_id = @account AND region = @region)
             + (SELECT COALESCE(SUM(json_extract(config, '$.Content.CodeSize')), 0) FROM lambda_layer_versions WHERE account_id = @account AND region = @region)`,
-    ).pluck(),
-    functionCount: db.prepare('SELECT COUNT(*) FROM lambda_functions WHERE account_id = ? AND region = ?').pluck(),
+      )
+      .pluck(),
+    functionCount: db
+      .prepare('SELECT COUNT(*) FROM lambda_functions WHERE account_id = ? AND region = ?')
+      .pluck(),
     ensureLayer: db.prepare(
       'INSERT INTO lambda_layers (account_id, region, name) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
     ),
-    nextLayerVersion: db.prepare(
-      'UPDATE lambda_layers SET next_version = next_version + 1 WHERE account_id = ? AND region = ? AND name = ? RETURNING next_version - 1',
-    ).pluck(),
+    nextLayerVersion: db
+      .prepare(
+        'UPDATE lambda_layers SET next_version = next_version + 1 WHERE account_id = ? AND region = ? AND name = ? RETURNING next_version - 1',
+      )
+      .pluck(),
     putLayerVersion: db.prepare(
       'INSERT INTO lambda_layer_versions (account_id, region, name, version, config, code_key) VALUES (?, ?, ?, ?, ?, ?)',
     ),
@@ -179,7 +199,9 @@ export function createLambdaStore(db: Db) {
 
     /** Deletes the function with every version, policy and tag; returns the code keys it used. */
     deleteFunction: db.transaction((sc: Scope, name: string): string[] => {
-      const keys = (s.listVersionsOf.all(sc.accountId, sc.region, name) as VersionRow[]).map((r) => r.code_key);
+      const keys = (s.listVersionsOf.all(sc.accountId, sc.region, name) as VersionRow[]).map(
+        (r) => r.code_key,
+      );
       s.deleteFunction.run(sc.accountId, sc.region, name);
       return keys;
     }),
@@ -196,7 +218,13 @@ export function createLambdaStore(db: Db) {
      * (optimistic concurrency for background state transitions). Returns whether it did.
      */
     compareAndPutVersion: db.transaction(
-      (sc: Scope, name: string, version: string, expectedRevision: string, config: FunctionConfig): boolean => {
+      (
+        sc: Scope,
+        name: string,
+        version: string,
+        expectedRevision: string,
+        config: FunctionConfig,
+      ): boolean => {
         const row = s.getVersion.get(sc.accountId, sc.region, name, version) as VersionRow | undefined;
         if (!row || (JSON.parse(row.config) as FunctionConfig).RevisionId !== expectedRevision) return false;
         s.putVersion.run(sc.accountId, sc.region, name, version, JSON.stringify(config), row.code_key);
@@ -220,15 +248,20 @@ export function createLambdaStore(db: Db) {
     },
 
     /** Allocates the next published version number (never reused, as on AWS). */
-    allocateVersion: (sc: Scope, name: string): string => String(s.nextVersion.get(sc.accountId, sc.region, name)),
+    allocateVersion: (sc: Scope, name: string): string =>
+      String(s.nextVersion.get(sc.accountId, sc.region, name)),
 
     transaction: <T>(fn: () => T): T => db.transaction(fn)(),
 
     listVersions: (sc: Scope, name: string): StoredVersion[] =>
-      (s.listVersionsOf.all(sc.accountId, sc.region, name) as VersionRow[]).map((r) => toVersion(r) as StoredVersion),
+      (s.listVersionsOf.all(sc.accountId, sc.region, name) as VersionRow[]).map(
+        (r) => toVersion(r) as StoredVersion,
+      ),
 
     listLatest: (sc: Scope, afterName: string, limit: number): StoredVersion[] =>
-      (s.listLatest.all(sc.accountId, sc.region, afterName, limit) as VersionRow[]).map((r) => toVersion(r) as StoredVersion),
+      (s.listLatest.all(sc.accountId, sc.region, afterName, limit) as VersionRow[]).map(
+        (r) => toVersion(r) as StoredVersion,
+      ),
 
     /** Every version of every function, ordered by (name, version), after the marker. */
     listAllVersions: (sc: Scope, afterName: string, afterVersion: number, limit: number): StoredVersion[] =>
@@ -252,23 +285,39 @@ export function createLambdaStore(db: Db) {
       s.setTags.run(JSON.stringify(tags), sc.accountId, sc.region, name);
     },
 
-    getPolicy: (sc: Scope, name: string, qualifier: string): { statements: PolicyStatement[]; revisionId: string } | undefined => {
+    getPolicy: (
+      sc: Scope,
+      name: string,
+      qualifier: string,
+    ): { statements: PolicyStatement[]; revisionId: string } | undefined => {
       const row = s.getPolicy.get(sc.accountId, sc.region, name, qualifier) as
         | { statements: string; revision_id: string }
         | undefined;
       return row && { statements: JSON.parse(row.statements), revisionId: row.revision_id };
     },
-    putPolicy: (sc: Scope, name: string, qualifier: string, statements: PolicyStatement[], revisionId: string): void => {
+    putPolicy: (
+      sc: Scope,
+      name: string,
+      qualifier: string,
+      statements: PolicyStatement[],
+      revisionId: string,
+    ): void => {
       if (statements.length === 0) s.deletePolicy.run(sc.accountId, sc.region, name, qualifier);
       else s.putPolicy.run(sc.accountId, sc.region, name, qualifier, JSON.stringify(statements), revisionId);
     },
 
     codeKeyInUse: (key: string): boolean => s.codeKeyInUse.get({ key }) === 1,
-    totalCodeSize: (sc: Scope): number => s.codeUsage.get({ account: sc.accountId, region: sc.region }) as number,
+    totalCodeSize: (sc: Scope): number =>
+      s.codeUsage.get({ account: sc.accountId, region: sc.region }) as number,
     functionCount: (sc: Scope): number => s.functionCount.get(sc.accountId, sc.region) as number,
 
     publishLayerVersion: db.transaction(
-      (sc: Scope, name: string, build: (version: number) => LayerVersionConfig, codeKey: string): StoredLayerVersion => {
+      (
+        sc: Scope,
+        name: string,
+        build: (version: number) => LayerVersionConfig,
+        codeKey: string,
+      ): StoredLayerVersion => {
         s.ensureLayer.run(sc.accountId, sc.region, name);
         const version = s.nextLayerVersion.get(sc.accountId, sc.region, name) as number;
         const config = build(version);
@@ -281,14 +330,24 @@ export function createLambdaStore(db: Db) {
     updateLayerVersion: (sc: Scope, name: string, version: number, config: LayerVersionConfig): void => {
       s.updateLayerVersion.run(JSON.stringify(config), sc.accountId, sc.region, name, version);
     },
-    listLayerVersions: (sc: Scope, name: string, beforeVersion: number, limit: number): StoredLayerVersion[] =>
+    listLayerVersions: (
+      sc: Scope,
+      name: string,
+      beforeVersion: number,
+      limit: number,
+    ): StoredLayerVersion[] =>
       (s.listLayerVersions.all(sc.accountId, sc.region, name, beforeVersion, limit) as LayerRow[]).map(
         (r) => toLayer(r) as StoredLayerVersion,
       ),
     listLatestLayerVersions: (sc: Scope, afterName: string, limit: number): StoredLayerVersion[] =>
-      (s.latestLayerVersions.all({ account: sc.accountId, region: sc.region, after: afterName, limit }) as LayerRow[]).map(
-        (r) => toLayer(r) as StoredLayerVersion,
-      ),
+      (
+        s.latestLayerVersions.all({
+          account: sc.accountId,
+          region: sc.region,
+          after: afterName,
+          limit,
+        }) as LayerRow[]
+      ).map((r) => toLayer(r) as StoredLayerVersion),
     deleteLayerVersion: (sc: Scope, name: string, version: number): void => {
       s.deleteLayerVersion.run(sc.accountId, sc.region, name, version);
     },

@@ -6,16 +6,20 @@
 import { randomUUID } from 'node:crypto';
 import type { Operation, RequestContext } from '../../../protocols/types.js';
 import { structure } from '../../../shared/shapes.js';
-import { type AcceptedCode, type CodeInput, acceptZip } from '../code-intake.js';
+import { type AcceptedCode, acceptZip, type CodeInput } from '../code-intake.js';
 import { type LambdaDeps, scopeOf } from '../deps.js';
 import {
   InvalidParameterValueException,
   PreconditionFailedException,
   ResourceConflictException,
-  ResourceNotFoundException,
 } from '../errors.js';
 import { functionConfiguration } from '../function-view.js';
-import { type ParseFunctionOptions, functionArn, functionNotFound, parseFunctionRef } from '../identifiers.js';
+import {
+  functionArn,
+  functionNotFound,
+  type ParseFunctionOptions,
+  parseFunctionRef,
+} from '../identifiers.js';
 import { resolveLayers } from '../layer-refs.js';
 import { type FunctionConfig, lambdaTimestamp } from '../model.js';
 import { assertRuntimeAllowed } from '../runtimes.js';
@@ -51,14 +55,25 @@ export function functionOperations(deps: LambdaDeps): Operation[] {
   const { store, activator } = deps;
 
   /** The stored version a FunctionName (+ Qualifier) names, or AWS's not-found error. */
-  function findVersion(ctx: RequestContext, input: Input, op: 'get' | 'other', options?: ParseFunctionOptions) {
+  function findVersion(
+    ctx: RequestContext,
+    input: Input,
+    op: 'get' | 'other',
+    options?: ParseFunctionOptions,
+  ) {
     return resolve(ctx, input, op, options).version;
   }
 
   /** The stored version a FunctionName (+ Qualifier) names, and whether a qualifier was given. */
   function resolve(ctx: RequestContext, input: Input, op: 'get' | 'other', options?: ParseFunctionOptions) {
     const scope = scopeOf(ctx);
-    const ref = parseFunctionRef(String(input.FunctionName), input.Qualifier as string | undefined, scope, op, options);
+    const ref = parseFunctionRef(
+      String(input.FunctionName),
+      input.Qualifier as string | undefined,
+      scope,
+      op,
+      options,
+    );
     const version = store.getVersion(scope, ref.name, ref.qualifier ?? '$LATEST');
     if (!version) throw functionNotFound(scope, ref, op);
     // GetFunction(Qualifier=$LATEST) answers with the qualified ARN, as AWS does.
@@ -115,23 +130,28 @@ export function functionOperations(deps: LambdaDeps): Operation[] {
     if (input.TracingConfig?.Mode !== undefined) next.TracingConfig = { Mode: input.TracingConfig.Mode };
     if (input.EphemeralStorage !== undefined) next.EphemeralStorage = { Size: input.EphemeralStorage.Size };
     if (input.DeadLetterConfig !== undefined) {
-      if (input.DeadLetterConfig.TargetArn) next.DeadLetterConfig = { TargetArn: input.DeadLetterConfig.TargetArn };
+      if (input.DeadLetterConfig.TargetArn)
+        next.DeadLetterConfig = { TargetArn: input.DeadLetterConfig.TargetArn };
       else delete next.DeadLetterConfig;
     }
     if (input.KMSKeyArn !== undefined) {
       if (input.KMSKeyArn) next.KMSKeyArn = input.KMSKeyArn;
       else delete next.KMSKeyArn;
     }
-    if (input.LoggingConfig !== undefined) next.LoggingConfig = { ...base.LoggingConfig, ...input.LoggingConfig };
-    if (input.SnapStart?.ApplyOn !== undefined) next.SnapStart = { ApplyOn: input.SnapStart.ApplyOn, OptimizationStatus: 'Off' };
+    if (input.LoggingConfig !== undefined)
+      next.LoggingConfig = { ...base.LoggingConfig, ...input.LoggingConfig };
+    if (input.SnapStart?.ApplyOn !== undefined)
+      next.SnapStart = { ApplyOn: input.SnapStart.ApplyOn, OptimizationStatus: 'Off' };
     return next;
   }
 
   function layersUnzipped(scope: Scope, config: FunctionConfig): number {
-    return resolveLayers(store, scope, (config.Layers ?? []).map((l) => l.Arn), { allowDeleted: true }).reduce(
-      (sum, l) => sum + l.unzippedSize,
-      0,
-    );
+    return resolveLayers(
+      store,
+      scope,
+      (config.Layers ?? []).map((l) => l.Arn),
+      { allowDeleted: true },
+    ).reduce((sum, l) => sum + l.unzippedSize, 0);
   }
 
   /**
@@ -191,7 +211,9 @@ export function functionOperations(deps: LambdaDeps): Operation[] {
       const scope = scopeOf(ctx);
       const { name } = parseFunctionRef(String(input.FunctionName), undefined, scope, 'create');
       if (input.PackageType === 'Image') {
-        throw new InvalidParameterValueException('Lambent does not run container image functions; use PackageType Zip.');
+        throw new InvalidParameterValueException(
+          'Lambent does not run container image functions; use PackageType Zip.',
+        );
       }
       if (input.Runtime === undefined || input.Handler === undefined) {
         throw new InvalidParameterValueException(
@@ -226,13 +248,19 @@ export function functionOperations(deps: LambdaDeps): Operation[] {
       if (store.functionExists(scope, name)) {
         throw new ResourceConflictException(`Function already exist: ${name}`);
       }
-      const code = await acceptZip(input.Code as CodeInput, deps.blobs, deps.limits, layersUnzipped(scope, config));
+      const code = await acceptZip(
+        input.Code as CodeInput,
+        deps.blobs,
+        deps.limits,
+        layersUnzipped(scope, config),
+      );
       setCode(config, code);
       try {
         store.createFunction(scope, name, config, code.codeKey, (input.Tags as Record<string, string>) ?? {});
       } catch (err) {
         // Two concurrent creates of one name: the loser gets AWS's conflict.
-        if (store.functionExists(scope, name)) throw new ResourceConflictException(`Function already exist: ${name}`);
+        if (store.functionExists(scope, name))
+          throw new ResourceConflictException(`Function already exist: ${name}`);
         throw err;
       }
       const latest: StoredVersion = { name, version: '$LATEST', config, codeKey: code.codeKey };
@@ -273,7 +301,12 @@ export function functionOperations(deps: LambdaDeps): Operation[] {
     http: { method: 'GET', path: '/2015-03-31/functions', status: 200 },
     input: structure({
       MasterRegion: { type: 'string', location: 'querystring', locationName: 'MasterRegion' },
-      FunctionVersion: { type: 'string', location: 'querystring', locationName: 'FunctionVersion', enum: ['ALL'] },
+      FunctionVersion: {
+        type: 'string',
+        location: 'querystring',
+        locationName: 'FunctionVersion',
+        enum: ['ALL'],
+      },
       Marker: S.marker,
       MaxItems: S.maxItems(10000),
     }),
@@ -315,11 +348,18 @@ export function functionOperations(deps: LambdaDeps): Operation[] {
       const scope = scopeOf(ctx);
       const latest = findLatestForUpdate(ctx, input);
       if (input.ImageUri !== undefined) {
-        throw new InvalidParameterValueException('Please don\'t provide ImageUri when updating a function with packageType Zip.');
+        throw new InvalidParameterValueException(
+          "Please don't provide ImageUri when updating a function with packageType Zip.",
+        );
       }
       assertRevision(latest, input.RevisionId);
       assertNoUpdateInProgress(scope, latest);
-      const code = await acceptZip(input as CodeInput, deps.blobs, deps.limits, layersUnzipped(scope, latest.config));
+      const code = await acceptZip(
+        input as CodeInput,
+        deps.blobs,
+        deps.limits,
+        layersUnzipped(scope, latest.config),
+      );
       const config: FunctionConfig = { ...latest.config, ...inProgress() };
       if (input.Architectures) config.Architectures = input.Architectures as string[];
       setCode(config, code);
@@ -332,13 +372,20 @@ export function functionOperations(deps: LambdaDeps): Operation[] {
   const updateFunctionConfiguration: Operation = {
     name: 'UpdateFunctionConfiguration',
     http: { method: 'PUT', path: '/2015-03-31/functions/{FunctionName}/configuration', status: 200 },
-    input: structure({ FunctionName: S.functionNameLabel, ...S.configurationMembers, RevisionId: { type: 'string' } }),
+    input: structure({
+      FunctionName: S.functionNameLabel,
+      ...S.configurationMembers,
+      RevisionId: { type: 'string' },
+    }),
     handler(input, ctx) {
       const scope = scopeOf(ctx);
       const latest = findLatestForUpdate(ctx, input);
       assertRevision(latest, input.RevisionId);
       assertNoUpdateInProgress(scope, latest);
-      const config = { ...applyConfiguration(scope, latest.config, input as ConfigurationInput), ...inProgress() };
+      const config = {
+        ...applyConfiguration(scope, latest.config, input as ConfigurationInput),
+        ...inProgress(),
+      };
       const layers = layersUnzipped(scope, config);
       if (config._unzippedSize + layers > deps.limits.maxUnzippedCodeBytes) {
         throw new InvalidParameterValueException(
@@ -357,7 +404,11 @@ export function functionOperations(deps: LambdaDeps): Operation[] {
       store.putVersion(scope, updated.name, '$LATEST', updated.config, updated.codeKey);
       return true;
     });
-    if (!committed) assertNoUpdateInProgress(scope, { ...before, config: { ...before.config, LastUpdateStatus: 'InProgress' } });
+    if (!committed)
+      assertNoUpdateInProgress(scope, {
+        ...before,
+        config: { ...before.config, LastUpdateStatus: 'InProgress' },
+      });
     const published = publishToo ? publish(scope, updated) : undefined;
     activator.schedule(scope, updated.name, published ? ['$LATEST', published.version] : ['$LATEST']);
     return functionConfiguration(scope, published ?? updated);
@@ -369,9 +420,16 @@ export function functionOperations(deps: LambdaDeps): Operation[] {
     input: structure({ FunctionName: S.functionNameLabel, Qualifier: S.qualifierQuery }),
     async handler(input, ctx) {
       const scope = scopeOf(ctx);
-      const ref = parseFunctionRef(String(input.FunctionName), input.Qualifier as string | undefined, scope, 'delete');
+      const ref = parseFunctionRef(
+        String(input.FunctionName),
+        input.Qualifier as string | undefined,
+        scope,
+        'delete',
+      );
       if (ref.qualifier === '$LATEST') {
-        throw new InvalidParameterValueException('$LATEST version cannot be deleted without deleting the function.');
+        throw new InvalidParameterValueException(
+          '$LATEST version cannot be deleted without deleting the function.',
+        );
       }
       let freed: string[];
       if (ref.qualifier !== undefined) {
@@ -385,7 +443,9 @@ export function functionOperations(deps: LambdaDeps): Operation[] {
         if (!store.functionExists(scope, ref.name)) throw functionNotFound(scope, ref, 'delete');
         freed = store.deleteFunction(scope, ref.name);
       }
-      await Promise.all([...new Set(freed)].filter((k) => !store.codeKeyInUse(k)).map((k) => deps.blobs.delete(k)));
+      await Promise.all(
+        [...new Set(freed)].filter((k) => !store.codeKeyInUse(k)).map((k) => deps.blobs.delete(k)),
+      );
       return {};
     },
   };
@@ -410,7 +470,10 @@ export function functionOperations(deps: LambdaDeps): Operation[] {
       assertRevision(latest, input.RevisionId);
       assertNoUpdateInProgress(scope, latest);
       // Publishing an unchanged $LATEST returns the newest version instead of a copy, as AWS does.
-      const newest = store.listVersions(scope, latest.name).filter((v) => v.version !== '$LATEST').pop();
+      const newest = store
+        .listVersions(scope, latest.name)
+        .filter((v) => v.version !== '$LATEST')
+        .pop();
       if (newest && newest.codeKey === latest.codeKey && sameConfiguration(newest.config, latest.config)) {
         return functionConfiguration(scope, newest);
       }
@@ -470,6 +533,12 @@ function setCode(config: FunctionConfig, code: AcceptedCode): void {
 
 /** Whether two configurations differ only in bookkeeping fields. */
 function sameConfiguration(a: FunctionConfig, b: FunctionConfig): boolean {
-  const strip = ({ RevisionId: _r, LastModified: _m, State: _s, LastUpdateStatus: _u, ...rest }: FunctionConfig) => rest;
+  const strip = ({
+    RevisionId: _r,
+    LastModified: _m,
+    State: _s,
+    LastUpdateStatus: _u,
+    ...rest
+  }: FunctionConfig) => rest;
   return JSON.stringify(strip(a)) === JSON.stringify(strip(b));
 }

@@ -19,8 +19,7 @@ const layerNameLabel = {
   location: 'uri',
   min: 1,
   max: 140,
-  pattern:
-    '(arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{12}:layer:[a-zA-Z0-9-_]+)|[a-zA-Z0-9-_]+',
+  pattern: '(arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{12}:layer:[a-zA-Z0-9-_]+)|[a-zA-Z0-9-_]+',
 } as const;
 const versionLabel = { type: 'integer', required: true, location: 'uri' } as const;
 
@@ -34,7 +33,9 @@ export function layerOperations(deps: LambdaDeps): Operation[] {
   };
 
   function view(ctx: RequestContext, scope: Scope, v: StoredLayerVersion, withContent: boolean) {
-    const { Content, ...rest } = publicFields(v.config) as Record<string, unknown> & { Content: LayerVersionConfig['Content'] };
+    const { Content, ...rest } = publicFields(v.config) as Record<string, unknown> & {
+      Content: LayerVersionConfig['Content'];
+    };
     return {
       ...(withContent ? { Content: { ...Content, Location: deps.codeLocation(ctx, v.codeKey) } } : {}),
       ...(withContent ? { LayerArn: layerArn(scope, v.name) } : {}),
@@ -203,7 +204,14 @@ export function layerOperations(deps: LambdaDeps): Operation[] {
     },
   };
 
-  return [publishLayerVersion, getLayerVersion, getLayerVersionByArn, listLayerVersions, listLayers, deleteLayerVersion];
+  return [
+    publishLayerVersion,
+    getLayerVersion,
+    getLayerVersionByArn,
+    listLayerVersions,
+    listLayers,
+    deleteLayerVersion,
+  ];
 }
 
 function compatible(config: LayerVersionConfig, input: Record<string, unknown>): boolean {

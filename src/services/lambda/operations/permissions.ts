@@ -25,7 +25,8 @@ const permissionQualifier = {
   pattern: '\\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9-_$]+',
 } as const;
 
-const PRINCIPAL = /^(\*|\d{12}|arn:aws[a-zA-Z-]*:iam::\d{12}:(root|user\/.+|role\/.+)|[a-z0-9.-]+\.amazonaws\.com(\.cn)?)$/;
+const PRINCIPAL =
+  /^(\*|\d{12}|arn:aws[a-zA-Z-]*:iam::\d{12}:(root|user\/.+|role\/.+)|[a-z0-9.-]+\.amazonaws\.com(\.cn)?)$/;
 
 export function permissionOperations(deps: LambdaDeps): Operation[] {
   const { store } = deps;
@@ -33,20 +34,31 @@ export function permissionOperations(deps: LambdaDeps): Operation[] {
   /** Resolves FunctionName+Qualifier to a stored target; `notFound` words the error per op. */
   function target(ctx: RequestContext, input: Record<string, unknown>, op: 'add' | 'remove' | 'get') {
     const scope = scopeOf(ctx);
-    const ref = parseFunctionRef(String(input.FunctionName), input.Qualifier as string | undefined, scope, 'other');
+    const ref = parseFunctionRef(
+      String(input.FunctionName),
+      input.Qualifier as string | undefined,
+      scope,
+      'other',
+    );
     const qualifier = ref.qualifier ?? '';
     if (qualifier === '$LATEST' && op === 'add') {
       throw new InvalidParameterValueException('We currently do not support adding policies for $LATEST.');
     }
     const exists = store.functionExists(scope, ref.name);
-    const versionExists = exists && (qualifier === '' || store.getVersion(scope, ref.name, qualifier) !== undefined);
+    const versionExists =
+      exists && (qualifier === '' || store.getVersion(scope, ref.name, qualifier) !== undefined);
     if (!versionExists) {
       if (op === 'get') throw new ResourceNotFoundException('The resource you requested does not exist.');
-      if (op === 'remove' && !exists) throw new ResourceNotFoundException(`No policy found for: ${functionArn(scope, ref.name)}`);
+      if (op === 'remove' && !exists)
+        throw new ResourceNotFoundException(`No policy found for: ${functionArn(scope, ref.name)}`);
       if (qualifier && qualifierKind(qualifier) === 'alias') {
-        throw new ResourceNotFoundException(`Cannot find alias arn: ${functionArn(scope, ref.name, qualifier)}`);
+        throw new ResourceNotFoundException(
+          `Cannot find alias arn: ${functionArn(scope, ref.name, qualifier)}`,
+        );
       }
-      throw new ResourceNotFoundException(`Function not found: ${functionArn(scope, ref.name, ref.qualifier)}`);
+      throw new ResourceNotFoundException(
+        `Function not found: ${functionArn(scope, ref.name, ref.qualifier)}`,
+      );
     }
     return { scope, name: ref.name, qualifier, arn: functionArn(scope, ref.name, ref.qualifier) };
   }
@@ -56,7 +68,10 @@ export function permissionOperations(deps: LambdaDeps): Operation[] {
     store.getVersion(t.scope, t.name, t.qualifier || '$LATEST')?.config.RevisionId;
 
   /** Stores the policy and gives the function version (and so the policy) a new RevisionId. */
-  function savePolicy(t: { scope: Scope; name: string; qualifier: string }, statements: PolicyStatement[]): void {
+  function savePolicy(
+    t: { scope: Scope; name: string; qualifier: string },
+    statements: PolicyStatement[],
+  ): void {
     const revisionId = randomUUID();
     store.transaction(() => {
       store.putPolicy(t.scope, t.name, t.qualifier, statements, revisionId);
@@ -73,7 +88,10 @@ export function permissionOperations(deps: LambdaDeps): Operation[] {
       StatementId: { type: 'string', required: true, min: 1, max: 100, pattern: '([a-zA-Z0-9-_]+)' },
       Action: { type: 'string', required: true, pattern: '(lambda:[*]|lambda:[a-zA-Z]+|[*])' },
       Principal: { type: 'string', required: true, pattern: '[^\\s]+' },
-      SourceArn: { type: 'string', pattern: 'arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:([a-z]{2}(-gov)?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)' },
+      SourceArn: {
+        type: 'string',
+        pattern: 'arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:([a-z]{2}(-gov)?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)',
+      },
       SourceAccount: { type: 'string', max: 12, pattern: '\\d{12}' },
       EventSourceToken: { type: 'string', min: 0, max: 256 },
       RevisionId: { type: 'string' },
@@ -85,7 +103,9 @@ export function permissionOperations(deps: LambdaDeps): Operation[] {
       const t = target(ctx, input, 'add');
       const principal = String(input.Principal);
       if (!PRINCIPAL.test(principal)) {
-        throw new InvalidParameterValueException('The provided principal was invalid. Please check the principal and try again.');
+        throw new InvalidParameterValueException(
+          'The provided principal was invalid. Please check the principal and try again.',
+        );
       }
       const current = store.getPolicy(t.scope, t.name, t.qualifier);
       if (input.RevisionId !== undefined && input.RevisionId !== revisionOf(t)) {
@@ -108,10 +128,21 @@ export function permissionOperations(deps: LambdaDeps): Operation[] {
 
   const removePermission: Operation = {
     name: 'RemovePermission',
-    http: { method: 'DELETE', path: '/2015-03-31/functions/{FunctionName}/policy/{StatementId}', status: 204 },
+    http: {
+      method: 'DELETE',
+      path: '/2015-03-31/functions/{FunctionName}/policy/{StatementId}',
+      status: 204,
+    },
     input: structure({
       FunctionName: S.functionNameLabel,
-      StatementId: { type: 'string', required: true, location: 'uri', min: 1, max: 100, pattern: '([a-zA-Z0-9-_.]+)' },
+      StatementId: {
+        type: 'string',
+        required: true,
+        location: 'uri',
+        min: 1,
+        max: 100,
+        pattern: '([a-zA-Z0-9-_.]+)',
+      },
       Qualifier: permissionQualifier,
       RevisionId: { type: 'string', location: 'querystring', locationName: 'RevisionId' },
     }),
@@ -155,23 +186,42 @@ export function permissionOperations(deps: LambdaDeps): Operation[] {
 }
 
 /** The IAM statement AWS writes for an AddPermission call. */
-function buildStatement(input: Record<string, unknown>, sid: string, principal: string, resource: string): PolicyStatement {
+function buildStatement(
+  input: Record<string, unknown>,
+  sid: string,
+  principal: string,
+  resource: string,
+): PolicyStatement {
   const statement: PolicyStatement = {
     Sid: sid,
     Effect: 'Allow',
     Principal:
-      principal === '*' ? '*'
-      : principal.endsWith('.amazonaws.com') || principal.endsWith('.amazonaws.com.cn') ? { Service: principal }
-      : { AWS: /^\d{12}$/.test(principal) ? `arn:aws:iam::${principal}:root` : principal },
+      principal === '*'
+        ? '*'
+        : principal.endsWith('.amazonaws.com') || principal.endsWith('.amazonaws.com.cn')
+          ? { Service: principal }
+          : { AWS: /^\d{12}$/.test(principal) ? `arn:aws:iam::${principal}:root` : principal },
     Action: String(input.Action),
     Resource: resource,
   };
   const condition: Record<string, Record<string, string>> = {};
   if (input.SourceAccount) condition.StringEquals = { 'AWS:SourceAccount': String(input.SourceAccount) };
   if (input.SourceArn) condition.ArnLike = { 'AWS:SourceArn': String(input.SourceArn) };
-  if (input.EventSourceToken) condition.StringEquals = { ...condition.StringEquals, 'lambda:EventSourceToken': String(input.EventSourceToken) };
-  if (input.PrincipalOrgID) condition.StringEquals = { ...condition.StringEquals, 'aws:PrincipalOrgID': String(input.PrincipalOrgID) };
-  if (input.FunctionUrlAuthType) condition.StringEquals = { ...condition.StringEquals, 'lambda:FunctionUrlAuthType': String(input.FunctionUrlAuthType) };
+  if (input.EventSourceToken)
+    condition.StringEquals = {
+      ...condition.StringEquals,
+      'lambda:EventSourceToken': String(input.EventSourceToken),
+    };
+  if (input.PrincipalOrgID)
+    condition.StringEquals = {
+      ...condition.StringEquals,
+      'aws:PrincipalOrgID': String(input.PrincipalOrgID),
+    };
+  if (input.FunctionUrlAuthType)
+    condition.StringEquals = {
+      ...condition.StringEquals,
+      'lambda:FunctionUrlAuthType': String(input.FunctionUrlAuthType),
+    };
   if (Object.keys(condition).length) statement.Condition = condition;
   return statement;
 }

@@ -60,7 +60,13 @@ export function tagAndAccountOperations(deps: LambdaDeps): Operation[] {
     http: { method: 'DELETE', path: '/2017-03-31/tags/{ARN}', status: 204 },
     input: structure({
       Resource: resourceLabel,
-      TagKeys: { type: 'list', required: true, member: { type: 'string' }, location: 'querystring', locationName: 'tagKeys' },
+      TagKeys: {
+        type: 'list',
+        required: true,
+        member: { type: 'string' },
+        location: 'querystring',
+        locationName: 'tagKeys',
+      },
     }),
     handler(input, ctx) {
       const name = taggedFunction(ctx, String(input.Resource));
@@ -97,7 +103,10 @@ export function tagAndAccountOperations(deps: LambdaDeps): Operation[] {
           ConcurrentExecutions: l.concurrentExecutions,
           UnreservedConcurrentExecutions: l.concurrentExecutions,
         },
-        AccountUsage: { TotalCodeSize: store.totalCodeSize(scope), FunctionCount: store.functionCount(scope) },
+        AccountUsage: {
+          TotalCodeSize: store.totalCodeSize(scope),
+          FunctionCount: store.functionCount(scope),
+        },
       };
     },
   };
