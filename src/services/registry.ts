@@ -1,9 +1,11 @@
 /** The one explicit map of services the gateway serves. Add a service here. */
-import type { BlobStore } from '../storage/blob-store.js';
-import type { Db } from '../storage/db.js';
+
 import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import type { Db } from '../storage/db.js';
 import { createLambdaService } from './lambda/index.js';
+import { createLogsService, type LogsApi } from './logs/index.js';
 import type { Service } from './service.js';
 
 export interface ServiceDeps {
@@ -11,12 +13,20 @@ export interface ServiceDeps {
   db: Db;
   blobs: BlobStore;
   logger: Logger;
+  /** CloudWatch Logs' internal API (append, tail), for services that write logs (Lambda). */
+  logs?: LogsApi;
 }
 
 export const SERVICE_FACTORIES: Readonly<Record<string, (deps: ServiceDeps) => Service>> = {
   lambda: createLambdaService,
 };
 
+/**
+ * CloudWatch Logs is created first: other services write to it through `deps.logs`. The
+ * gateway's fallback codec is the first service's, so Lambda stays first in the list.
+ */
 export function createServices(deps: ServiceDeps): Service[] {
-  return Object.values(SERVICE_FACTORIES).map((create) => create(deps));
+  const logs = createLogsService(deps);
+  const withLogs: ServiceDeps = { ...deps, logs: logs.api };
+  return [...Object.values(SERVICE_FACTORIES).map((create) => create(withLogs)), logs.service];
 }
