@@ -1,0 +1,452 @@
+/**
+ * The one conformance suite every Sandbox implementation passes. Call it from a test file
+ * with a provider factory; `containment` adds the hostile-process tests that only an
+ * isolating implementation can pass. Commands are sh/node one-liners; the suite waits for
+ * conditions, never for fixed times, except to check that a frozen sandbox makes no progress.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Sandbox, SandboxExit, SandboxProvider, SandboxSpec } from './sandbox.js';
+import { SandboxStartError } from './sandbox.js';
+
+export interface ConformanceOptions {
+  name: string;
+  provider(dataDir: string): Promise<SandboxProvider>;
+  /** Skip the suite, with the reason. */
+  skip?: string | false;
+  /** Hostile-process containment tests (isolating implementations only). */
+  containment: boolean;
+}
+
+const MiB = 1024 * 1024;
+const TEST_TIMEOUT = { timeout: 20_000 };
+
+interface Running {
+  sandbox: Sandbox;
+  output(stream?: 'stdout' | 'stderr'): string;
+  /** Resolves once the output (stdout + stderr) matches. */
+  waitFor(pattern: RegExp | string): Promise<void>;
+}
+
+export function sandboxConformance(options: ConformanceOptions): void {
+  describe(`Sandbox conformance: ${options.name}`, { skip: options.skip ?? false }, () => {
+    let provider: SandboxProvider;
+    let base: string;
+    let dataDir: string;
+    let codeDir: string;
+    let otherCodeDir: string;
+    let runtimeDir: string;
+    let tmpCount = 0;
+    const live = new Set<Sandbox>();
+
+    before(async () => {
+      base = fs.mkdtempSync(path.join(os.tmpdir(), 'lambent-sandbox-'));
+      dataDir = path.join(base, 'data');
+      codeDir = path.join(base, 'code-a');
+      otherCodeDir = path.join(base, 'code-b');
+      runtimeDir = path.join(base, 'runtime');
+      for (const d of [dataDir, codeDir, otherCodeDir, runtimeDir]) fs.mkdirSync(d, { recursive: true });
+      fs.writeFileSync(path.join(codeDir, 'handler.txt'), 'code-a\n');
+      fs.writeFileSync(path.join(otherCodeDir, 'secret.txt'), 'SECRET-OF-B\n', { mode: 0o644 });
+      fs.writeFileSync(path.join(dataDir, 'platform-secret.txt'), 'SECRET-OF-PLATFORM\n', { mode: 0o644 });
+      provider = await options.provider(dataDir);
+    });
+
+    after(async () => {
+      await Promise.all([...live].map((s) => s.kill()));
+      await provider?.close();
+      fs.rmSync(base, { recursive: true, force: true });
+    });
+
+    const newTmpDir = () => path.join(base, `tmp-${tmpCount++}`);
+
+    function spec(command: string[], over: Partial<SandboxSpec> = {}): SandboxSpec {
+      const dirs = { codeDir, runtimeDir, tmpDir: over.tmpDir ?? newTmpDir() };
+      const layout = provider.layout(dirs);
+      return {
+        id: `conformance-${Math.random().toString(16).slice(2, 10)}`,
+        command,
+        env: { PATH: `${layout.langBin}:/usr/local/bin:/usr/bin:/bin`, LANG: 'C.UTF-8' },
+        ...dirs,
+        tmpSizeMb: 16,
+        memoryMb: 256,
+        outbound: true,
+        onOutput: () => {},
+        ...over,
+      };
+    }
+
+    /** Creates and starts a sandbox, capturing its output. */
+    async function launch(command: string[], over: Partial<SandboxSpec> = {}): Promise<Running> {
+      const out = { stdout: '', stderr: '' };
+      const waiters = new Set<() => void>();
+      const s = spec(command, {
+        ...over,
+        onOutput: (stream, chunk) => {
+          out[stream] += chunk.toString('utf8');
+          for (const w of waiters) w();
+        },
+      });
+      const sandbox = provider.create(s);
+      live.add(sandbox);
+      void sandbox.exited.then(() => {
+        live.delete(sandbox);
+        for (const w of waiters) w();
+      });
+      await sandbox.start();
+      const output = (stream?: 'stdout' | 'stderr') => (stream ? out[stream] : out.stdout + out.stderr);
+      const waitFor = (pattern: RegExp | string) =>
+        new Promise<void>((resolve, reject) => {
+          const matches = () =>
+            typeof pattern === 'string' ? output().includes(pattern) : pattern.test(output());
+          const check = () => {
+            if (matches()) {
+              waiters.delete(check);
+              clearTimeout(timer);
+              resolve();
+            } else if (sandbox.state === 'exited') {
+              waiters.delete(check);
+              clearTimeout(timer);
+              reject(new Error(`exited before printing ${pattern}; output: ${output().slice(-2000)}`));
+            }
+          };
+          const timer = setTimeout(() => {
+            waiters.delete(check);
+            reject(new Error(`timed out waiting for ${pattern}; output: ${output().slice(-2000)}`));
+          }, 15_000);
+          waiters.add(check);
+          check();
+        });
+      return { sandbox, output, waitFor };
+    }
+
+    const sh = (script: string, over: Partial<SandboxSpec> = {}) => launch(['sh', '-c', script], over);
+
+    it('runs a command and reports its exit code', TEST_TIMEOUT, async () => {
+      const r = await sh('echo hello; exit 3');
+      const exit = await r.sandbox.exited;
+      assert.deepEqual(exit, { code: 3, signal: null, oomKilled: false } satisfies SandboxExit);
+      assert.equal(r.output('stdout'), 'hello\n');
+      assert.equal(r.sandbox.state, 'exited');
+    });
+
+    it('passes exactly the given environment', TEST_TIMEOUT, async () => {
+      const layout = provider.layout({ codeDir, runtimeDir, tmpDir: newTmpDir() });
+      const env = {
+        PATH: `${layout.langBin}:/usr/bin:/bin`,
+        WITH_SPACES: 'a b=c',
+        EMPTY: '',
+        LANG: 'C.UTF-8',
+      };
+      const r = await launch(['env'], { env });
+      await r.sandbox.exited;
+      const seen = Object.fromEntries(
+        r
+          .output('stdout')
+          .trimEnd()
+          .split('\n')
+          .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+      );
+      assert.deepEqual(seen, env);
+    });
+
+    it('delivers output while the command is still running', TEST_TIMEOUT, async () => {
+      const r = await sh('echo first; exec sleep 30');
+      await r.waitFor('first');
+      assert.equal(r.sandbox.state, 'running');
+      const exit = await r.sandbox.kill();
+      assert.equal(exit.signal, 'SIGKILL');
+    });
+
+    it('reports a command that cannot be executed as an exec failure', TEST_TIMEOUT, async () => {
+      const layout = provider.layout({ codeDir, runtimeDir, tmpDir: newTmpDir() });
+      const sandbox = provider.create(spec([`${layout.task}/no-such-bootstrap`]));
+      live.add(sandbox);
+      await assert.rejects(sandbox.start(), (err: unknown) => {
+        assert.ok(err instanceof SandboxStartError);
+        assert.equal(err.reason, 'exec');
+        assert.equal(err.errno, 'ENOENT');
+        return true;
+      });
+      const exit = await sandbox.exited;
+      assert.equal(exit.code, 127);
+    });
+
+    it('freeze stops progress, thaw resumes it', TEST_TIMEOUT, async () => {
+      const r = await sh('i=0; while :; do i=$((i+1)); echo $i; sleep 0.01; done');
+      await r.waitFor('\n3\n');
+      await r.sandbox.freeze();
+      assert.equal(r.sandbox.state, 'frozen');
+      const frozenAt = r.output().length;
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      assert.equal(r.output().length, frozenAt, 'output while frozen');
+      await r.sandbox.thaw();
+      assert.equal(r.sandbox.state, 'running');
+      await r.waitFor(new RegExp(`^[\\s\\S]{${frozenAt + 1},}`));
+      await r.sandbox.kill();
+    });
+
+    it('kills a frozen sandbox', TEST_TIMEOUT, async () => {
+      const r = await sh('echo up; while :; do sleep 0.01; done');
+      await r.waitFor('up');
+      await r.sandbox.freeze();
+      const exit = await r.sandbox.kill();
+      assert.equal(exit.signal, 'SIGKILL');
+      assert.equal(r.sandbox.state, 'exited');
+    });
+
+    it('kill removes every descendant', TEST_TIMEOUT, async () => {
+      const r = await sh('sleep 987651 & (sleep 987652 &) ; echo started; wait');
+      await r.waitFor('started');
+      await r.sandbox.kill();
+      await r.sandbox.kill(); // idempotent
+      assert.deepEqual(hostProcessesWith(['sleep', '98765']), []);
+    });
+
+    it('the command ending takes its background processes with it', TEST_TIMEOUT, async () => {
+      const r = await sh('sleep 987653 & echo bg');
+      const exit = await r.sandbox.exited;
+      assert.equal(exit.code, 0);
+      assert.deepEqual(hostProcessesWith(['sleep', '987653']), []);
+    });
+
+    it('delivers signals to the command', TEST_TIMEOUT, async () => {
+      const r = await sh('trap "echo got-term; exit 7" TERM; echo ready; while :; do sleep 0.02; done');
+      await r.waitFor('ready');
+      r.sandbox.signal('SIGTERM');
+      const exit = await r.sandbox.exited;
+      assert.equal(exit.code, 7);
+      assert.match(r.output(), /got-term/);
+    });
+
+    it('can be killed before it starts', TEST_TIMEOUT, async () => {
+      const sandbox = provider.create(spec(['sh', '-c', 'echo never']));
+      const exit = await sandbox.kill();
+      assert.equal(exit.signal, 'SIGKILL');
+      await assert.rejects(sandbox.start());
+    });
+
+    it('reports peak memory', TEST_TIMEOUT, async () => {
+      const r = await launch(
+        [
+          'node',
+          '-e',
+          'globalThis.b = Buffer.alloc(64 << 20, 1); console.log("allocated"); setInterval(() => {}, 1e3)',
+        ],
+        { memoryMb: 512 },
+      );
+      await r.waitFor('allocated');
+      assert.ok(r.sandbox.maxMemoryUsedBytes() >= 64 * MiB, `peak ${r.sandbox.maxMemoryUsedBytes()}`);
+      r.sandbox.resetMaxMemory();
+      assert.ok(r.sandbox.maxMemoryUsedBytes() > 0);
+      await r.sandbox.kill();
+      assert.ok(r.sandbox.maxMemoryUsedBytes() >= 64 * MiB, 'kept after exit');
+    });
+
+    it('keeps /tmp for the next sandbox of the same tmpDir', TEST_TIMEOUT, async () => {
+      const tmpDir = newTmpDir();
+      const tmp = provider.layout({ codeDir, runtimeDir, tmpDir }).tmp;
+      const first = await sh(`echo kept > ${tmp}/state && mkdir -p ${tmp}/d && echo x > ${tmp}/d/f`, {
+        tmpDir,
+      });
+      assert.equal((await first.sandbox.exited).code, 0, first.output());
+      const second = await sh(`cat ${tmp}/state && echo y >> ${tmp}/d/f && rm ${tmp}/state`, { tmpDir });
+      assert.equal((await second.sandbox.exited).code, 0, second.output());
+      assert.equal(second.output('stdout'), 'kept\n');
+      await provider.releaseTmp(tmpDir);
+    });
+
+    if (!options.containment) return;
+
+    it('runs as its own unprivileged uid, unique among live sandboxes', TEST_TIMEOUT, async () => {
+      const rs = await Promise.all([0, 1, 2].map(() => sh('id -u; id -G; echo done; exec sleep 30')));
+      for (const r of rs) await r.waitFor('done');
+      const uids = rs.map((r) => r.sandbox.uid);
+      assert.equal(new Set(uids).size, 3);
+      for (const r of rs) {
+        assert.notEqual(r.sandbox.uid, 0);
+        assert.equal(r.output('stdout'), `${r.sandbox.uid}\n${r.sandbox.uid}\ndone\n`);
+      }
+      await Promise.all(rs.map((r) => r.sandbox.kill()));
+    });
+
+    it('is OOM-killed past its memory limit and the host carries on', TEST_TIMEOUT, async () => {
+      const r = await launch(
+        ['node', '-e', 'const a = []; for (;;) a.push(Buffer.alloc(16 << 20, 1)); console.log("survived")'],
+        { memoryMb: 128 },
+      );
+      const exit = await r.sandbox.exited;
+      assert.deepEqual(exit, { code: null, signal: 'SIGKILL', oomKilled: true });
+      assert.doesNotMatch(r.output(), /survived/);
+      const next = await sh('echo fine');
+      assert.equal((await next.sandbox.exited).code, 0);
+    });
+
+    it('stops a fork bomb at pids.max and kill cleans it up', TEST_TIMEOUT, async () => {
+      const pidsMax = 48;
+      const r = await sh('bomb() { bomb | bomb & }; bomb; echo armed; exec sleep 60', { pidsMax });
+      await r.waitFor(/fork|Resource temporarily unavailable/i);
+      const owned = () => hostProcessesOwnedBy(r.sandbox.uid).length;
+      assert.ok(owned() <= pidsMax, `${owned()} processes`);
+      const t0 = performance.now();
+      await r.sandbox.kill();
+      const killMs = performance.now() - t0;
+      assert.equal(owned(), 0);
+      assert.ok(killMs < 2000, `kill took ${killMs} ms`);
+    });
+
+    it('fills /tmp only up to its cap: ENOSPC inside, the host disk untouched', TEST_TIMEOUT, async () => {
+      const tmpDir = newTmpDir();
+      const freeBefore = freeBytes(base);
+      const r = await sh('dd if=/dev/zero of=/tmp/fill bs=1M count=64 2>&1; echo "dd=$?"; df -k /tmp', {
+        tmpDir,
+        tmpSizeMb: 8,
+      });
+      await r.sandbox.exited;
+      assert.match(r.output(), /No space left on device/);
+      assert.match(r.output(), /dd=1/);
+      assert.ok(fs.statSync(path.join(tmpDir, 'fill')).size <= 9 * MiB);
+      assert.ok(freeBefore - freeBytes(base) < 24 * MiB, 'host disk usage grew past the cap');
+      await provider.releaseTmp(tmpDir);
+    });
+
+    it(
+      "cannot see other functions' code, the platform's data or the host's files",
+      TEST_TIMEOUT,
+      async () => {
+        const other = await sh('echo b-up; exec sleep 30', { codeDir: otherCodeDir });
+        await other.waitFor('b-up');
+        const targets = [
+          path.join(otherCodeDir, 'secret.txt'),
+          path.join(dataDir, 'platform-secret.txt'),
+          `/proc/1/root${path.join(otherCodeDir, 'secret.txt')}`,
+          '/etc/shadow',
+        ];
+        const r = await sh(
+          `for t in ${targets.join(' ')}; do cat $t >/dev/null 2>&1 || echo "denied $t"; done; ls /var/task; echo checked`,
+        );
+        await r.waitFor('checked');
+        assert.doesNotMatch(r.output(), /SECRET-OF/);
+        for (const t of targets) assert.ok(r.output().includes(`denied ${t}\n`), `${t} is readable`);
+        assert.equal(r.output().match(/handler\.txt/g)?.length, 1, 'its own code is visible');
+        await other.sandbox.kill();
+      },
+    );
+
+    it('sees only its own processes in /proc', TEST_TIMEOUT, async () => {
+      const r = await sh(
+        'sleep 30 & for p in /proc/[0-9]*; do echo "$p $(tr "\\0" " " < $p/cmdline)"; done; echo listed',
+      );
+      await r.waitFor('listed');
+      const lines = r.output('stdout').trim().split('\n').slice(0, -1);
+      assert.ok(lines.length <= 6, lines.join('\n'));
+      for (const l of lines) assert.ok(Number(l.split(' ')[0]?.slice('/proc/'.length)) < 50, l);
+      assert.doesNotMatch(r.output(), new RegExp(String(process.pid)));
+      assert.doesNotMatch(r.output(), /--test|launcher-/);
+      await r.sandbox.kill();
+    });
+
+    it('has read-only /var/task, /opt and /var/runtime', TEST_TIMEOUT, async () => {
+      const r = await sh(
+        'for d in /var/task /opt /var/runtime /usr /; do touch $d/x 2>&1; done; touch /tmp/ok && echo tmp-writable',
+        { layersDir: otherCodeDir },
+      );
+      await r.sandbox.exited;
+      assert.equal(r.output().match(/Read-only file system/g)?.length, 5, r.output());
+      assert.match(r.output(), /tmp-writable/);
+    });
+
+    it(
+      'connects to host loopback as its own uid; without outbound only the listed ports',
+      TEST_TIMEOUT,
+      async () => {
+        const peers: Array<number | undefined> = [];
+        const allowed = net.createServer((sock) => {
+          peers.push(loopbackPeerUid(sock));
+          sock.end('hello from host');
+        });
+        const other = net.createServer((sock) => sock.end('should not be reachable'));
+        await Promise.all([allowed, other].map((s) => new Promise<void>((r) => s.listen(0, '127.0.0.1', r))));
+        const port = (s: net.Server) => (s.address() as net.AddressInfo).port;
+        const probe = (p: number, host = '127.0.0.1') =>
+          `await new Promise((r) => { const s = require("net").connect(${p}, "${host}"); let d = ""; ` +
+          `s.on("data", (c) => d += c); s.on("end", () => { console.log(${p}, d); r(); }); ` +
+          `s.on("error", (e) => { console.log(${p}, e.code); r(); }); s.setTimeout(3000, () => { console.log(${p}, "timeout"); s.destroy(); r(); }); });`;
+        const script = `(async () => { ${probe(port(allowed))} ${probe(port(other))} ${probe(53, '192.0.2.1')} })()`;
+        try {
+          const isolated = await launch(['node', '-e', script], {
+            outbound: false,
+            loopbackPorts: [port(allowed)],
+          });
+          await isolated.sandbox.exited;
+          const out = isolated.output();
+          assert.match(out, new RegExp(`${port(allowed)} hello from host`));
+          assert.match(out, new RegExp(`${port(other)} ECONNREFUSED`));
+          assert.match(out, /53 (ENETUNREACH|EHOSTUNREACH|timeout)/);
+          assert.equal(peers[0], isolated.sandbox.uid, 'peer uid seen through the relay');
+
+          const open = await launch(['node', '-e', `(async () => { ${probe(port(allowed))} })()`]);
+          await open.sandbox.exited;
+          assert.match(open.output(), /hello from host/);
+          assert.equal(peers[1], open.sandbox.uid, 'peer uid on the host network');
+        } finally {
+          allowed.close();
+          other.close();
+        }
+      },
+    );
+  });
+}
+
+/** Host processes whose command line contains all `parts` (Linux /proc; elsewhere: not checked). */
+function hostProcessesWith(parts: string[]): string[] {
+  const found: string[] = [];
+  if (!fs.existsSync('/proc/self/cmdline')) return found;
+  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+      if (/^State:\s+Z/m.test(status)) continue;
+      const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+      if (parts.every((p) => cmdline.includes(p))) found.push(`${pid} ${cmdline}`);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+function hostProcessesOwnedBy(uid: number): number[] {
+  const found: number[] = [];
+  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+      if (/^State:\s+Z/m.test(status)) continue;
+      if (new RegExp(`^Uid:\\s+${uid}\\s`, 'm').test(status)) found.push(Number(pid));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+function freeBytes(dir: string): number {
+  const s = fs.statfsSync(dir);
+  return s.bavail * s.bsize;
+}
+
+/** Owner uid of the peer of a loopback IPv4 connection, from /proc/net/tcp. */
+function loopbackPeerUid(sock: net.Socket): number | undefined {
+  const hex = (port: number | undefined) =>
+    `0100007F:${(port ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+  const local = hex(sock.remotePort);
+  const remote = hex(sock.localPort);
+  for (const line of fs.readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f[1] === local && f[2] === remote) return Number(f[7]);
+  }
+  return undefined;
+}

@@ -1,0 +1,100 @@
+/**
+ * Execution environments (sandboxes).
+ *
+ * Implemented
+ * - sandbox.ts: the Sandbox / SandboxProvider contract; conformance.ts: the one suite every
+ *   implementation passes (start/exit, exact env, live output, exec failure, signals,
+ *   freeze/thaw, kill of a frozen sandbox and of all descendants, peak memory, /tmp kept
+ *   across sandboxes; for linux also containment with hostile processes: OOM, fork bomb,
+ *   /tmp fill, other code and the data dir invisible, /proc, uid, read-only mounts, network).
+ * - linux/: the isolated implementation, used when running as root on Linux with cgroups.
+ *   A perl launcher (perl-base, Essential on Debian) makes raw syscalls: new mount, pid,
+ *   ipc, uts and cgroup namespaces; pivot_root into a skeleton root with /usr, /lib*, the
+ *   interpreters' install prefixes, CA certificates, /etc/alternatives and resolv.conf
+ *   read-only; /var/task, /opt, /var/runtime read-only; /tmp a per-tmpDir ext4 loop volume
+ *   capped at EphemeralStorage that outlives the environment (tmpfs only as a fallback: its
+ *   pages count against the memory limit); a fresh /proc; `node` and `python3` in
+ *   /var/lang/bin; an unprivileged uid unique on the host, no_new_privs, nosuid everywhere;
+ *   exactly the given environment; RLIMIT_NOFILE 1024; pid 1 forwards signals and reaps.
+ *   Launchers are started ahead of time and parked in their cgroups (joining a cgroup costs
+ *   an RCU grace period), so a start costs ~2.5 ms over a bare spawn of the same command.
+ * - cgroups/: memory (+memsw/swap.max), pids.max, CPU share by memory (1769 MB = 1024
+ *   shares = one core under contention; hard quota optional), freeze/thaw, kill-all, OOM
+ *   count, peak memory; v1, v2 and hybrid (v1 resources + cgroup2 freeze/kill).
+ * - Network: the host's network namespace (outbound as on Lambda). The Runtime API tells
+ *   environments apart by the owner uid of the peer socket (/proc/net/tcp): uids are unique
+ *   per live sandbox, so no function can talk to another environment's Runtime API. With
+ *   `outbound: false`: a private network namespace with only loopback, where the listed
+ *   `loopbackPorts` (Runtime API, platform endpoint) are relayed to the host's 127.0.0.1 by
+ *   a relay running as the sandbox's uid (the peer-uid check still holds).
+ * - process/: the fallback (macOS, unprivileged containers): plain child processes in their
+ *   own process group, rlimits via prlimit/ulimit, SIGSTOP/SIGCONT as freezer; selected with
+ *   one loud warning.
+ *
+ * Gaps
+ * - Root is required for the Linux sandbox (no rootless/user-namespace mode yet).
+ * - No seccomp filter: a function can create user namespaces and use every syscall the
+ *   kernel lets an unprivileged user use (Docker's default profile would block some).
+ * - With outbound access, a function can reach any service on the host's loopback and its
+ *   abstract unix sockets (as any local user can) and bind ports there; other functions'
+ *   Runtime APIs refuse it by uid, other loopback services must authenticate for themselves.
+ * - /proc shows host-wide facts (meminfo, cpuinfo) as Docker does; no /sys, no /dev/shm
+ *   (Lambda has no /dev/shm either).
+ * - Node and Python do not see the cgroup memory limit (no /sys/fs/cgroup inside): the
+ *   runtimes should size their heaps from AWS_LAMBDA_FUNCTION_MEMORY_SIZE, as AWS's do.
+ * - Pure cgroup v2 hosts are covered by the driver but only its freeze/kill half is
+ *   exercised on this (hybrid) machine.
+ * - The process fallback isolates nothing but resources; see process/provider.ts.
+ */
+import type { LinuxProviderOptions } from './linux/provider.js';
+import { createLinuxProvider, LinuxUnavailableError } from './linux/provider.js';
+import { createProcessProvider } from './process/provider.js';
+import type { SandboxIsolation, SandboxProvider } from './sandbox.js';
+
+export type {
+  OutputStream,
+  ProviderDescription,
+  Sandbox,
+  SandboxExit,
+  SandboxIsolation,
+  SandboxLayout,
+  SandboxProvider,
+  SandboxSpec,
+  SandboxStartFailure,
+  SandboxState,
+} from './sandbox.js';
+export { DEFAULT_PIDS_MAX, MB_PER_CORE, SandboxStartError } from './sandbox.js';
+
+export interface SandboxProviderOptions {
+  /** 'process' skips the Linux probe. Default: linux when the host allows it. */
+  prefer?: SandboxIsolation;
+  dataDir: string;
+  logger: { warn(message: string): void };
+  linux?: Omit<LinuxProviderOptions, 'dataDir'>;
+}
+
+/** Probes the host once; falls back to plain processes with one loud warning. */
+export async function createSandboxProvider(options: SandboxProviderOptions): Promise<SandboxProvider> {
+  let missing: string[];
+  if (options.prefer === 'process') {
+    missing = ['process isolation was requested'];
+  } else {
+    try {
+      return await createLinuxProvider({ ...options.linux, dataDir: options.dataDir });
+    } catch (err) {
+      missing = err instanceof LinuxUnavailableError ? err.missing : [(err as Error).message];
+    }
+  }
+  options.logger.warn(
+    `ISOLATION REDUCED: functions run as plain child processes (${missing.join('; ')}). ` +
+      'They can read the host files this user can, share its uid and network, and /tmp is not capped; ' +
+      'only rlimits contain them. Run Lambent as root on Linux with cgroups for isolated sandboxes ' +
+      '(`lambent doctor` shows what is missing).',
+  );
+  const interpreters = options.linux?.interpreters;
+  return createProcessProvider({
+    dataDir: options.dataDir,
+    missing,
+    ...(interpreters ? { interpreters } : {}),
+  });
+}

@@ -1,0 +1,258 @@
+/** One Linux sandbox: a launcher process (launcher.ts) driven through its fd-3 events. */
+import fs from 'node:fs';
+import type { Cgroup } from '../cgroups/cgroup.js';
+import type { Sandbox, SandboxExit, SandboxSpec, SandboxState } from '../sandbox.js';
+import { SandboxStartError } from '../sandbox.js';
+import { deferred, errnoName, signalName } from '../util.js';
+import type { LauncherEvent, Mount } from './launcher.js';
+import { encodeLaunch, parseLauncherLine } from './launcher.js';
+import type { LauncherProcess } from './launcher-process.js';
+import type { Rootfs } from './rootfs.js';
+import type { TmpVolumes } from './tmp-volumes.js';
+
+export const LINUX_LAYOUT = {
+  task: '/var/task',
+  opt: '/opt',
+  runtime: '/var/runtime',
+  tmp: '/tmp',
+  langBin: '/var/lang/bin',
+} as const;
+
+/** Lambda's per-environment file descriptor limit. */
+const NOFILE = 1024;
+
+export interface LinuxSandboxDeps {
+  syscalls: Record<string, number>;
+  rootfs: Rootfs;
+  /** Absent: bind tmpDir as it is (the provider's own smoke test). */
+  tmp: TmpVolumes | undefined;
+  hostname: string;
+  /** Called once the command runs. */
+  started(sandbox: LinuxSandbox): void;
+  /** Called once the sandbox is gone and its uid free. */
+  released(sandbox: LinuxSandbox): void;
+}
+
+type Status = { code: number | null; signal: NodeJS.Signals | null };
+
+export class LinuxSandbox implements Sandbox {
+  readonly id: string;
+  private current: SandboxState = 'created';
+  private initPid: number | undefined;
+  private readonly events: LauncherEvent[] = [];
+  private readonly started = deferred<void>();
+  private readonly exit = deferred<SandboxExit>();
+  private killing = false;
+  private startFailure: SandboxStartError | undefined;
+  private lastPeak = 0;
+
+  constructor(
+    private readonly spec: SandboxSpec,
+    readonly uid: number,
+    private readonly cgroup: Cgroup,
+    private readonly launcher: LauncherProcess,
+    private readonly deps: LinuxSandboxDeps,
+  ) {
+    this.id = spec.id;
+    this.started.promise.catch(() => {});
+    launcher.attach({
+      output: (stream, chunk) => spec.onOutput(stream, chunk),
+      event: (line) => this.onEvent(line),
+      close: (code, signal, spawnError) => {
+        if (spawnError) {
+          this.startFailure ??= new SandboxStartError(
+            `sandbox ${this.id}: cannot run the launcher: ${spawnError.message}`,
+            'setup',
+          );
+        } else if (code === 124) {
+          this.startFailure ??= new SandboxStartError(`sandbox ${this.id}: cannot join its cgroup`, 'setup');
+        }
+        void this.finish({ code, signal });
+      },
+    });
+  }
+
+  get state(): SandboxState {
+    return this.current;
+  }
+
+  get exited(): Promise<SandboxExit> {
+    return this.exit.promise;
+  }
+
+  async start(): Promise<void> {
+    if (this.current !== 'created') throw new Error(`sandbox ${this.id} cannot start: it is ${this.current}`);
+    this.current = 'starting';
+    const { spec, deps } = this;
+    let config: Buffer;
+    try {
+      if (deps.tmp) {
+        await deps.tmp.ensure(spec.tmpDir, spec.tmpSizeMb);
+        await deps.tmp.chown(spec.tmpDir, this.uid, this.uid);
+      } else {
+        fs.chownSync(spec.tmpDir, this.uid, this.uid);
+      }
+      const mounts: Mount[] = [
+        ...deps.rootfs.mounts,
+        { kind: 'ro', source: spec.codeDir, target: LINUX_LAYOUT.task },
+        { kind: 'ro', source: spec.runtimeDir, target: LINUX_LAYOUT.runtime },
+        ...(spec.layersDir
+          ? [{ kind: 'ro' as const, source: spec.layersDir, target: LINUX_LAYOUT.opt }]
+          : []),
+        { kind: 'rw', source: spec.tmpDir, target: LINUX_LAYOUT.tmp },
+      ];
+      config = encodeLaunch({
+        syscalls: deps.syscalls,
+        parentPid: process.pid,
+        uid: this.uid,
+        gid: this.uid,
+        root: deps.rootfs.root,
+        hostname: deps.hostname,
+        cwd: LINUX_LAYOUT.task,
+        nofile: NOFILE,
+        mounts,
+        env: spec.env,
+        argv: spec.command,
+        network: spec.outbound ? 'host' : 'none',
+        relayPorts: spec.outbound ? [] : (spec.loopbackPorts ?? []),
+      });
+    } catch (err) {
+      this.startFailure ??= new SandboxStartError(`sandbox ${this.id}: ${(err as Error).message}`, 'setup');
+      await this.kill();
+      return this.started.promise;
+    }
+    if (this.current !== 'starting') return this.started.promise; // killed meanwhile
+    this.launcher.configure(config);
+    return this.started.promise;
+  }
+
+  private onEvent(line: string): void {
+    const event = parseLauncherLine(line);
+    if (!event) return;
+    this.events.push(event);
+    switch (event.kind) {
+      case 'init':
+        this.initPid = event.pid;
+        break;
+      case 'ready':
+        if (this.current === 'starting') this.current = 'running';
+        this.started.resolve();
+        this.deps.started(this);
+        break;
+      case 'execfail':
+        this.startFailure ??= new SandboxStartError(
+          `sandbox ${this.id}: cannot execute ${this.spec.command[0]}: ${event.message}`,
+          'exec',
+          errnoName(event.errno),
+        );
+        this.started.reject(this.startFailure);
+        break;
+      case 'error':
+        this.startFailure ??= new SandboxStartError(
+          `sandbox ${this.id}: setup failed: ${event.message}`,
+          'setup',
+        );
+        this.started.reject(this.startFailure);
+        break;
+    }
+  }
+
+  private async finish(outer: Status | undefined): Promise<void> {
+    if (this.current === 'exited') return;
+    let oomKilled = false;
+    try {
+      oomKilled = this.cgroup.oomKills() > 0;
+      this.lastPeak = this.cgroup.memoryPeakBytes();
+    } catch {
+      // the cgroup is already gone
+    }
+    try {
+      await this.cgroup.remove();
+    } catch {
+      // left for the provider's sweep of stale cgroups
+    }
+    this.current = 'exited';
+    this.started.reject(
+      this.startFailure ??
+        (this.killing
+          ? new SandboxStartError(`sandbox ${this.id} was killed before its command ran`, 'killed')
+          : new SandboxStartError(
+              `sandbox ${this.id}: the launcher ended before the command ran (${JSON.stringify(outer)}; ` +
+                "its stderr went to the function's output)",
+              'setup',
+            )),
+    );
+    this.deps.released(this);
+    this.exit.resolve({ ...this.exitStatus(outer), oomKilled });
+  }
+
+  private exitStatus(outer: Status | undefined): Status {
+    for (const e of this.events) {
+      if (e.kind === 'exit') return { code: e.code, signal: null };
+      if (e.kind === 'signal') return { code: null, signal: signalName(e.signal) };
+    }
+    for (const e of this.events) {
+      if (e.kind === 'initsignal') return { code: null, signal: signalName(e.signal) };
+      if (e.kind === 'initexit') return { code: e.code, signal: null };
+    }
+    if (outer?.signal) return { code: null, signal: outer.signal };
+    if (outer && !this.killing) return { code: outer.code, signal: null };
+    return { code: null, signal: 'SIGKILL' };
+  }
+
+  async freeze(): Promise<void> {
+    if (this.current === 'exited' || this.current === 'frozen') return;
+    if (this.current !== 'running')
+      throw new Error(`sandbox ${this.id} cannot freeze: it is ${this.current}`);
+    try {
+      await this.cgroup.freeze();
+    } catch (err) {
+      // The state may have changed while the kernel was freezing.
+      if (this.state === 'exited' || this.killing) return;
+      throw err;
+    }
+    if (this.state === 'running') this.current = 'frozen';
+  }
+
+  async thaw(): Promise<void> {
+    if (this.current !== 'frozen') return;
+    this.cgroup.thaw();
+    this.current = 'running';
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    if (this.current === 'exited' || this.initPid === undefined) return;
+    try {
+      process.kill(this.initPid, signal);
+    } catch {
+      // already gone
+    }
+  }
+
+  /** Every process of the sandbox, the launcher included, is in its cgroup: kill them all. */
+  async kill(): Promise<SandboxExit> {
+    if (this.current === 'exited') return this.exit.promise;
+    this.killing = true;
+    await this.cgroup.killAll().catch(() => {});
+    this.launcher.kill();
+    return this.exit.promise;
+  }
+
+  maxMemoryUsedBytes(): number {
+    if (this.current === 'exited') return this.lastPeak;
+    try {
+      return this.cgroup.memoryPeakBytes();
+    } catch {
+      return this.lastPeak;
+    }
+  }
+
+  resetMaxMemory(): void {
+    if (this.current === 'exited') return;
+    try {
+      this.cgroup.resetMemoryPeak();
+    } catch {
+      // gone
+    }
+  }
+}

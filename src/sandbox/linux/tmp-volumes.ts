@@ -1,0 +1,302 @@
+/**
+ * /tmp volumes. Each tmpDir gets its own filesystem capped at tmpSizeMb, mounted on the
+ * host at tmpDir itself and bound into every sandbox that uses it, so its contents outlive
+ * an environment (Lambda keeps /tmp across a timeout) and a full /tmp is ENOSPC inside while
+ * the host's disk is untouched.
+ *
+ * The filesystem is ext4 in a sparse image file on a loop device (discard on, so deleted
+ * files give their space back to the host). tmpfs is the fallback where loop devices are
+ * unavailable, and only that: tmpfs pages are charged to the memory cgroup of the process
+ * that writes them, so a 128 MB function could not write 200 MB to its 512 MB /tmp (it
+ * would be OOM-killed), and "Max Memory Used" would count files. Cost: ~25 ms (sparse file,
+ * mkfs, mount) the first time a tmpDir is used, nothing after.
+ */
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+export type TmpBacking = 'ext4-loop' | 'tmpfs';
+
+export interface TmpTools {
+  mount: string;
+  umount: string;
+  mkfs?: string;
+}
+
+interface Volume {
+  sizeMb: number;
+  ready: Promise<void>;
+}
+
+const MiB = 1024 * 1024;
+/** ext4 metadata (inode tables, bitmaps) takes ~2.5 % of a small filesystem; give it back. */
+const imageBytes = (sizeMb: number) => Math.ceil(sizeMb * 1.03 + 2) * MiB;
+
+export class TmpVolumes {
+  private readonly volumes = new Map<string, Volume>();
+
+  private readonly imagesDir: string;
+  /** tmpfs volumes carry this as their source, to be told apart from other tmpfs mounts. */
+  private readonly tmpfsSource: string;
+
+  constructor(
+    imagesDir: string,
+    readonly backing: TmpBacking,
+    private readonly tools: TmpTools,
+  ) {
+    this.imagesDir = path.resolve(imagesDir);
+    this.tmpfsSource = `lambent-tmp-${createHash('sha256').update(this.imagesDir).digest('hex').slice(0, 12)}`;
+  }
+
+  /**
+   * Unmounts and deletes the volumes a crashed server left behind (same data directory);
+   * a running provider releases its own on close().
+   */
+  async sweep(): Promise<number> {
+    let n = 0;
+    for (const m of readMounts()) {
+      if (this.volumes.has(m.mountPoint) || !this.isOurs(m)) continue;
+      await this.detach(m.mountPoint).catch(() => {});
+      n++;
+    }
+    for (const name of fs.readdirSync(this.imagesDir)) {
+      if (name.endsWith('.ext4') && !this.isMountedImage(path.join(this.imagesDir, name))) {
+        fs.rmSync(path.join(this.imagesDir, name), { force: true });
+      }
+    }
+    return n;
+  }
+
+  /** Finds binaries and checks that a loop-mounted ext4 volume really works here. */
+  static async probe(imagesDir: string): Promise<{ volumes?: TmpVolumes; missing?: string; note?: string }> {
+    const mount = findTool('mount');
+    const umount = findTool('umount');
+    if (!mount || !umount) return { missing: 'tmp: the mount/umount tools (util-linux) are not installed' };
+    fs.mkdirSync(imagesDir, { recursive: true, mode: 0o700 });
+    const mkfs = findTool('mkfs.ext4');
+    if (mkfs && fs.existsSync('/dev/loop-control')) {
+      const loop = new TmpVolumes(imagesDir, 'ext4-loop', { mount, umount, mkfs });
+      const probeDir = fs.mkdtempSync(path.join(imagesDir, 'probe-'));
+      try {
+        await loop.ensure(probeDir, 4);
+        await loop.release(probeDir);
+        return { volumes: loop };
+      } catch (err) {
+        await loop.release(probeDir).catch(() => {});
+        return {
+          volumes: new TmpVolumes(imagesDir, 'tmpfs', { mount, umount }),
+          note: `loop devices unusable (${(err as Error).message.split('\n')[0]}): /tmp is tmpfs, counted in the memory limit`,
+        };
+      } finally {
+        fs.rmSync(probeDir, { recursive: true, force: true });
+      }
+    }
+    return {
+      volumes: new TmpVolumes(imagesDir, 'tmpfs', { mount, umount }),
+      note: `${mkfs ? 'no /dev/loop-control' : 'mkfs.ext4 (e2fsprogs) not installed'}: /tmp is tmpfs, counted in the memory limit`,
+    };
+  }
+
+  /** Mounts (or adopts) the volume for tmpDir; concurrent calls share the work. */
+  ensure(tmpDir: string, sizeMb: number): Promise<void> {
+    const key = path.resolve(tmpDir);
+    const existing = this.volumes.get(key);
+    if (existing?.sizeMb === sizeMb) return existing.ready;
+    const ready = (async () => {
+      if (existing) {
+        await existing.ready.catch(() => {});
+        await this.unmount(key);
+      }
+      await this.mountVolume(key, sizeMb);
+    })();
+    const volume = { sizeMb, ready };
+    this.volumes.set(key, volume);
+    ready.catch(() => {
+      if (this.volumes.get(key) === volume) this.volumes.delete(key);
+    });
+    return ready;
+  }
+
+  /** Owner uid of the volume's root, if mounted. */
+  owner(tmpDir: string): number | undefined {
+    const key = path.resolve(tmpDir);
+    if (!this.volumes.has(key)) return undefined;
+    try {
+      return fs.statSync(key).uid;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Hands the volume to uid:gid (re-owning what a previous owner left in it). */
+  async chown(tmpDir: string, uid: number, gid: number): Promise<void> {
+    const key = path.resolve(tmpDir);
+    const st = await fs.promises.stat(key);
+    if (st.uid !== uid || st.gid !== gid) await chownTree(key, uid, gid);
+    if ((st.mode & 0o7777) !== 0o700) await fs.promises.chmod(key, 0o700);
+  }
+
+  async release(tmpDir: string): Promise<void> {
+    const key = path.resolve(tmpDir);
+    const volume = this.volumes.get(key);
+    this.volumes.delete(key);
+    await volume?.ready.catch(() => {});
+    await this.unmount(key);
+  }
+
+  async releaseAll(): Promise<void> {
+    await Promise.all([...this.volumes.keys()].map((k) => this.release(k)));
+  }
+
+  private imagePath(key: string, sizeMb: number): string {
+    return path.join(this.imagesDir, `${imageStem(key)}-${sizeMb}m.ext4`);
+  }
+
+  private async mountVolume(key: string, sizeMb: number): Promise<void> {
+    const current = this.mounted(key);
+    if (current) {
+      if (!current.ours) throw new Error(`${key} is already a mount point, not made by Lambent`);
+      if (current.sizeMb === sizeMb) return;
+      await this.unmount(key);
+    }
+    fs.mkdirSync(key, { recursive: true });
+    if (this.backing === 'tmpfs') {
+      await run(this.tools.mount, [
+        '-t',
+        'tmpfs',
+        '-o',
+        `size=${sizeMb}m,mode=0700,nosuid,nodev`,
+        this.tmpfsSource,
+        key,
+      ]);
+      return;
+    }
+    const image = this.imagePath(key, sizeMb);
+    const fd = fs.openSync(image, 'w', 0o600);
+    try {
+      fs.ftruncateSync(fd, imageBytes(sizeMb));
+    } finally {
+      fs.closeSync(fd);
+    }
+    const mkfsArgs = ['-q', '-F', '-O', '^has_journal', '-m', '0', '-E', 'nodiscard,root_owner=0:0'];
+    await run(this.tools.mkfs ?? 'mkfs.ext4', [...mkfsArgs, '-L', 'lambent-tmp', image]);
+    await run(this.tools.mount, ['-o', 'loop,nosuid,nodev,noatime,discard', image, key]);
+    fs.rmSync(path.join(key, 'lost+found'), { recursive: true, force: true });
+    fs.chmodSync(key, 0o700);
+  }
+
+  private isOurs(m: MountEntry): boolean {
+    if (m.fstype === 'tmpfs') return m.source === this.tmpfsSource;
+    const backing = m.fstype === 'ext4' ? loopBackingFile(m.source) : undefined;
+    return backing !== undefined && path.dirname(backing) === this.imagesDir;
+  }
+
+  private isMountedImage(image: string): boolean {
+    return readMounts().some((m) => m.fstype === 'ext4' && loopBackingFile(m.source) === image);
+  }
+
+  /** What is mounted on key, and whether it is one of our volumes (then its size and image). */
+  private mounted(key: string): { ours: boolean; sizeMb?: number; image?: string } | undefined {
+    const m = readMounts()
+      .filter((e) => e.mountPoint === key)
+      .pop(); // the last one listed is on top
+    if (!m) return undefined;
+    if (!this.isOurs(m)) return { ours: false };
+    if (m.fstype === 'tmpfs') {
+      const kb = /(?:^|,)size=(\d+)k/.exec(m.superOptions)?.[1];
+      return { ours: true, ...(kb ? { sizeMb: Number(kb) / 1024 } : {}) };
+    }
+    const image = loopBackingFile(m.source) ?? '';
+    const stem = `${imageStem(key)}-`;
+    if (!path.basename(image).startsWith(stem)) return { ours: true, image }; // another tmpDir's image: replace it
+    return { ours: true, sizeMb: Number.parseInt(path.basename(image).slice(stem.length), 10), image };
+  }
+
+  private async unmount(key: string): Promise<void> {
+    if (this.mounted(key)?.ours) await this.detach(key);
+  }
+
+  private async detach(mountPoint: string): Promise<void> {
+    const image = readMounts()
+      .filter((e) => e.mountPoint === mountPoint)
+      .map((e) => loopBackingFile(e.source))
+      .pop();
+    try {
+      await run(this.tools.umount, [mountPoint]);
+    } catch {
+      // Still busy (a dying sandbox): detach now, the kernel finishes when it is free.
+      await run(this.tools.umount, ['-l', mountPoint]);
+    }
+    if (image) fs.rmSync(image, { force: true });
+  }
+}
+
+const imageStem = (key: string) => createHash('sha256').update(key).digest('hex').slice(0, 24);
+
+interface MountEntry {
+  mountPoint: string;
+  fstype: string;
+  source: string;
+  superOptions: string;
+}
+
+function readMounts(): MountEntry[] {
+  const entries: MountEntry[] = [];
+  for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    const sep = line.indexOf(' - ');
+    if (sep < 0) continue;
+    const mountPoint = line
+      .slice(0, sep)
+      .split(' ')[4]
+      ?.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
+    const [fstype = '', source = '', superOptions = ''] = line.slice(sep + 3).split(' ');
+    if (mountPoint) entries.push({ mountPoint, fstype, source, superOptions });
+  }
+  return entries;
+}
+
+function loopBackingFile(device: string): string | undefined {
+  const m = /^\/dev\/(loop\d+)$/.exec(device);
+  if (!m) return undefined;
+  try {
+    return fs
+      .readFileSync(`/sys/block/${m[1]}/loop/backing_file`, 'utf8')
+      .trim()
+      .replace(/ \(deleted\)$/, '');
+  } catch {
+    return undefined;
+  }
+}
+
+async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
+  for (const entry of await fs.promises.readdir(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) await chownTree(p, uid, gid);
+    else await fs.promises.lchown(p, uid, gid);
+  }
+  await fs.promises.lchown(dir, uid, gid);
+}
+
+export function findTool(name: string): string | undefined {
+  for (const dir of ['/usr/sbin', '/sbin', '/usr/bin', '/bin']) {
+    const p = path.join(dir, name);
+    if (fs.existsSync(p)) return p;
+  }
+  return undefined;
+}
+
+function run(file: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      file,
+      args,
+      { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' }, timeout: 30_000 },
+      (err, _out, stderr) => {
+        if (err)
+          reject(new Error(`${path.basename(file)} ${args.join(' ')}: ${stderr.trim() || err.message}`));
+        else resolve();
+      },
+    );
+  });
+}

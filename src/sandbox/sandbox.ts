@@ -1,0 +1,140 @@
+/**
+ * The Sandbox contract every execution-environment implementation satisfies (linux/,
+ * process/), proven by the one shared suite in conformance.ts. A sandbox is a process tree
+ * with limits; the environment lifecycle (INIT/INVOKE/FROZEN/SHUTDOWN), timeouts and the
+ * Runtime API belong to the caller, which drives start/freeze/thaw/signal/kill.
+ */
+
+export type OutputStream = 'stdout' | 'stderr';
+
+export interface SandboxSpec {
+  /** Environment id, unique; used in messages and the hostname. */
+  id: string;
+  /**
+   * argv run inside the sandbox, resolved in the sandbox's own view (PATH from `env`):
+   * e.g. `['/var/runtime/nodejs/bootstrap']` or `['/var/task/bootstrap']`.
+   */
+  command: string[];
+  /** The complete environment: nothing is inherited from the host. */
+  env: Record<string, string>;
+  /** Host directory shown read-only at layout().task (`/var/task`). */
+  codeDir: string;
+  /** Host directory shown read-only at layout().opt (`/opt`); absent: an empty /opt. */
+  layersDir?: string;
+  /** Host directory with Lambent's runtimes, shown read-only at layout().runtime (`/var/runtime`). */
+  runtimeDir: string;
+  /**
+   * Host directory shown writable at layout().tmp (`/tmp`), capped at tmpSizeMb. Its contents
+   * outlive the sandbox: reuse it for the next environment of the same function (as Lambda
+   * keeps /tmp across a timeout), and hand it to SandboxProvider.releaseTmp() when done.
+   */
+  tmpDir: string;
+  /** EphemeralStorage, MB. */
+  tmpSizeMb: number;
+  /** MemorySize, MB: the memory limit; CPU share grows with it (1769 MB = one full core). */
+  memoryMb: number;
+  /** Most processes and threads at once; default 1024 (Lambda's limit). */
+  pidsMax?: number;
+  /** Whether the function may reach networks beyond the platform (true on Lambda). */
+  outbound: boolean;
+  /**
+   * TCP ports on the host's 127.0.0.1 the sandbox must reach even when `outbound` is false:
+   * the Runtime API's and the platform endpoint's. With outbound access every host port is
+   * reachable anyway.
+   */
+  loopbackPorts?: number[];
+  /** Raw output, delivered as it is written. All of it has arrived when `exited` resolves. */
+  onOutput(stream: OutputStream, chunk: Buffer): void;
+}
+
+export interface SandboxExit {
+  /** Exit code of the command's process; null when a signal ended it. */
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** The kernel's OOM killer killed a process of this sandbox (cgroup memory limit). */
+  oomKilled: boolean;
+}
+
+export type SandboxState = 'created' | 'starting' | 'running' | 'frozen' | 'exited';
+
+export interface Sandbox {
+  readonly id: string;
+  /**
+   * The unprivileged uid the sandbox's processes run as. Linux: unique among live sandboxes
+   * on the host, so the owner uid of a TCP socket (/proc/net/tcp) identifies the sandbox.
+   * Known from create() on.
+   */
+  readonly uid: number;
+  readonly state: SandboxState;
+  /** Resolves once the command runs (exec succeeded); rejects with SandboxStartError. */
+  start(): Promise<void>;
+  /** Stops every process until thaw(); resolves once they are stopped. No-op once exited. */
+  freeze(): Promise<void>;
+  thaw(): Promise<void>;
+  /** Sends a signal to the command's process (e.g. SIGTERM at SHUTDOWN). */
+  signal(signal: NodeJS.Signals): void;
+  /** Kills the whole process tree (frozen or not) and releases the sandbox; idempotent. */
+  kill(): Promise<SandboxExit>;
+  /** Resolves when the command's process has ended, all output is delivered and resources are released. */
+  readonly exited: Promise<SandboxExit>;
+  /** Peak memory since start or the last resetMaxMemory() (cgroup peak; process fallback: peak RSS). */
+  maxMemoryUsedBytes(): number;
+  resetMaxMemory(): void;
+}
+
+/** Where the sandboxed process finds things (build the function's env and command with these). */
+export interface SandboxLayout {
+  task: string;
+  opt: string;
+  runtime: string;
+  tmp: string;
+  /** Directory holding `node`, `python3`, ... (AWS's /var/lang/bin). */
+  langBin: string;
+}
+
+export type SandboxIsolation = 'linux' | 'process';
+
+export interface ProviderDescription {
+  isolation: SandboxIsolation;
+  /** Why full isolation is not in force (empty for linux). */
+  missing: string[];
+  details: Record<string, string>;
+}
+
+export interface SandboxProvider {
+  readonly isolation: SandboxIsolation;
+  layout(dirs: Pick<SandboxSpec, 'codeDir' | 'layersDir' | 'runtimeDir' | 'tmpDir'>): SandboxLayout;
+  /** Creates a sandbox (not started). Throws SandboxStartError when no uid or cgroup is available. */
+  create(spec: SandboxSpec): Sandbox;
+  /** The function behind tmpDir is gone: drop its /tmp (unmount and delete its volume). */
+  releaseTmp(tmpDir: string): Promise<void>;
+  describe(): ProviderDescription;
+  /** Kills every live sandbox and releases what the provider made. */
+  close(): Promise<void>;
+}
+
+export type SandboxStartFailure =
+  /** The command could not be executed (missing, not executable): Lambda's Runtime.InvalidEntrypoint. */
+  | 'exec'
+  /** Building the sandbox failed (mounts, cgroup, uid): a platform fault. */
+  | 'setup'
+  /** kill() was called before the command ran. */
+  | 'killed';
+
+export class SandboxStartError extends Error {
+  override readonly name = 'SandboxStartError';
+
+  constructor(
+    message: string,
+    readonly reason: SandboxStartFailure,
+    /** errno name for 'exec' failures, e.g. ENOENT, EACCES. */
+    readonly errno?: string,
+  ) {
+    super(message);
+  }
+}
+
+export const DEFAULT_PIDS_MAX = 1024;
+
+/** Lambda: 1769 MB of memory buys one full vCPU. */
+export const MB_PER_CORE = 1769;
