@@ -1,16 +1,19 @@
 /**
- * The platform as one object: storage opened, services created, the gateway ready.
- * `createLambent(config)` does not listen; `start()` does. `stop()` finishes in-flight
- * requests, lets background work settle, then closes storage.
+ * The platform as one object: storage opened, the sandbox provider probed, services
+ * created, the gateway ready. `createLambent(config)` does not listen; `start()` does.
+ * `stop()` finishes in-flight requests, stops execution environments, lets background work
+ * settle, then closes storage.
  */
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createGateway } from './gateway/server.js';
+import { createInvoker } from './invoke/invoker.js';
+import { createSandboxProvider } from './sandbox/index.js';
 import { createServices } from './services/registry.js';
 import type { Config } from './shared/config.js';
 import { createLogger, type Logger } from './shared/logger.js';
-import { VERSION } from './shared/version.js';
+import { packageRoot, VERSION } from './shared/version.js';
 import { createBlobStore } from './storage/blob-store.js';
 import { openDatabase } from './storage/db.js';
 
@@ -21,11 +24,31 @@ export interface Lambent {
   stop(): Promise<void>;
 }
 
-export function createLambent(config: Config, logger: Logger = createLogger()): Lambent {
+export async function createLambent(config: Config, logger: Logger = createLogger()): Promise<Lambent> {
   fs.mkdirSync(config.dataDir, { recursive: true });
   const db = openDatabase(path.join(config.dataDir, 'lambent.db'));
   const blobs = createBlobStore(path.join(config.dataDir, 'blobs'));
-  const services = createServices({ config, db, blobs, logger });
+  const sandboxes = await createSandboxProvider({
+    ...(config.sandbox === 'auto' ? {} : { prefer: config.sandbox }),
+    dataDir: config.dataDir,
+    logger,
+  });
+  // Functions reach the platform on loopback, whatever address the gateway listens on.
+  let endpointUrl = `http://127.0.0.1:${config.port}`;
+  const invoker = createInvoker({
+    sandboxes,
+    logs: undefined,
+    logger,
+    runtimeDir: path.join(packageRoot, 'src', 'runtimes'),
+    tmpRoot: path.join(config.dataDir, 'lambda', 'tmp'),
+    endpointUrl: () => endpointUrl,
+    billingGranularityMs: config.lambda.billingGranularityMs,
+    freezeDelayMs: config.lambda.freezeDelayMs,
+    outbound: config.lambda.outbound,
+    keepAliveMs: config.lambda.keepAliveSeconds * 1000,
+  });
+  const { services, logs } = createServices({ config, db, blobs, logger, invoker });
+  invoker.attachLogs(logs);
   const started = Date.now();
   const gateway = createGateway({
     config,
@@ -38,6 +61,8 @@ export function createLambent(config: Config, logger: Logger = createLogger()): 
       parts: {
         gateway: { status: 'ok' },
         storage: { status: db.open ? 'ok' : 'closed', dataDir: config.dataDir },
+        sandbox: { status: 'ok', ...sandboxes.describe() },
+        invoke: { status: 'ok', ...invoker.stats() },
         ...Object.fromEntries(services.map((s) => [s.name, s.health()])),
       },
     }),
@@ -48,6 +73,7 @@ export function createLambent(config: Config, logger: Logger = createLogger()): 
     config,
     async start() {
       const address = await gateway.listen();
+      endpointUrl = `http://127.0.0.1:${address.port}`;
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       return { ...address, url: `http://${host}:${address.port}` };
     },
@@ -55,7 +81,9 @@ export function createLambent(config: Config, logger: Logger = createLogger()): 
       if (stopped) return;
       stopped = true;
       await gateway.close();
+      await invoker.close();
       await Promise.all(services.map((s) => s.close()));
+      await sandboxes.close();
       db.close();
     },
   };

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { ConfigError } from '../shared/config.js';
 import { VERSION } from '../shared/version.js';
+import { doctor } from './doctor.js';
 import { up } from './up.js';
 
 const program = new Command()
@@ -18,6 +19,13 @@ program
   .option('--access-log', 'print one line per request to stderr')
   .action(async (options) => {
     await up(options);
+  });
+
+program
+  .command('doctor')
+  .description('show which isolation functions get on this host and what is missing (exit 1 when reduced)')
+  .action(async () => {
+    process.exitCode = await doctor({});
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -19,7 +19,7 @@ export async function up(options: UpOptions): Promise<void> {
     accessLog: options.accessLog,
   });
   const logger = createLogger();
-  const lambent = createLambent(config, logger);
+  const lambent = await createLambent(config, logger);
 
   let stopping = false;
   const shutdown = (signal: string) => {

@@ -4,6 +4,7 @@ import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { Db } from '../storage/db.js';
+import type { Invoker } from '../invoke/invoker.js';
 import { createLambdaService } from './lambda/index.js';
 import { createLogsService, type LogsApi } from './logs/index.js';
 import type { Service } from './service.js';
@@ -15,6 +16,8 @@ export interface ServiceDeps {
   logger: Logger;
   /** CloudWatch Logs' internal API (append, tail), for services that write logs (Lambda). */
   logs?: LogsApi;
+  /** The invocation pipeline (execution environments), for services that run functions. */
+  invoker: Invoker;
 }
 
 export const SERVICE_FACTORIES: Readonly<Record<string, (deps: ServiceDeps) => Service>> = {
@@ -25,8 +28,11 @@ export const SERVICE_FACTORIES: Readonly<Record<string, (deps: ServiceDeps) => S
  * CloudWatch Logs is created first: other services write to it through `deps.logs`. The
  * gateway's fallback codec is the first service's, so Lambda stays first in the list.
  */
-export function createServices(deps: ServiceDeps): Service[] {
+export function createServices(deps: ServiceDeps): { services: Service[]; logs: LogsApi } {
   const logs = createLogsService(deps);
   const withLogs: ServiceDeps = { ...deps, logs: logs.api };
-  return [...Object.values(SERVICE_FACTORIES).map((create) => create(withLogs)), logs.service];
+  return {
+    services: [...Object.values(SERVICE_FACTORIES).map((create) => create(withLogs)), logs.service],
+    logs: logs.api,
+  };
 }

@@ -44,8 +44,20 @@ const configSchema = z.object({
       maxUnzippedCodeBytes: z.number().int().positive().default(262_144_000),
       codeStorageBytes: z.number().int().positive().default(80_530_636_800),
       concurrentExecutions: z.number().int().positive().default(1000),
+      /** Idle execution environments are stopped after this long. */
+      keepAliveSeconds: z.number().int().positive().default(600),
+      /** REPORT's Billed Duration: 1 ms (Lambda since 2020) or 100 ms steps (older Lambda). */
+      billingGranularityMs: z.union([z.literal(1), z.literal(100)]).default(1),
+      /** An idle environment is frozen after this delay (immediately would cost every warm invoke). */
+      freezeDelayMs: z.number().int().min(0).default(20),
+      /** Whether functions reach networks beyond the platform (true on Lambda). */
+      outbound: z.boolean().default(true),
+      /** Parallel runs of queued asynchronous events. */
+      asyncConcurrency: z.number().int().positive().default(16),
     })
     .default({}),
+  /** Execution-environment isolation: `linux` (namespaces + cgroups) when possible, else `process`. */
+  sandbox: z.enum(['auto', 'linux', 'process']).default('auto'),
   /** Print one line per request to stderr. */
   accessLog: z.boolean().default(false),
 });
@@ -85,6 +97,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv, overrides: ConfigInput = {
     ];
   }
   if (env.LAMBENT_ACCESS_LOG === '1') fromEnv.accessLog = true;
+  if (env.LAMBENT_SANDBOX) fromEnv.sandbox = env.LAMBENT_SANDBOX as 'auto' | 'linux' | 'process';
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   return parseConfig({ ...fromEnv, ...defined });
 }

@@ -1,4 +1,4 @@
-/** The package version, read once from the nearest package.json above this module. */
+/** The package version and root, read once from the nearest package.json above this module. */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,9 +13,8 @@ function findPackageJson(from: string): string {
   return path.join(dir, 'package.json');
 }
 
-const pkg = JSON.parse(
-  readFileSync(findPackageJson(path.dirname(fileURLToPath(import.meta.url))), 'utf8'),
-) as {
-  version: string;
-};
+const packageJson = findPackageJson(path.dirname(fileURLToPath(import.meta.url)));
+const pkg = JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string };
 export const VERSION: string = pkg.version;
+/** The installed package's root (where src/runtimes lives, shipped as plain JS/Python). */
+export const packageRoot: string = path.dirname(packageJson);

@@ -9,7 +9,7 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { createLambent, type Lambent } from '../../src/server.js';
 import { type ConfigInput, parseConfig } from '../../src/shared/config.js';
-import { silentLogger } from '../../src/shared/logger.js';
+import { createLogger, silentLogger } from '../../src/shared/logger.js';
 
 export interface TestServer {
   url: string;
@@ -24,7 +24,7 @@ export interface TestServer {
 
 export async function startServer(config: ConfigInput = {}, dataDir?: string): Promise<TestServer> {
   const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'lambent-test-'));
-  const lambent = createLambent(parseConfig({ port: 0, ...config, dataDir: dir }), silentLogger);
+  const lambent = await createLambent(parseConfig({ port: 0, ...config, dataDir: dir }), process.env.LAMBENT_TEST_LOG === '1' ? createLogger() : silentLogger);
   const { url } = await lambent.start();
   const server: TestServer = {
     url,

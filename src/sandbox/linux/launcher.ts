@@ -176,7 +176,14 @@ open(STDIN, '<', '/dev/null') or fail('stdin');
 drop();
 exit 125 if orphaned();
 pipe(my $er, my $ew) or fail('pipe');
-my $main = fork();
+# Handlers go in before the command exists: a signal sent as soon as it runs must not hit
+# pid 1 without a handler (the kernel drops it). Until the fork returns, remember it.
+our %pending;
+our $main;
+for my $s (qw(TERM INT HUP QUIT USR1 USR2 ALRM WINCH)) {
+  $SIG{$s} = sub { if ($main) { kill $s, $main } elsif (!defined $main) { $pending{$s} = 1 } };
+}
+$main = fork();
 fail('fork') unless defined $main;
 if ($main == 0) {
   close $er;
@@ -193,7 +200,7 @@ my $msg = '';
 sysread($er, $msg, 512);
 close $er;
 print $st ($msg eq '' ? "ready\n" : "execfail $msg\n");
-for my $s (qw(TERM INT HUP QUIT USR1 USR2 ALRM WINCH)) { $SIG{$s} = sub { kill $s, $main } }
+for my $s (keys %pending) { kill $s, $main }
 while (1) {
   my $p = waitpid(-1, 0);
   last if $p == -1;

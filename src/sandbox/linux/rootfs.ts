@@ -69,6 +69,12 @@ export function buildRootfs(options: RootfsOptions): Rootfs {
   for (const d of ['usr', 'etc', 'var/task', 'var/runtime', 'var/lang/bin', 'opt', 'tmp', 'proc', 'dev'])
     mkdir(d);
   mounts.push({ kind: 'ro', source: '/usr', target: '/usr' });
+  // As on Amazon Linux, /bin/sh is bash: Lambda's documented shell bootstraps use bash
+  // features (`set -o pipefail`) under #!/bin/sh. The bind lands on what sh points to, and
+  // only in the sandbox's mount namespace.
+  if (fs.existsSync('/usr/bin/bash') && fs.existsSync('/usr/bin/sh')) {
+    mounts.push({ kind: 'ro', source: '/usr/bin/bash', target: '/usr/bin/sh' });
+  }
   for (const d of LIB_DIRS) {
     const host = `/${d}`;
     const st = lstat(host);

@@ -143,6 +143,8 @@ export class ProcessSandbox implements Sandbox {
 
   /** Canonical paths (/var/task/..., /opt/...) in argv[0] become their host paths. */
   private hostPath(p: string): string {
+    // Already a host path from layout() (e.g. a data dir under /tmp): leave it alone.
+    if (Object.values(this.paths).some((h) => h && (p === h || p.startsWith(`${h}/`)))) return p;
     for (const c of Object.keys(CANONICAL) as Array<keyof typeof CANONICAL>) {
       if (p === c || p.startsWith(`${c}/`)) {
         return this.paths[CANONICAL[c]] + p.slice(c.length);

@@ -4,7 +4,7 @@
  * where execution environments will read it. Versions left unfinished by a crash are
  * finished when the service starts.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../../shared/logger.js';
@@ -21,6 +21,8 @@ export interface Activator {
   schedule(scope: Scope, name: string, versions: readonly string[]): void;
   /** Directory holding the unpacked code of a blob (exists once Active). */
   codeDir(codeKey: string): string;
+  /** The function's layers as one directory (its /opt), or undefined without layers. */
+  layersDir(config: FunctionConfig): string | undefined;
   /** Resolves when nothing is scheduled or running (for shutdown and tests). */
   idle(): Promise<void>;
 }
@@ -36,6 +38,29 @@ export function createActivator(opts: {
   fs.mkdirSync(codeRoot, { recursive: true });
   const running = new Set<Promise<void>>();
   const codeDir = (codeKey: string) => path.join(codeRoot, codeKey);
+  const mergedRoot = path.join(codeRoot, '..', 'opt');
+
+  function layersDir(config: FunctionConfig): string | undefined {
+    const keys = config._layerKeys ?? [];
+    if (keys.length === 0) return undefined;
+    if (keys.length === 1) return codeDir(keys[0] as string);
+    return path.join(mergedRoot, createHash('sha256').update(keys.join(',')).digest('hex'));
+  }
+
+  /**
+   * Unpacks each layer and, for several, merges them in order into one /opt (later layers
+   * win, as on Lambda) with hard links: no copies, built once per layer combination.
+   */
+  async function prepareLayers(config: FunctionConfig): Promise<void> {
+    const keys = config._layerKeys ?? [];
+    for (const key of keys) await unpack(key);
+    const merged = layersDir(config);
+    if (keys.length < 2 || !merged || fs.existsSync(merged)) return;
+    const building = `${merged}.partial-${randomUUID()}`;
+    fs.mkdirSync(building, { recursive: true });
+    for (const key of keys) linkTree(codeDir(key), building);
+    fs.renameSync(building, merged);
+  }
 
   async function unpack(codeKey: string): Promise<void> {
     const dir = codeDir(codeKey);
@@ -55,6 +80,7 @@ export function createActivator(opts: {
     let unpacked = true;
     try {
       for (const key of codeKeys) await unpack(key);
+      for (const v of stored) await prepareLayers(v.config);
     } catch (err) {
       logger.error(`could not unpack code of ${name}`, err);
       unpacked = false;
@@ -81,6 +107,7 @@ export function createActivator(opts: {
   return {
     schedule,
     codeDir,
+    layersDir,
     idle: async () => {
       while (running.size) await Promise.all([...running]);
     },
@@ -119,4 +146,21 @@ function failed(config: FunctionConfig): FunctionConfig {
     LastUpdateStatusReasonCode: 'InvalidZipFileException',
     RevisionId: randomUUID(),
   };
+}
+
+/** Hard-links every file of `from` into `to`, replacing what an earlier layer put there. */
+function linkTree(from: string, to: string): void {
+  for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
+    const source = path.join(from, entry.name);
+    const target = path.join(to, entry.name);
+    if (entry.isDirectory()) {
+      if (fs.existsSync(target) && !fs.lstatSync(target).isDirectory()) fs.rmSync(target, { force: true });
+      fs.mkdirSync(target, { recursive: true });
+      linkTree(source, target);
+    } else {
+      fs.rmSync(target, { force: true, recursive: true });
+      if (entry.isSymbolicLink()) fs.symlinkSync(fs.readlinkSync(source), target);
+      else fs.linkSync(source, target);
+    }
+  }
 }

@@ -23,10 +23,13 @@ import type { Logger } from '../../shared/logger.js';
 import type { BlobStore } from '../../storage/blob-store.js';
 import type { Db } from '../../storage/db.js';
 import type { Service } from '../service.js';
+import { type AsyncEvent, createAsyncQueue } from '../../invoke/async-queue.js';
+import type { Invoker } from '../../invoke/invoker.js';
 import { createActivator } from './activator.js';
 import type { LambdaDeps } from './deps.js';
 import { RequestEntityTooLargeException } from './errors.js';
 import { functionOperations } from './operations/functions.js';
+import { asyncEventRunner, invokeOperations } from './operations/invoke.js';
 import { layerOperations } from './operations/layers.js';
 import { permissionOperations } from './operations/permissions.js';
 import { tagAndAccountOperations } from './operations/tags-and-account.js';
@@ -40,8 +43,9 @@ export function createLambdaService(opts: {
   db: Db;
   blobs: BlobStore;
   logger: Logger;
+  invoker: Invoker;
 }): Service {
-  const { config, db, blobs, logger } = opts;
+  const { config, db, blobs, logger, invoker } = opts;
   const store = createLambdaStore(db);
   const activator = createActivator({
     store,
@@ -57,23 +61,41 @@ export function createLambdaService(opts: {
   const sign = (codeKey: string, expires: number) =>
     createHmac('sha256', urlKey).update(`${codeKey}:${expires}`).digest('hex');
 
+  const tooLarge = (limit: number, operation = 'InvokeFunction') =>
+    new RequestEntityTooLargeException(`Request must be smaller than ${limit} bytes for the ${operation} operation`);
+  let runAsync: (event: AsyncEvent) => Promise<void> = async () => undefined;
   const deps: LambdaDeps = {
     store,
     blobs,
     limits: config.lambda,
     activator,
     logger,
+    invoker,
+    tooLarge,
+    asyncQueue: createAsyncQueue({
+      db,
+      logger,
+      concurrency: config.lambda.asyncConcurrency,
+      run: (event) => runAsync(event),
+    }),
     codeLocation(ctx: RequestContext, codeKey: string) {
       const expires = Math.floor(Date.now() / 1000) + CODE_URL_TTL_SECONDS;
       return `${ctx.endpoint}${CODE_URL_PREFIX}${codeKey}?Expires=${expires}&Signature=${sign(codeKey, expires)}`;
     },
+    functionCredentials(accountId) {
+      const credential = config.credentials.find((c) => c.accountId === accountId) ?? config.credentials[0];
+      return { accessKeyId: credential?.accessKeyId ?? '', secretAccessKey: credential?.secretAccessKey ?? '' };
+    },
   };
+  // The queue may start running events left from before a restart right away.
+  runAsync = asyncEventRunner(deps);
 
   const router = new RestRouter([
     ...functionOperations(deps),
     ...layerOperations(deps),
     ...permissionOperations(deps),
     ...tagAndAccountOperations(deps),
+    ...invokeOperations(deps),
   ]);
 
   return {
@@ -89,10 +111,8 @@ export function createLambdaService(opts: {
       '/2019-09-25/',
       '/2021-10-31/',
     ],
-    requestTooLarge: (op, limit) =>
-      new RequestEntityTooLargeException(
-        `Request must be smaller than ${limit} bytes for the ${op?.name ?? 'requested'} operation`,
-      ),
+    // AWS names Invoke "InvokeFunction" in this message.
+    requestTooLarge: (op, limit) => tooLarge(limit, op?.name === 'Invoke' ? 'InvokeFunction' : (op?.name ?? 'requested')),
     unknownOperation: (method, rawPath) =>
       new AwsError('UnknownOperationException', `Unknown operation ${method} ${rawPath}`, 404),
     internalRoutes: [
@@ -128,6 +148,9 @@ export function createLambdaService(opts: {
       },
     ],
     health: () => ({ status: 'ok', operations: router.size }),
-    close: () => activator.idle(),
+    close: async () => {
+      await deps.asyncQueue.close();
+      await activator.idle();
+    },
   };
 }

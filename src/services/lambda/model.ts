@@ -44,6 +44,8 @@ export interface FunctionConfig {
   };
   /** Internal (never returned): bytes the code occupies unzipped, for the 250 MB quota with layers. */
   _unzippedSize: number;
+  /** Internal: the blob keys of `Layers`, in order (kept even if a layer version is deleted later). */
+  _layerKeys?: string[];
 }
 
 export interface LayerVersionConfig {

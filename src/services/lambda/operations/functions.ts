@@ -119,8 +119,13 @@ export function functionOperations(deps: LambdaDeps): Operation[] {
     }
     if (input.Layers !== undefined) {
       const layers = resolveLayers(store, scope, input.Layers);
-      next.Layers = layers.length ? layers.map((l) => ({ Arn: l.arn, CodeSize: l.codeSize })) : undefined;
-      if (!next.Layers) delete next.Layers;
+      if (layers.length) {
+        next.Layers = layers.map((l) => ({ Arn: l.arn, CodeSize: l.codeSize }));
+        next._layerKeys = layers.map((l) => l.codeKey as string);
+      } else {
+        delete next.Layers;
+        delete next._layerKeys;
+      }
     }
     if (input.Role !== undefined) next.Role = input.Role;
     if (input.Handler !== undefined) next.Handler = input.Handler;
@@ -442,6 +447,8 @@ export function functionOperations(deps: LambdaDeps): Operation[] {
       } else {
         if (!store.functionExists(scope, ref.name)) throw functionNotFound(scope, ref, 'delete');
         freed = store.deleteFunction(scope, ref.name);
+        // Its environments stop (in-flight invocations end with them) and its /tmp goes.
+        await deps.invoker.removeFunction(scope.accountId, scope.region, ref.name);
       }
       await Promise.all(
         [...new Set(freed)].filter((k) => !store.codeKeyInUse(k)).map((k) => deps.blobs.delete(k)),

@@ -1,0 +1,83 @@
+/**
+ * The invocation pipeline below the Lambda API: picks or starts an execution environment
+ * through the scheduler, keeps each function's /tmp directories (a replacement environment
+ * takes over the /tmp of one that timed out or crashed, as on Lambda), and stops a
+ * function's environments when it is deleted.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import type { LogsApi } from '../services/logs/index.js';
+import type { Environment, InvokeOutcome, InvokeRequest } from './environment.js';
+import { type FunctionTarget, type LaunchContext, launchEnvironment, tmpDirFor } from './launch.js';
+import { Scheduler } from './scheduler.js';
+
+export interface Invoker {
+  invoke(target: FunctionTarget, request: InvokeRequest): Promise<InvokeOutcome & { coldStart: boolean }>;
+  /** Stops a function's environments and drops its /tmp volumes (DeleteFunction). */
+  removeFunction(accountId: string, region: string, name: string): Promise<void>;
+  stats(): { environments: number; idle: number };
+  /** Where environments' output goes (CloudWatch Logs is created after the invoker). */
+  attachLogs(logs: LogsApi): void;
+  close(): Promise<void>;
+}
+
+export function createInvoker(ctx: LaunchContext & { keepAliveMs: number }): Invoker {
+  /** functionId → /tmp directories not in use by a live environment. */
+  const freeTmp = new Map<string, string[]>();
+  const slots = new Map<string, number>();
+  const functionId = (t: Pick<FunctionTarget, 'accountId' | 'region' | 'name'>) =>
+    `${t.accountId}/${t.region}/${t.name}`;
+
+  const targets = new WeakMap<object, FunctionTarget>();
+  const scheduler: Scheduler = new Scheduler({
+    keepAliveMs: ctx.keepAliveMs,
+    launch: async (pt) => {
+      const t = targets.get(pt) as FunctionTarget;
+      const fid = functionId(t);
+      const free = freeTmp.get(fid) ?? [];
+      let tmpDir = free.pop();
+      if (!tmpDir) {
+        const slot = (slots.get(fid) ?? 0) + 1;
+        slots.set(fid, slot);
+        tmpDir = tmpDirFor(ctx, t, slot);
+        fs.mkdirSync(tmpDir, { recursive: true });
+      }
+      const env = await launchEnvironment(ctx, t, pt.key, tmpDir, (stopped: Environment) => {
+        scheduler.forget(stopped);
+        const list = freeTmp.get(fid) ?? [];
+        list.push(stopped.tmpDir);
+        freeTmp.set(fid, list);
+      });
+      return env;
+    },
+  });
+
+  return {
+    invoke(target, request) {
+      const fid = functionId(target);
+      const pt = {
+        functionKey: `${fid}/${target.version}`,
+        key: `${fid}/${target.version}/${fingerprint(target)}`,
+      };
+      targets.set(pt, target);
+      return scheduler.run(pt, request);
+    },
+    async removeFunction(accountId, region, name) {
+      const fid = functionId({ accountId, region, name });
+      await scheduler.stopFunction(`${fid}/`);
+      for (const dir of freeTmp.get(fid) ?? []) await ctx.sandboxes.releaseTmp(dir).catch(() => undefined);
+      freeTmp.delete(fid);
+    },
+    stats: () => scheduler.stats(),
+    attachLogs(logs) {
+      ctx.logs = logs;
+    },
+    close: () => scheduler.close(),
+  };
+}
+
+/** Environments serve one exact configuration: any change makes new ones. */
+function fingerprint(t: FunctionTarget): string {
+  const { arn: _arn, ...config } = t;
+  return createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 16);
+}

@@ -1,0 +1,231 @@
+/**
+ * Builds an execution environment for a function version: the Runtime API endpoint that
+ * accepts only this sandbox's uid, the sandbox with the function's code, layers, /tmp and
+ * limits, the exact environment variables Lambda sets, and the log stream its output goes to.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import path from 'node:path';
+import { createRuntimeEndpoint } from '../sandbox/runtime-api/endpoint.js';
+import { peerUidOf } from '../sandbox/runtime-api/peer-uid.js';
+import type { SandboxLayout, SandboxProvider } from '../sandbox/sandbox.js';
+import type { LogsApi } from '../services/logs/index.js';
+import type { Logger } from '../shared/logger.js';
+import { Environment } from './environment.js';
+import { logStreamName } from './log-format.js';
+import { OutputCapture } from './output-capture.js';
+
+/** What the invoke layer needs to know about the function version it runs. */
+export interface FunctionTarget {
+  accountId: string;
+  region: string;
+  name: string;
+  version: string;
+  /** Unqualified or qualified ARN the caller used (the runtime's invokedFunctionArn). */
+  arn: string;
+  runtime: string;
+  handler: string;
+  memoryMb: number;
+  timeoutSeconds: number;
+  ephemeralMb: number;
+  environment: Record<string, string>;
+  logGroup: string;
+  logFormat: 'Text' | 'JSON';
+  applicationLogLevel?: string;
+  systemLogLevel?: string;
+  codeDir: string;
+  /** Directory with the function's layers merged (as /opt), if it has layers. */
+  layersDir?: string;
+  /** Credentials the function's AWS SDK uses against this platform. */
+  credentials: { accessKeyId: string; secretAccessKey: string };
+}
+
+export interface LaunchContext {
+  sandboxes: SandboxProvider;
+  logs: LogsApi | undefined;
+  logger: Logger;
+  /** Host dir with src/runtimes (mounted at /var/runtime). */
+  runtimeDir: string;
+  /** Where per-function /tmp directories live. */
+  tmpRoot: string;
+  /** The platform endpoint functions reach (AWS_ENDPOINT_URL). */
+  endpointUrl: () => string;
+  billingGranularityMs: 1 | 100;
+  freezeDelayMs: number;
+  outbound: boolean;
+}
+
+/** Lambda's reserved variables: a function's own Environment cannot override these. */
+const RESERVED = new Set([
+  '_HANDLER',
+  '_X_AMZN_TRACE_ID',
+  'AWS_DEFAULT_REGION',
+  'AWS_REGION',
+  'AWS_EXECUTION_ENV',
+  'AWS_LAMBDA_FUNCTION_NAME',
+  'AWS_LAMBDA_FUNCTION_MEMORY_SIZE',
+  'AWS_LAMBDA_FUNCTION_VERSION',
+  'AWS_LAMBDA_INITIALIZATION_TYPE',
+  'AWS_LAMBDA_LOG_GROUP_NAME',
+  'AWS_LAMBDA_LOG_STREAM_NAME',
+  'AWS_ACCESS_KEY',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_LAMBDA_RUNTIME_API',
+  'LAMBDA_TASK_ROOT',
+  'LAMBDA_RUNTIME_DIR',
+]);
+
+/** The command a runtime family runs, as the sandbox sees paths. */
+export function runtimeCommand(
+  runtime: string,
+  layout: SandboxLayout,
+  t: Pick<FunctionTarget, 'codeDir' | 'layersDir'>,
+): string[] {
+  if (runtime.startsWith('nodejs'))
+    return [`${layout.langBin}/node`, `${layout.runtime}/nodejs/bootstrap.mjs`];
+  if (runtime.startsWith('python'))
+    return [`${layout.langBin}/python3`, `${layout.runtime}/python/bootstrap.py`];
+  if (runtime.startsWith('provided')) {
+    // Lambda looks for bootstrap in the code first, then in the layers; when neither has one,
+    // starting /var/task/bootstrap fails and the caller reports Runtime.InvalidEntrypoint.
+    if (
+      !existsSync(path.join(t.codeDir, 'bootstrap')) &&
+      t.layersDir &&
+      existsSync(path.join(t.layersDir, 'bootstrap'))
+    ) {
+      return [`${layout.opt}/bootstrap`];
+    }
+    return [`${layout.task}/bootstrap`];
+  }
+  throw new Error(`runtime ${runtime} is not available in Lambent yet`);
+}
+
+export function lambdaEnvironment(
+  t: FunctionTarget,
+  layout: SandboxLayout,
+  extra: { runtimeApi: string; logStream: string; endpointUrl: string },
+): Record<string, string> {
+  const own = Object.fromEntries(Object.entries(t.environment).filter(([k]) => !RESERVED.has(k)));
+  const pyVersion = t.runtime.startsWith('python') ? t.runtime.slice('python'.length) : '';
+  const env: Record<string, string> = {
+    PATH: `${layout.langBin}:/usr/local/bin:/usr/bin:/bin:${layout.opt}/bin`,
+    LD_LIBRARY_PATH: `${layout.langBin}/../lib:/lib64:/usr/lib64:${layout.runtime}:${layout.runtime}/lib:${layout.task}:${layout.task}/lib:${layout.opt}/lib`,
+    LANG: 'en_US.UTF-8',
+    TZ: ':UTC',
+    ...own,
+    _HANDLER: t.handler,
+    AWS_REGION: t.region,
+    AWS_DEFAULT_REGION: t.region,
+    AWS_EXECUTION_ENV: `AWS_Lambda_${t.runtime}`,
+    AWS_LAMBDA_FUNCTION_NAME: t.name,
+    AWS_LAMBDA_FUNCTION_VERSION: t.version,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(t.memoryMb),
+    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+    AWS_LAMBDA_LOG_GROUP_NAME: t.logGroup,
+    AWS_LAMBDA_LOG_STREAM_NAME: extra.logStream,
+    AWS_LAMBDA_RUNTIME_API: extra.runtimeApi,
+    AWS_ACCESS_KEY_ID: t.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: t.credentials.secretAccessKey,
+    AWS_SESSION_TOKEN: '',
+    LAMBDA_TASK_ROOT: layout.task,
+    LAMBDA_RUNTIME_DIR: layout.runtime,
+    AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
+    AWS_LAMBDA_LOG_FORMAT: t.logFormat,
+    // Lambent's addition: the SDK inside a function reaches this platform with no configuration.
+    AWS_ENDPOINT_URL: extra.endpointUrl,
+  };
+  if (t.applicationLogLevel) env.AWS_LAMBDA_LOG_LEVEL = t.applicationLogLevel;
+  if (t.runtime.startsWith('nodejs')) {
+    const major = t.runtime.slice('nodejs'.length).replace('.x', '');
+    env.NODE_PATH = [
+      `${layout.opt}/nodejs/node${major}/node_modules`,
+      `${layout.opt}/nodejs/node_modules`,
+      `${layout.runtime}/node_modules`,
+      `${layout.runtime}`,
+      `${layout.task}`,
+    ].join(':');
+    env.NODE_OPTIONS = own.NODE_OPTIONS ?? '';
+  }
+  if (t.runtime.startsWith('python')) {
+    env.PYTHONPATH = [
+      `${layout.runtime}`,
+      `${layout.task}`,
+      `${layout.opt}/python/lib/python${pyVersion}/site-packages`,
+      `${layout.opt}/python`,
+    ].join(':');
+    env.PYTHONUNBUFFERED = '1';
+  }
+  if (!env.NODE_OPTIONS) delete env.NODE_OPTIONS;
+  return env;
+}
+
+/** Starts an environment (sandbox + Runtime API + log stream) and runs its INIT phase. */
+export async function launchEnvironment(
+  ctx: LaunchContext,
+  t: FunctionTarget,
+  key: string,
+  tmpDir: string,
+  onStopped: (env: Environment) => void,
+): Promise<Environment> {
+  const id = randomUUID();
+  const logStream = logStreamName(t.version);
+  const dirs = {
+    codeDir: t.codeDir,
+    runtimeDir: ctx.runtimeDir,
+    tmpDir,
+    ...(t.layersDir ? { layersDir: t.layersDir } : {}),
+  };
+  const layout = ctx.sandboxes.layout(dirs);
+  // The uid is known once the sandbox exists; the endpoint is created first, so it asks late.
+  let sandboxUid: number | undefined;
+  const endpoint = await createRuntimeEndpoint({
+    authorize: async (socket: Socket) => {
+      if (ctx.sandboxes.isolation !== 'linux') return true;
+      return sandboxUid !== undefined && (await peerUidOf(socket)) === sandboxUid;
+    },
+  });
+  const capture = new OutputCapture((event) => {
+    ctx.logs
+      ?.append(t.accountId, t.region, t.logGroup, logStream, [event])
+      .catch((err) => ctx.logger.error(`could not store log events of ${t.name}`, err));
+  });
+  const endpointUrl = ctx.endpointUrl();
+  const runtimePort = Number(endpoint.address.split(':')[1]);
+  const platformPort = Number(new URL(endpointUrl).port);
+  const sandbox = ctx.sandboxes.create({
+    id,
+    command: runtimeCommand(t.runtime, layout, t),
+    env: lambdaEnvironment(t, layout, { runtimeApi: endpoint.address, logStream, endpointUrl }),
+    ...dirs,
+    tmpSizeMb: t.ephemeralMb,
+    memoryMb: t.memoryMb,
+    outbound: ctx.outbound,
+    loopbackPorts: [runtimePort, platformPort],
+    onOutput: (stream, chunk) => capture.write(stream, chunk),
+  });
+  sandboxUid = sandbox.uid;
+  const env = new Environment({
+    id,
+    key,
+    version: t.version,
+    invokedArn: t.arn,
+    memoryMb: t.memoryMb,
+    timeoutSeconds: t.timeoutSeconds,
+    billingGranularityMs: ctx.billingGranularityMs,
+    freezeDelayMs: ctx.freezeDelayMs,
+    sandbox,
+    endpoint,
+    capture,
+    tmpDir,
+    onStopped,
+  });
+  await env.init();
+  return env;
+}
+
+export function tmpDirFor(ctx: LaunchContext, t: FunctionTarget, slot: number): string {
+  return path.join(ctx.tmpRoot, `${t.accountId}-${t.region}-${t.name}`, String(slot));
+}

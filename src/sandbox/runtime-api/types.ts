@@ -1,0 +1,61 @@
+import type { Socket } from 'node:net';
+
+/** One invocation as the runtime sees it on `GET /runtime/invocation/next`. */
+export interface Invocation {
+  requestId: string;
+  /** The event, passed through to the runtime byte for byte. */
+  payload: Buffer;
+  /** Absolute deadline, epoch milliseconds (`Lambda-Runtime-Deadline-Ms`). */
+  deadlineMs: number;
+  invokedFunctionArn: string;
+  /** `Lambda-Runtime-Trace-Id`, e.g. `Root=1-...;Parent=...;Sampled=0`. */
+  traceId?: string;
+  /** The client context as JSON text (already base64-decoded from Invoke's `X-Amz-Client-Context`). */
+  clientContext?: string;
+  /** `{"cognitoIdentityId":...,"cognitoIdentityPoolId":...}` as JSON text. */
+  cognitoIdentity?: string;
+}
+
+/**
+ * What the runtime answered. `errorType` is the `Lambda-Runtime-Function-Error-Type` header the runtime
+ * sent with `/error` (absent when it sent none), or a platform type such as `Function.ResponseSizeTooLarge`.
+ */
+export type InvocationResult =
+  | { kind: 'response'; payload: Buffer; contentType?: string }
+  | { kind: 'error'; payload: Buffer; errorType?: string };
+
+export type InitOutcome = { kind: 'ready' } | { kind: 'init-error'; payload: Buffer; errorType?: string };
+
+export interface RuntimeEndpoint {
+  /** `127.0.0.1:PORT`, the value for `AWS_LAMBDA_RUNTIME_API`. */
+  readonly address: string;
+  /**
+   * Resolves at the runtime's first `/next` (init done) or with the init error it posted to
+   * `/runtime/init/error`; rejects with the reason given to `abort()`/`close()` if neither happened first.
+   */
+  readonly initialized: Promise<InitOutcome>;
+  /**
+   * Hands the invocation to the runtime's parked or next `/next`; resolves with its response or error.
+   * One invocation at a time: a second call before the first settles rejects. After the runtime posted an
+   * init error, resolves at once with that error (what Invoke returns after a failed init).
+   */
+  invoke(invocation: Invocation): Promise<InvocationResult>;
+  /**
+   * The environment died or timed out: the in-flight invocation's promise rejects with `reason`, later
+   * `invoke()` calls reject with it too. The listener stays up (a dying runtime's late calls get AWS's
+   * answers, not connection errors) until `close()`.
+   */
+  abort(reason: Error): void;
+  /** Aborts (if not yet) and closes the listener and every connection. */
+  close(): Promise<void>;
+}
+
+export interface RuntimeEndpointOptions {
+  /**
+   * Called once per accepted connection, before any byte of it is read; false refuses (the socket is
+   * destroyed). Use with `peerUidOf` to accept only the environment's own sandbox uid.
+   */
+  authorize?: (socket: Socket) => boolean | Promise<boolean>;
+  /** Largest response/error body accepted; default 6291556 bytes (6 MiB + 100), as Lambda. */
+  maxResponseBytes?: number;
+}
