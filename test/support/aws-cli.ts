@@ -13,8 +13,17 @@ export function findAwsCli(): string | undefined {
 }
 
 export function awsCli(cli: string, endpoint: string, home: string) {
+  const text = awsCliText(cli, endpoint, home);
   return async (...args: string[]): Promise<unknown> => {
-    const { stdout } = await run(cli, ['--endpoint-url', endpoint, '--output', 'json', ...args], {
+    const stdout = await text('--output', 'json', ...args);
+    return stdout.trim() ? JSON.parse(stdout) : undefined;
+  };
+}
+
+/** The same, returning what the CLI printed (for commands such as `logs tail`). */
+export function awsCliText(cli: string, endpoint: string, home: string) {
+  return async (...args: string[]): Promise<string> => {
+    const { stdout } = await run(cli, ['--endpoint-url', endpoint, ...args], {
       env: {
         PATH: '/usr/bin:/bin',
         HOME: home,
@@ -25,6 +34,6 @@ export function awsCli(cli: string, endpoint: string, home: string) {
       },
       maxBuffer: 16 * 1024 * 1024,
     });
-    return stdout.trim() ? JSON.parse(stdout) : undefined;
+    return stdout;
   };
 }
