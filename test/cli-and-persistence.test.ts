@@ -61,6 +61,16 @@ describe('lambent up', () => {
     assert.equal((await exited(cli.child)).code, 0);
   });
 
+  test('lambent doctor says which isolation is in force', () => {
+    const res = spawnSync(process.execPath, [path.join(repoRoot(), 'bin', 'lambent.js'), 'doctor'], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, HOME: process.env.HOME },
+      timeout: 30_000,
+    });
+    assert.match(res.stdout, /^isolation: (linux \(namespaces \+ cgroups\): full|process: REDUCED)$/m);
+    assert.equal(res.status, res.stdout.includes('REDUCED') ? 1 : 0);
+  });
+
   test('refuses a non-loopback address with the default keys', () => {
     const res = spawnSync(
       process.execPath,

@@ -1,15 +1,17 @@
 /**
- * AWS Lambda control plane, API version 2015-03-31 (rest-json).
+ * AWS Lambda, API version 2015-03-31 (rest-json).
  *
  * Implements: CreateFunction, GetFunction, GetFunctionConfiguration, ListFunctions,
  * UpdateFunctionCode, UpdateFunctionConfiguration, DeleteFunction, PublishVersion,
  * ListVersionsByFunction, PublishLayerVersion, GetLayerVersion, GetLayerVersionByArn,
  * ListLayers, ListLayerVersions, DeleteLayerVersion, AddPermission, RemovePermission,
- * GetPolicy, TagResource, UntagResource, ListTags, GetAccountSettings; code download URLs.
+ * GetPolicy, TagResource, UntagResource, ListTags, GetAccountSettings, Invoke
+ * (RequestResponse, Event, DryRun, LogType Tail), InvokeAsync; code download URLs.
  *
- * Not yet (see docs/parity/lambda.md): Invoke and everything that runs code, aliases,
- * concurrency, event invoke configs, function URLs, event source mappings, layer
- * permissions, code signing, container images, code from S3.
+ * Not yet (see docs/parity/lambda.md): aliases, concurrency limits and throttling,
+ * provisioned concurrency, event invoke configs, async retries and destinations, function
+ * URLs, event source mappings, layer permissions, code signing, container images, code
+ * from S3, response streaming.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
