@@ -4,6 +4,8 @@
  * crashes and hostile functions come back in AWS's words, and logs land in CloudWatch Logs.
  */
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
@@ -385,6 +387,78 @@ describe('invoke', () => {
     const body = json(out);
     assert.match(body.errorType, /^Runtime\.(OutOfMemory|ExitError)$/);
     assert.equal((await invoke('node-echo')).FunctionError, undefined);
+  });
+
+  test('JSON log format: platform records as JSON; SystemLogLevel WARN hides them', async () => {
+    await deploy('node-jsonlog', 'nodejs20.x', 'index.handler', {
+      'index.js': 'exports.handler = async () => { console.warn("careful"); return 1; };',
+    });
+    await lambda.send(
+      new UpdateFunctionConfigurationCommand({
+        FunctionName: 'node-jsonlog',
+        LoggingConfig: { LogFormat: 'JSON' },
+      }),
+    );
+    await updated(lambda, 'node-jsonlog');
+    const lines = tail(await invoke('node-jsonlog', {}, { LogType: 'Tail' }))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      lines.map((l) => l.type ?? l.level),
+      ['platform.start', 'WARN', 'platform.report'],
+    );
+    assert.equal(lines[1].message, 'careful');
+    assert.equal(lines[2].record.status, 'success');
+    assert.equal(typeof lines[2].record.metrics.billedDurationMs, 'number');
+    await lambda.send(
+      new UpdateFunctionConfigurationCommand({
+        FunctionName: 'node-jsonlog',
+        LoggingConfig: { LogFormat: 'JSON', SystemLogLevel: 'WARN' },
+      }),
+    );
+    await updated(lambda, 'node-jsonlog');
+    const quiet = tail(await invoke('node-jsonlog', {}, { LogType: 'Tail' }))
+      .trim()
+      .split('\n');
+    assert.equal(quiet.length, 1);
+    assert.equal(JSON.parse(quiet[0] ?? '{}').message, 'careful');
+  });
+
+  test('the lambent:outbound=false tag cuts a function off from everything but the platform', async () => {
+    const outside = http.createServer((_req, res) => res.end('outside'));
+    await new Promise<void>((r) => outside.listen(0, '127.0.0.1', r));
+    const port = (outside.address() as AddressInfo).port;
+    try {
+      const code = `const http = require('http');
+        const get = (url) => new Promise((resolve) => {
+          const req = http.get(url, (res) => { res.resume(); resolve(res.statusCode); });
+          req.on('error', (e) => resolve(e.code));
+          req.setTimeout(2000, () => { req.destroy(); resolve('timeout'); });
+        });
+        exports.handler = async () => ({
+          outside: await get('http://127.0.0.1:${port}/'),
+          platform: await get(process.env.AWS_ENDPOINT_URL + '/_lambent/health'),
+        });`;
+      await deploy('net-open', 'nodejs20.x', 'index.handler', { 'index.js': code });
+      assert.deepEqual(json(await invoke('net-open')), { outside: 200, platform: 200 });
+      await lambda.send(
+        new CreateFunctionCommand({
+          FunctionName: 'net-closed',
+          Runtime: 'nodejs20.x',
+          Handler: 'index.handler',
+          Role: ROLE,
+          Code: { ZipFile: await zipOf({ 'index.js': code }) },
+          Tags: { 'lambent:outbound': 'false' },
+        }),
+      );
+      await active(lambda, 'net-closed');
+      const closed = json(await invoke('net-closed'));
+      assert.notEqual(closed.outside, 200);
+      assert.equal(closed.platform, 200);
+    } finally {
+      outside.close();
+    }
   });
 
   test("delete stops the function's environments", async () => {

@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import type { InitOutcome, InvocationResult, RuntimeEndpoint } from '../sandbox/runtime-api/types.js';
 import type { Sandbox, SandboxExit } from '../sandbox/sandbox.js';
-import { endLine, exitPayload, reportLine, startLine, timeoutPayload } from './log-format.js';
+import { exitPayload, type PlatformLog, timeoutPayload } from './log-format.js';
 import type { OutputCapture } from './output-capture.js';
 
 export type EnvironmentState = 'initializing' | 'ready' | 'frozen' | 'busy' | 'stopping' | 'stopped';
@@ -44,6 +44,8 @@ export interface EnvironmentOptions {
   sandbox: Sandbox;
   endpoint: RuntimeEndpoint;
   capture: OutputCapture;
+  /** START/END/REPORT in the function's log format. */
+  platformLog: PlatformLog;
   /** The /tmp directory this environment used, handed back when it stops. */
   tmpDir: string;
   onStopped(env: Environment): void;
@@ -134,7 +136,7 @@ export class Environment {
     }
     const { capture, sandbox, endpoint } = this.o;
     if (req.tail) capture.beginTail();
-    capture.line(startLine(req.requestId, this.o.version));
+    for (const line of this.o.platformLog.start(req.requestId, this.o.version)) capture.line(line);
     sandbox.resetMaxMemory();
     const started = performance.now();
     const deadlineMs = Date.now() + this.o.timeoutSeconds * 1000;
@@ -172,9 +174,8 @@ export class Environment {
       result = ending.result;
     } else if (ending.kind === 'timeout') {
       lost = true;
-      capture.line(
-        `${new Date().toISOString()} ${req.requestId} Task timed out after ${this.o.timeoutSeconds.toFixed(2)} seconds`,
-      );
+      for (const line of this.o.platformLog.timedOut(req.requestId, this.o.timeoutSeconds))
+        capture.line(line);
       result = {
         kind: 'error',
         payload: timeoutPayload(req.requestId, this.o.timeoutSeconds),
@@ -187,21 +188,19 @@ export class Environment {
     if (this.initOutcome?.kind !== 'ready') lost = true;
 
     capture.flushPartial();
-    capture.line(endLine(req.requestId));
-    capture.line(
-      reportLine({
-        requestId: req.requestId,
-        durationMs,
-        billedMs: Math.max(
-          this.o.billingGranularityMs,
-          Math.ceil(durationMs / this.o.billingGranularityMs) * this.o.billingGranularityMs,
-        ),
-        memorySizeMb: this.o.memoryMb,
-        maxMemoryUsedMb: Math.max(1, Math.round(sandbox.maxMemoryUsedBytes() / (1024 * 1024))),
-        ...(this.initDurationMs !== undefined ? { initDurationMs: this.initDurationMs } : {}),
-        ...(ending.kind === 'timeout' ? { status: 'timeout' as const } : {}),
-      }),
-    );
+    const report = this.o.platformLog.end({
+      requestId: req.requestId,
+      durationMs,
+      billedMs: Math.max(
+        this.o.billingGranularityMs,
+        Math.ceil(durationMs / this.o.billingGranularityMs) * this.o.billingGranularityMs,
+      ),
+      memorySizeMb: this.o.memoryMb,
+      maxMemoryUsedMb: Math.max(1, Math.round(sandbox.maxMemoryUsedBytes() / (1024 * 1024))),
+      ...(this.initDurationMs !== undefined ? { initDurationMs: this.initDurationMs } : {}),
+      ...(ending.kind === 'timeout' ? { status: 'timeout' as const } : {}),
+    });
+    for (const line of report) capture.line(line);
     // Init Duration appears on an environment's first invocation only.
     this.initDurationMs = undefined;
     const logTail = req.tail ? capture.endTail() : undefined;

@@ -13,7 +13,7 @@ import type { SandboxLayout, SandboxProvider } from '../sandbox/sandbox.js';
 import type { LogsApi } from '../services/logs/index.js';
 import type { Logger } from '../shared/logger.js';
 import { Environment } from './environment.js';
-import { logStreamName } from './log-format.js';
+import { logStreamName, platformLog } from './log-format.js';
 import { OutputCapture } from './output-capture.js';
 
 /** What the invoke layer needs to know about the function version it runs. */
@@ -37,6 +37,8 @@ export interface FunctionTarget {
   codeDir: string;
   /** Directory with the function's layers merged (as /opt), if it has layers. */
   layersDir?: string;
+  /** Whether the function may reach networks beyond the platform (server setting and function tag). */
+  outbound: boolean;
   /** Credentials the function's AWS SDK uses against this platform. */
   credentials: { accessKeyId: string; secretAccessKey: string };
 }
@@ -202,7 +204,7 @@ export async function launchEnvironment(
     ...dirs,
     tmpSizeMb: t.ephemeralMb,
     memoryMb: t.memoryMb,
-    outbound: ctx.outbound,
+    outbound: ctx.outbound && t.outbound,
     loopbackPorts: [runtimePort, platformPort],
     onOutput: (stream, chunk) => capture.write(stream, chunk),
   });
@@ -219,6 +221,7 @@ export async function launchEnvironment(
     sandbox,
     endpoint,
     capture,
+    platformLog: platformLog(t.logFormat, t.systemLogLevel),
     tmpDir,
     onStopped,
   });

@@ -83,3 +83,45 @@ function signalWord(signal: string): string {
   };
   return words[signal] ?? signal;
 }
+
+/**
+ * The platform's lines in the function's log format. Text: Lambda's START / END / REPORT.
+ * JSON (LoggingConfig.LogFormat = JSON): `platform.start` and `platform.report` records,
+ * shown at INFO, so a SystemLogLevel of WARN hides them, as on Lambda.
+ */
+export interface PlatformLog {
+  start(requestId: string, version: string): string[];
+  timedOut(requestId: string, timeoutSeconds: number): string[];
+  end(figures: ReportFigures): string[];
+}
+
+export function platformLog(format: 'Text' | 'JSON', systemLogLevel?: string): PlatformLog {
+  if (format === 'Text') {
+    return {
+      start: (id, version) => [startLine(id, version)],
+      timedOut: (id, seconds) => [
+        `${new Date().toISOString()} ${id} Task timed out after ${seconds.toFixed(2)} seconds`,
+      ],
+      end: (r) => [endLine(r.requestId), reportLine(r)],
+    };
+  }
+  const quiet = systemLogLevel === 'WARN';
+  const record = (type: string, body: Record<string, unknown>) =>
+    quiet ? [] : [JSON.stringify({ time: new Date().toISOString(), type, record: body })];
+  return {
+    start: (requestId, version) => record('platform.start', { requestId, version }),
+    timedOut: () => [],
+    end: (r) =>
+      record('platform.report', {
+        requestId: r.requestId,
+        metrics: {
+          durationMs: Number(r.durationMs.toFixed(2)),
+          billedDurationMs: r.billedMs,
+          memorySizeMB: r.memorySizeMb,
+          maxMemoryUsedMB: r.maxMemoryUsedMb,
+          ...(r.initDurationMs !== undefined ? { initDurationMs: Number(r.initDurationMs.toFixed(2)) } : {}),
+        },
+        status: r.status === 'timeout' ? 'timeout' : r.status === 'error' ? 'error' : 'success',
+      }),
+  };
+}

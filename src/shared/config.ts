@@ -98,6 +98,12 @@ export function configFromEnv(env: NodeJS.ProcessEnv, overrides: ConfigInput = {
   }
   if (env.LAMBENT_ACCESS_LOG === '1') fromEnv.accessLog = true;
   if (env.LAMBENT_SANDBOX) fromEnv.sandbox = env.LAMBENT_SANDBOX as 'auto' | 'linux' | 'process';
+  const lambda: NonNullable<ConfigInput['lambda']> = {};
+  if (env.LAMBENT_KEEP_ALIVE_SECONDS) lambda.keepAliveSeconds = Number(env.LAMBENT_KEEP_ALIVE_SECONDS);
+  if (env.LAMBENT_BILLING_GRANULARITY_MS)
+    lambda.billingGranularityMs = Number(env.LAMBENT_BILLING_GRANULARITY_MS) as 1 | 100;
+  if (env.LAMBENT_OUTBOUND) lambda.outbound = env.LAMBENT_OUTBOUND !== 'false';
+  if (Object.keys(lambda).length) fromEnv.lambda = lambda;
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   return parseConfig({ ...fromEnv, ...defined });
 }

@@ -24,6 +24,9 @@ export const ASYNC_PAYLOAD_LIMIT = 1_048_576;
 
 const RUNNABLE = /^(nodejs|python|provided)/;
 
+/** Tag a function with `lambent:outbound=false` to cut it off from networks beyond the platform. */
+export const OUTBOUND_TAG = 'lambent:outbound';
+
 export function invokeOperations(deps: LambdaDeps): Operation[] {
   const { store } = deps;
 
@@ -168,6 +171,8 @@ function target(deps: LambdaDeps, scope: Scope, v: StoredVersion, arn: string): 
     codeDir: deps.activator.codeDir(v.codeKey),
     ...(layersDir ? { layersDir } : {}),
     credentials: deps.functionCredentials(scope.accountId),
+    // Lambent's per-function switch (a tag, since Lambda has no such setting).
+    outbound: deps.store.getTags(scope, v.name)?.[OUTBOUND_TAG] !== 'false',
   };
 }
 
