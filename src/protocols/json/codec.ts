@@ -15,7 +15,7 @@
 
 import type { AwsError } from '../../shared/errors.js';
 import { SerializationException } from '../../shared/errors.js';
-import type { Member, Shape } from '../../shared/shapes.js';
+import { fromJson } from '../json-values.js';
 import type { Operation, ProtocolCodec, RequestView, ResponseData } from '../types.js';
 
 export type JsonVersion = '1.0' | '1.1';
@@ -86,35 +86,6 @@ function parseDocument(body: Buffer): Record<string, unknown> {
     throw protocolError(new SerializationException('The request body is not a JSON object'));
   }
   return doc as Record<string, unknown>;
-}
-
-/** Converts JSON values into the model's types: base64 strings into Buffers for blobs. */
-function fromJson(shape: Member | Shape, value: unknown, at: string): unknown {
-  if (value === null || value === undefined) return undefined;
-  switch (shape.type) {
-    case 'blob':
-      if (typeof value !== 'string') throw new SerializationException(`Expected base64 string at ${at}`);
-      return Buffer.from(value, 'base64');
-    case 'list':
-      return Array.isArray(value) ? value.map((v) => fromJson(shape.member, v, at)) : value;
-    case 'map':
-      if (typeof value !== 'object' || Array.isArray(value)) return value;
-      return Object.fromEntries(
-        Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, fromJson(shape.value, v, at)]),
-      );
-    case 'structure': {
-      if (typeof value !== 'object' || Array.isArray(value)) return value;
-      const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-        const member = shape.members[k];
-        // Unknown members are ignored, as AWS's JSON deserialisers do.
-        if (member) out[k] = fromJson(member, v, `${at}.${k}`);
-      }
-      return out;
-    }
-    default:
-      return value;
-  }
 }
 
 /** Buffers become base64 (blobs); Dates epoch seconds (timestamps). */

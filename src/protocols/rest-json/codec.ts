@@ -6,7 +6,8 @@
 
 import type { AwsError } from '../../shared/errors.js';
 import { SerializationException } from '../../shared/errors.js';
-import type { Member, Shape } from '../../shared/shapes.js';
+import type { Shape } from '../../shared/shapes.js';
+import { fromJson } from '../json-values.js';
 import type { Operation, ProtocolCodec, RequestView, ResponseData } from '../types.js';
 
 export function createRestJsonCodec(): ProtocolCodec {
@@ -90,36 +91,6 @@ function scalarFromString(shape: Shape, value: string, at: string): unknown {
         throw new SerializationException(`Unable to parse '${value}' as a boolean for ${at}`);
       }
       return value === 'true';
-    default:
-      return value;
-  }
-}
-
-/** Converts JSON values into the model's types: base64 strings into Buffers for blobs. */
-function fromJson(shape: Member | Shape, value: unknown, at: string): unknown {
-  if (value === null || value === undefined) return value;
-  switch (shape.type) {
-    case 'blob':
-      if (typeof value !== 'string') throw new SerializationException(`Expected base64 string at ${at}`);
-      return Buffer.from(value, 'base64');
-    case 'list':
-      return Array.isArray(value) ? value.map((v) => fromJson(shape.member, v, at)) : value;
-    case 'map':
-      if (typeof value !== 'object' || Array.isArray(value)) return value;
-      return Object.fromEntries(
-        Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, fromJson(shape.value, v, at)]),
-      );
-    case 'structure': {
-      if (typeof value !== 'object' || Array.isArray(value)) return value;
-      const record = value as Record<string, unknown>;
-      const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(record)) {
-        const member = shape.members[k];
-        // Unknown members are ignored, as AWS's JSON deserialisers do.
-        if (member) out[k] = fromJson(member, v, `${at}.${k}`);
-      }
-      return out;
-    }
     default:
       return value;
   }
