@@ -197,3 +197,11 @@ export const maxItems = (max: number): Member => ({
   min: 1,
   max,
 });
+
+/** Where a code package comes from: inline (ZipFile) or S3 (not yet served). */
+export const codeSourceMembers = {
+  ZipFile: { type: 'blob' },
+  S3Bucket: { type: 'string' },
+  S3Key: { type: 'string' },
+  S3ObjectVersion: { type: 'string' },
+} satisfies Record<string, Member>;

@@ -196,13 +196,7 @@ export function functionOperations(deps: LambdaDeps): Operation[] {
       Code: {
         type: 'structure',
         required: true,
-        members: {
-          ZipFile: { type: 'blob' },
-          S3Bucket: { type: 'string' },
-          S3Key: { type: 'string' },
-          S3ObjectVersion: { type: 'string' },
-          ImageUri: { type: 'string' },
-        },
+        members: { ...S.codeSourceMembers, ImageUri: { type: 'string' } },
       },
       ...S.configurationMembers,
       Role: { ...S.role, required: true },
@@ -339,10 +333,7 @@ export function functionOperations(deps: LambdaDeps): Operation[] {
     http: { method: 'PUT', path: '/2015-03-31/functions/{FunctionName}/code', status: 200 },
     input: structure({
       FunctionName: S.functionNameLabel,
-      ZipFile: { type: 'blob' },
-      S3Bucket: { type: 'string' },
-      S3Key: { type: 'string' },
-      S3ObjectVersion: { type: 'string' },
+      ...S.codeSourceMembers,
       ImageUri: { type: 'string' },
       Publish: { type: 'boolean' },
       DryRun: { type: 'boolean' },

@@ -62,12 +62,7 @@ export function layerOperations(deps: LambdaDeps): Operation[] {
       Content: {
         type: 'structure',
         required: true,
-        members: {
-          ZipFile: { type: 'blob' },
-          S3Bucket: { type: 'string' },
-          S3Key: { type: 'string' },
-          S3ObjectVersion: { type: 'string' },
-        },
+        members: S.codeSourceMembers,
       },
       LicenseInfo: { type: 'string', max: 512 },
       ...S.layerCompatibility,
