@@ -46,6 +46,7 @@ export async function createLambent(config: Config, logger: Logger = createLogge
     freezeDelayMs: config.lambda.freezeDelayMs,
     outbound: config.lambda.outbound,
     keepAliveMs: config.lambda.keepAliveSeconds * 1000,
+    limits: config.lambda,
   });
   const { services, logs } = createServices({ config, db, blobs, logger, invoker });
   invoker.attachLogs(logs);

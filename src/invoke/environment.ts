@@ -57,6 +57,8 @@ export interface InvokeRequest {
   clientContext?: string;
   /** Collect the last 4 KB of log for `LogType: Tail`. */
   tail: boolean;
+  /** The ARN this invocation was made with (an alias's, say), when not the environment's. */
+  invokedArn?: string;
 }
 
 export interface InvokeOutcome {
@@ -152,7 +154,7 @@ export class Environment {
             requestId: req.requestId,
             payload: req.payload,
             deadlineMs,
-            invokedFunctionArn: this.o.invokedArn,
+            invokedFunctionArn: req.invokedArn ?? this.o.invokedArn,
             traceId: traceId(),
             ...(req.clientContext !== undefined ? { clientContext: req.clientContext } : {}),
           })

@@ -1,36 +1,56 @@
 /**
  * The invocation pipeline below the Lambda API: picks or starts an execution environment
- * through the scheduler, keeps each function's /tmp directories (a replacement environment
- * takes over the /tmp of one that timed out or crashed, as on Lambda), and stops a
- * function's environments when it is deleted.
+ * through the scheduler (which takes the invocation's concurrency lease and may throttle),
+ * keeps each function's /tmp directories (a replacement environment takes over the /tmp of
+ * one that timed out or crashed, as on Lambda), and stops a function's environments when it
+ * is deleted.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type { LogsApi } from '../services/logs/index.js';
+import { ConcurrencyAccounting, functionIdOf } from './concurrency.js';
 import type { Environment, InvokeOutcome, InvokeRequest } from './environment.js';
 import { type FunctionTarget, type LaunchContext, launchEnvironment, tmpDirFor } from './launch.js';
 import { Scheduler } from './scheduler.js';
 
 export interface Invoker {
+  /** Throws `Throttled` (a 429 TooManyRequestsException) when a limit is reached. */
   invoke(target: FunctionTarget, request: InvokeRequest): Promise<InvokeOutcome & { coldStart: boolean }>;
   /** Stops a function's environments and drops its /tmp volumes (DeleteFunction). */
   removeFunction(accountId: string, region: string, name: string): Promise<void>;
-  stats(): { environments: number; idle: number };
+  stats(): { environments: number; idle: number; memoryMb: number; maxMemoryMb: number };
+  /** Leases and reservations; `functionId` is `account/region/name`. */
+  readonly concurrency: ConcurrencyAccounting;
   /** Where environments' output goes (CloudWatch Logs is created after the invoker). */
   attachLogs(logs: LogsApi): void;
   close(): Promise<void>;
 }
 
-export function createInvoker(ctx: LaunchContext & { keepAliveMs: number }): Invoker {
+export interface InvokerLimits {
+  /** Account concurrency per region. */
+  concurrentExecutions: number;
+  /** New environments per function per 10 s. */
+  scalingRatePer10s: number;
+  /** Ceiling on the sum of live environments' memory limits. */
+  maxMemoryMb: number;
+}
+
+export function createInvoker(ctx: LaunchContext & { keepAliveMs: number; limits: InvokerLimits }): Invoker {
   /** functionId → /tmp directories not in use by a live environment. */
   const freeTmp = new Map<string, string[]>();
   const slots = new Map<string, number>();
   const functionId = (t: Pick<FunctionTarget, 'accountId' | 'region' | 'name'>) =>
-    `${t.accountId}/${t.region}/${t.name}`;
+    functionIdOf(t.accountId, t.region, t.name);
 
   const targets = new WeakMap<object, FunctionTarget>();
+  const concurrency = new ConcurrencyAccounting({
+    accountLimit: ctx.limits.concurrentExecutions,
+    scalingRatePer10s: ctx.limits.scalingRatePer10s,
+  });
   const scheduler: Scheduler = new Scheduler({
     keepAliveMs: ctx.keepAliveMs,
+    concurrency,
+    maxMemoryMb: ctx.limits.maxMemoryMb,
     launch: async (pt) => {
       const t = targets.get(pt) as FunctionTarget;
       const fid = functionId(t);
@@ -56,19 +76,24 @@ export function createInvoker(ctx: LaunchContext & { keepAliveMs: number }): Inv
     invoke(target, request) {
       const fid = functionId(target);
       const pt = {
+        functionId: fid,
         functionKey: `${fid}/${target.version}`,
         key: `${fid}/${target.version}/${fingerprint(target)}`,
+        memoryMb: target.memoryMb,
       };
       targets.set(pt, target);
-      return scheduler.run(pt, request);
+      // Environments are shared by every ARN of a version: the runtime hears this call's.
+      return scheduler.run(pt, { ...request, invokedArn: target.arn });
     },
     async removeFunction(accountId, region, name) {
       const fid = functionId({ accountId, region, name });
       await scheduler.stopFunction(`${fid}/`);
       for (const dir of freeTmp.get(fid) ?? []) await ctx.sandboxes.releaseTmp(dir).catch(() => undefined);
       freeTmp.delete(fid);
+      concurrency.forget(fid);
     },
     stats: () => scheduler.stats(),
+    concurrency,
     attachLogs(logs) {
       ctx.logs = logs;
     },

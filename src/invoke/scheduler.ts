@@ -4,22 +4,47 @@
  * environments are reaped after a keep-alive; environments of a replaced configuration
  * stop as soon as they are idle, so in-flight invocations finish on the old code.
  *
- * Concurrency limits, throttling, provisioned concurrency and a pre-warmed pool come later
- * (issue 4); they fit in `acquire`.
+ * Limits, in the order they are checked:
+ * 1. concurrency: the invocation takes a lease (reserved or unreserved pool) before anything
+ *    else and releases it when it ends — throttled at once when none is free;
+ * 2. scaling rate: only a new environment takes a token from the function's bucket;
+ * 3. host memory: the memory limits of live environments (plus those being started) never
+ *    add up to more than `maxMemoryMb`. When a new one does not fit, idle environments are
+ *    stopped, least recently used first, and the start waits until they are gone; only when
+ *    even that cannot make room is the invocation throttled.
+ *
+ * Provisioned concurrency and a pre-warmed pool come later (issue 4); they fit in `start`.
  */
+import { type ConcurrencyAccounting, Throttled } from './concurrency.js';
 import type { Environment, InvokeOutcome, InvokeRequest } from './environment.js';
 
+/** The scheduler is shutting down: the invocation did not run (an async event stays queued). */
+export class SchedulerClosed extends Error {
+  constructor() {
+    super('scheduler closed');
+  }
+}
+
 export interface PoolTarget {
+  /** The function (all versions), for concurrency: account/region/name. */
+  functionId: string;
   /** Function identity across configurations: account/region/name/version. */
   functionKey: string;
   /** Function identity plus a fingerprint of code and configuration. */
   key: string;
+  /** The environment's memory limit. */
+  memoryMb: number;
 }
 
 export interface SchedulerOptions {
   /** Starts a new environment (INIT included) for a target. */
   launch(target: PoolTarget): Promise<Environment>;
   keepAliveMs: number;
+  concurrency: ConcurrencyAccounting;
+  /** Ceiling on the sum of live environments' memory limits. */
+  maxMemoryMb: number;
+  /** How long a start waits for evicted environments to be gone before it gives up. */
+  evictionWaitMs?: number;
   now?: () => number;
 }
 
@@ -32,6 +57,11 @@ export class Scheduler {
   private readonly pools = new Map<string, Pool>();
   /** functionKey → the key of its current configuration. */
   private readonly current = new Map<string, string>();
+  /** Memory limit of every environment not yet stopped. */
+  private readonly memoryOf = new Map<Environment, number>();
+  /** Sum of `memoryOf` plus the environments being started. */
+  private committedMb = 0;
+  private stopWaiters: Array<() => void> = [];
   private readonly reaper: NodeJS.Timeout;
   private closed = false;
 
@@ -44,25 +74,42 @@ export class Scheduler {
     target: T,
     request: InvokeRequest,
   ): Promise<InvokeOutcome & { coldStart: boolean }> {
-    if (this.closed) throw new Error('scheduler closed');
-    this.retireOutdated(target);
-    const pool = this.pool(target.key);
-    let env = pool.idle.pop();
-    const coldStart = env === undefined;
-    if (!env) {
-      env = await this.o.launch(target);
-      pool.all.add(env);
+    if (this.closed) throw new SchedulerClosed();
+    // Taken synchronously, before the first await: a throttle is decided in arrival order.
+    const lease = this.o.concurrency.acquire(target.functionId);
+    try {
+      this.retireOutdated(target);
+      const idle = this.pools.get(target.key)?.idle;
+      let env = idle?.pop();
+      // One whose sandbox ended on its own is on its way out: not a candidate.
+      while (env && env.state !== 'ready' && env.state !== 'frozen') env = idle?.pop();
+      const coldStart = env === undefined;
+      if (!env) {
+        env = await this.start(target);
+        // Looked up again: the pool may have emptied (and gone) while this one started.
+        if (env.state !== 'stopped') this.pool(target.key).all.add(env);
+      }
+      const outcome = await env.invoke(request);
+      if (!outcome.environmentLost && (env.state === 'ready' || env.state === 'frozen')) {
+        if (this.current.get(target.functionKey) === target.key && !this.closed) {
+          const pool = this.pool(target.key);
+          pool.all.add(env);
+          pool.idle.push(env);
+        } else void env.stop();
+      }
+      return { ...outcome, coldStart };
+    } finally {
+      lease.release();
     }
-    const outcome = await env.invoke(request);
-    if (!outcome.environmentLost) {
-      if (this.current.get(target.functionKey) === target.key && !this.closed) pool.idle.push(env);
-      else void env.stop();
-    }
-    return { ...outcome, coldStart };
   }
 
-  /** Removes a stopped environment from its pool (the environment calls this). */
+  /** Removes a stopped environment from its pool and its memory from the total (the environment calls this). */
   forget(env: Environment): void {
+    const memoryMb = this.memoryOf.get(env);
+    if (memoryMb !== undefined) {
+      this.memoryOf.delete(env);
+      this.freeMemory(memoryMb);
+    }
     const pool = this.pools.get(env.key);
     if (!pool) return;
     pool.all.delete(env);
@@ -79,20 +126,102 @@ export class Scheduler {
     await Promise.all(stops);
   }
 
-  stats(): { environments: number; idle: number } {
+  stats(): { environments: number; idle: number; memoryMb: number; maxMemoryMb: number } {
     let environments = 0;
     let idle = 0;
     for (const pool of this.pools.values()) {
       environments += pool.all.size;
       idle += pool.idle.length;
     }
-    return { environments, idle };
+    return { environments, idle, memoryMb: this.committedMb, maxMemoryMb: this.o.maxMemoryMb };
   }
 
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.reaper);
+    for (const wake of this.stopWaiters) wake();
+    this.stopWaiters = [];
     await Promise.all([...this.pools.values()].flatMap((p) => [...p.all].map((e) => e.stop())));
+  }
+
+  /** A new environment: scaling token, room in memory (evicting idle ones), then launch. */
+  private async start(target: PoolTarget): Promise<Environment> {
+    this.o.concurrency.takeScalingToken(target.functionId);
+    await this.reserveMemory(target);
+    let env: Environment;
+    try {
+      env = await this.o.launch(target);
+    } catch (err) {
+      this.freeMemory(target.memoryMb);
+      throw err;
+    }
+    if (env.state === 'stopped') {
+      // It ended during INIT and has already been forgotten.
+      this.freeMemory(target.memoryMb);
+    } else {
+      this.memoryOf.set(env, target.memoryMb);
+    }
+    return env;
+  }
+
+  /** Adds the target's memory to the committed total once it fits, or throws `Throttled`. */
+  private async reserveMemory(target: PoolTarget): Promise<void> {
+    const max = this.o.maxMemoryMb;
+    const need = target.memoryMb;
+    // The host is full: closest to AWS's account-level limit.
+    const full = () => new Throttled('ConcurrentInvocationLimitExceeded', 'memory');
+    if (need > max) throw full();
+    const deadline = Date.now() + (this.o.evictionWaitMs ?? 10_000);
+    for (;;) {
+      if (this.closed) throw new SchedulerClosed();
+      if (this.committedMb + need <= max) {
+        this.committedMb += need;
+        return;
+      }
+      // Environments already stopping free their memory soon; evict idle ones for the rest.
+      let leaving = 0;
+      for (const [env, mb] of this.memoryOf) if (env.state === 'stopping') leaving += mb;
+      if (this.committedMb - leaving + need > max) {
+        for (const env of this.idleLeastRecentlyUsed()) {
+          if (this.committedMb - leaving + need <= max) break;
+          this.removeIdle(env);
+          leaving += this.memoryOf.get(env) ?? 0;
+          void env.stop();
+        }
+        if (this.committedMb - leaving + need > max) throw full();
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) throw full();
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        timer.unref();
+        this.stopWaiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  private freeMemory(memoryMb: number): void {
+    this.committedMb -= memoryMb;
+    const waiters = this.stopWaiters;
+    this.stopWaiters = [];
+    for (const wake of waiters) wake();
+    this.o.concurrency.changed();
+  }
+
+  private idleLeastRecentlyUsed(): Environment[] {
+    const idle: Environment[] = [];
+    for (const pool of this.pools.values()) {
+      for (const env of pool.idle) if (env.state === 'ready' || env.state === 'frozen') idle.push(env);
+    }
+    return idle.sort((a, b) => a.lastUsedAt - b.lastUsedAt);
+  }
+
+  private removeIdle(env: Environment): void {
+    const pool = this.pools.get(env.key);
+    if (pool) pool.idle = pool.idle.filter((e) => e !== env);
   }
 
   private pool(key: string): Pool {

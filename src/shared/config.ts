@@ -3,6 +3,7 @@
  * frozen, and passed down. This is the only module that reads `process.env`.
  */
 import { isIP } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -43,7 +44,14 @@ const configSchema = z.object({
       maxZippedCodeBytes: z.number().int().positive().default(52_428_800),
       maxUnzippedCodeBytes: z.number().int().positive().default(262_144_000),
       codeStorageBytes: z.number().int().positive().default(80_530_636_800),
+      /** Account concurrency per region, shared by functions without reserved concurrency. */
       concurrentExecutions: z.number().int().positive().default(1000),
+      /** Reservations may not bring the unreserved pool below this (AWS: 100). */
+      minimumUnreservedConcurrency: z.number().int().min(0).default(100),
+      /** New execution environments per function per 10 s, refilled continuously (AWS: 1000). */
+      scalingRatePer10s: z.number().int().positive().default(1000),
+      /** Ceiling on the sum of live environments' memory limits (default: most of the machine). */
+      maxMemoryMb: z.number().int().positive().default(defaultMaxMemoryMb()),
       /** Idle execution environments are stopped after this long. */
       keepAliveSeconds: z.number().int().positive().default(600),
       /** REPORT's Billed Duration: 1 ms (Lambda since 2020) or 100 ms steps (older Lambda). */
@@ -61,6 +69,11 @@ const configSchema = z.object({
   /** Print one line per request to stderr. */
   accessLog: z.boolean().default(false),
 });
+
+/** 80 % of the machine's memory: the rest stays for the platform, the page cache and the host. */
+function defaultMaxMemoryMb(): number {
+  return Math.max(1024, Math.floor((os.totalmem() / (1024 * 1024)) * 0.8));
+}
 
 export type Credential = z.infer<typeof credentialSchema>;
 export type Config = Readonly<z.infer<typeof configSchema>>;
@@ -103,6 +116,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv, overrides: ConfigInput = {
   if (env.LAMBENT_BILLING_GRANULARITY_MS)
     lambda.billingGranularityMs = Number(env.LAMBENT_BILLING_GRANULARITY_MS) as 1 | 100;
   if (env.LAMBENT_OUTBOUND) lambda.outbound = env.LAMBENT_OUTBOUND !== 'false';
+  if (env.LAMBENT_CONCURRENT_EXECUTIONS)
+    lambda.concurrentExecutions = Number(env.LAMBENT_CONCURRENT_EXECUTIONS);
+  if (env.LAMBENT_MAX_MEMORY_MB) lambda.maxMemoryMb = Number(env.LAMBENT_MAX_MEMORY_MB);
   if (Object.keys(lambda).length) fromEnv.lambda = lambda;
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   return parseConfig({ ...fromEnv, ...defined });

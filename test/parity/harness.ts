@@ -22,6 +22,7 @@ import {
   instrument,
   Recording,
   recordingsAvailable,
+  type SnapshotModule,
   type View,
 } from './recorded.js';
 
@@ -76,6 +77,8 @@ export interface CaseOptions {
   todo?: string;
   skip?: string;
   timeout?: number;
+  /** The recorded module the case belongs to (default `test_lambda_api`). */
+  module?: SnapshotModule;
 }
 
 /** One `test()` per recorded case; the replay matches responses on `rec`, then `rec.done()` judges. */
@@ -87,7 +90,7 @@ export function parityCase(
   const skip =
     options.skip ?? (recordingsAvailable() ? undefined : 'recordings of ../shared/conformance not available');
   test(testName, { todo: options.todo, skip, timeout: options.timeout ?? 30_000 }, async () => {
-    const rec = new Recording(testName);
+    const rec = new Recording(testName, options.module);
     await replay(rec);
     rec.done();
   });

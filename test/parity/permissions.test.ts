@@ -29,6 +29,13 @@ const getPolicy = async (name: string, qualifier?: string): Promise<View> =>
   );
 
 const INVOKE = 'lambda:InvokeFunction';
+/** A 2022 recording that AWS's later behaviour replaced (the same test was recorded again in 2025). */
+const SUPERSEDED = {
+  todo:
+    'recorded in 2022, when a policy took the RevisionId PublishVersion gave the function; the 2025 ' +
+    'recording of this test (test_lambda_permission_fn_versioning, replayed in aliases.test.ts) shows ' +
+    'the policy keeping its own, as Lambent does',
+};
 
 describe('parity: permissions', { concurrency: true }, () => {
   parityCase('TestLambdaPermissions::test_add_lambda_permission_aws', {}, async (rec) => {
@@ -184,7 +191,7 @@ describe('parity: permissions', { concurrency: true }, () => {
   });
 
   // The calls between the snapshots are inferred (publish, then a permission on the version).
-  parityCase('TestLambdaPermissions::test_lambda_permission_versioning', {}, async (rec) => {
+  parityCase('TestLambdaPermissions::test_lambda_permission_versioning', SUPERSEDED, async (rec) => {
     const name = uniqueName('lambda_func');
     rec.bind('<resource:1>', name).bind('<resource:2>', 'test-bucket');
     await createFixture(ps.lambda, { name });

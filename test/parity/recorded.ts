@@ -34,17 +34,25 @@ import { conformanceDir } from '../support/conformance.js';
 export { conformanceDir };
 
 const SNAPSHOT_FILE = 'test_lambda_api.snapshot.json';
-const KEY_PREFIX = 'tests/aws/services/lambda_/test_lambda_api.py::';
 
-let snapshotCache: Record<string, { 'recorded-content': Record<string, unknown> }> | undefined;
+/** A recorded test module: `test_lambda_api` (the control plane, default) or `test_lambda` (invoke semantics). */
+export type SnapshotModule = 'test_lambda_api' | 'test_lambda';
 
-function snapshot(): Record<string, { 'recorded-content': Record<string, unknown> }> {
-  if (snapshotCache) return snapshotCache;
+const snapshotCache = new Map<
+  SnapshotModule,
+  Record<string, { 'recorded-content': Record<string, unknown> }>
+>();
+
+function snapshot(module: SnapshotModule): Record<string, { 'recorded-content': Record<string, unknown> }> {
+  const cached = snapshotCache.get(module);
+  if (cached) return cached;
   const dir = conformanceDir();
   if (!dir)
     throw new Error('recordings not found: set LAMBENT_CONFORMANCE_DIR or check out ../shared/conformance');
-  const loaded = JSON.parse(fs.readFileSync(path.join(dir, 'aws-recorded', SNAPSHOT_FILE), 'utf8'));
-  snapshotCache = loaded;
+  const loaded = JSON.parse(
+    fs.readFileSync(path.join(dir, 'aws-recorded', `${module}.snapshot.json`), 'utf8'),
+  );
+  snapshotCache.set(module, loaded);
   return loaded;
 }
 
@@ -55,8 +63,11 @@ export function recordingsAvailable(): boolean {
 }
 
 /** The recorded responses of one test, e.g. `TestLambdaFunction::test_function_lifecycle`. */
-export function recordedCase(testName: string): Record<string, unknown> {
-  const entry = snapshot()[KEY_PREFIX + testName];
+export function recordedCase(
+  testName: string,
+  module: SnapshotModule = 'test_lambda_api',
+): Record<string, unknown> {
+  const entry = snapshot(module)[`tests/aws/services/lambda_/${module}.py::${testName}`];
   if (!entry) throw new Error(`no recording for ${testName}`);
   return entry['recorded-content'];
 }
@@ -466,8 +477,11 @@ export class Recording {
   private readonly skipped = new Map<string, string>();
   private readonly failures: string[] = [];
 
-  constructor(readonly testName: string) {
-    this.content = recordedCase(testName);
+  constructor(
+    readonly testName: string,
+    module: SnapshotModule = 'test_lambda_api',
+  ) {
+    this.content = recordedCase(testName, module);
   }
 
   /** The recorded response (expanded shorthands), for a test that needs a value from it. */

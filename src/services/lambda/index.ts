@@ -3,19 +3,23 @@
  *
  * Implements: CreateFunction, GetFunction, GetFunctionConfiguration, ListFunctions,
  * UpdateFunctionCode, UpdateFunctionConfiguration, DeleteFunction, PublishVersion,
- * ListVersionsByFunction, PublishLayerVersion, GetLayerVersion, GetLayerVersionByArn,
- * ListLayers, ListLayerVersions, DeleteLayerVersion, AddPermission, RemovePermission,
- * GetPolicy, TagResource, UntagResource, ListTags, GetAccountSettings, Invoke
- * (RequestResponse, Event, DryRun, LogType Tail), InvokeAsync; code download URLs.
+ * ListVersionsByFunction, CreateAlias, GetAlias, UpdateAlias, DeleteAlias, ListAliases,
+ * PublishLayerVersion, GetLayerVersion, GetLayerVersionByArn, ListLayers, ListLayerVersions,
+ * DeleteLayerVersion, AddPermission, RemovePermission, GetPolicy, TagResource,
+ * UntagResource, ListTags, GetAccountSettings, Invoke (RequestResponse, Event, DryRun,
+ * LogType Tail; aliases with weighted routing), InvokeAsync; Put/Get/DeleteFunctionConcurrency
+ * (reserved and account concurrency, scaling rate and host memory, throttling with AWS's 429
+ * bodies); code download URLs.
  *
- * Not yet (see docs/parity/lambda.md): aliases, concurrency limits and throttling,
- * provisioned concurrency, event invoke configs, async retries and destinations, function
- * URLs, event source mappings, layer permissions, code signing, container images, code
- * from S3, response streaming.
+ * Not yet (see docs/parity/lambda.md): provisioned concurrency, event invoke configs, async
+ * retries and destinations, function URLs, event source mappings, layer permissions, code
+ * signing, container images, code from S3, response streaming.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { type AsyncEvent, createAsyncQueue } from '../../invoke/async-queue.js';
+import type { Invoker } from '../../invoke/invoker.js';
 import { createRestJsonCodec } from '../../protocols/rest-json/codec.js';
 import { RestRouter } from '../../protocols/rest-json/router.js';
 import type { RequestContext } from '../../protocols/types.js';
@@ -25,11 +29,12 @@ import type { Logger } from '../../shared/logger.js';
 import type { BlobStore } from '../../storage/blob-store.js';
 import type { Db } from '../../storage/db.js';
 import type { Service } from '../service.js';
-import { type AsyncEvent, createAsyncQueue } from '../../invoke/async-queue.js';
-import type { Invoker } from '../../invoke/invoker.js';
 import { createActivator } from './activator.js';
+import { createConcurrencyStore } from './concurrency-store.js';
 import type { LambdaDeps } from './deps.js';
 import { RequestEntityTooLargeException } from './errors.js';
+import { aliasOperations } from './operations/aliases.js';
+import { concurrencyOperations, loadReservations, withReservations } from './operations/concurrency.js';
 import { functionOperations } from './operations/functions.js';
 import { asyncEventRunner, invokeOperations } from './operations/invoke.js';
 import { layerOperations } from './operations/layers.js';
@@ -64,7 +69,9 @@ export function createLambdaService(opts: {
     createHmac('sha256', urlKey).update(`${codeKey}:${expires}`).digest('hex');
 
   const tooLarge = (limit: number, operation = 'InvokeFunction') =>
-    new RequestEntityTooLargeException(`Request must be smaller than ${limit} bytes for the ${operation} operation`);
+    new RequestEntityTooLargeException(
+      `Request must be smaller than ${limit} bytes for the ${operation} operation`,
+    );
   let runAsync: (event: AsyncEvent) => Promise<void> = async () => undefined;
   const deps: LambdaDeps = {
     store,
@@ -78,6 +85,7 @@ export function createLambdaService(opts: {
       db,
       logger,
       concurrency: config.lambda.asyncConcurrency,
+      capacity: invoker.concurrency,
       run: (event) => runAsync(event),
     }),
     codeLocation(ctx: RequestContext, codeKey: string) {
@@ -86,19 +94,29 @@ export function createLambdaService(opts: {
     },
     functionCredentials(accountId) {
       const credential = config.credentials.find((c) => c.accountId === accountId) ?? config.credentials[0];
-      return { accessKeyId: credential?.accessKeyId ?? '', secretAccessKey: credential?.secretAccessKey ?? '' };
+      return {
+        accessKeyId: credential?.accessKeyId ?? '',
+        secretAccessKey: credential?.secretAccessKey ?? '',
+      };
     },
   };
   // The queue may start running events left from before a restart right away.
   runAsync = asyncEventRunner(deps);
 
-  const router = new RestRouter([
-    ...functionOperations(deps),
-    ...layerOperations(deps),
-    ...permissionOperations(deps),
-    ...tagAndAccountOperations(deps),
-    ...invokeOperations(deps),
-  ]);
+  const reservations = createConcurrencyStore(db);
+  loadReservations(deps, reservations);
+
+  const router = new RestRouter(
+    withReservations(deps, reservations, [
+      ...functionOperations(deps),
+      ...aliasOperations(deps),
+      ...layerOperations(deps),
+      ...permissionOperations(deps),
+      ...tagAndAccountOperations(deps),
+      ...invokeOperations(deps),
+      ...concurrencyOperations(deps, reservations),
+    ]),
+  );
 
   return {
     name: 'lambda',
@@ -109,12 +127,15 @@ export function createLambdaService(opts: {
       '/2015-03-31/',
       '/2016-08-19/',
       '/2017-03-31/',
+      '/2017-10-31/',
       '/2018-10-31/',
       '/2019-09-25/',
+      '/2019-09-30/',
       '/2021-10-31/',
     ],
     // AWS names Invoke "InvokeFunction" in this message.
-    requestTooLarge: (op, limit) => tooLarge(limit, op?.name === 'Invoke' ? 'InvokeFunction' : (op?.name ?? 'requested')),
+    requestTooLarge: (op, limit) =>
+      tooLarge(limit, op?.name === 'Invoke' ? 'InvokeFunction' : (op?.name ?? 'requested')),
     unknownOperation: (method, rawPath) =>
       new AwsError('UnknownOperationException', `Unknown operation ${method} ${rawPath}`, 404),
     internalRoutes: [

@@ -1,6 +1,6 @@
 /**
  * Lambda's persistent state in SQLite: functions, their versions ($LATEST and published),
- * resource policies, tags, layers and layer versions. Rows are scoped by account and
+ * aliases, resource policies, tags, layers and layer versions. Rows are scoped by account and
  * region, as AWS's resources are. Every method is one transaction: when it returns, the
  * change is in the WAL and survives a kill -9.
  */
@@ -44,6 +44,18 @@ const MIGRATIONS = [
      PRIMARY KEY (account_id, region, name, version)
    );
    CREATE TABLE lambda_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+  // Aliases: a name pointing at one version, optionally sharing traffic with a second one
+  // (`weights` is RoutingConfig.AdditionalVersionWeights as JSON, NULL without routing).
+  `CREATE TABLE lambda_aliases (
+     account_id TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,
+     alias TEXT NOT NULL,
+     function_version TEXT NOT NULL,
+     description TEXT NOT NULL DEFAULT '',
+     weights TEXT,
+     revision_id TEXT NOT NULL,
+     PRIMARY KEY (account_id, region, name, alias),
+     FOREIGN KEY (account_id, region, name) REFERENCES lambda_functions ON DELETE CASCADE
+   );`,
 ];
 
 export interface Scope {
@@ -56,6 +68,15 @@ export interface StoredVersion {
   version: string;
   config: FunctionConfig;
   codeKey: string;
+}
+
+/** An alias as stored; `weights` is RoutingConfig.AdditionalVersionWeights (absent when empty). */
+export interface StoredAlias {
+  alias: string;
+  functionVersion: string;
+  description: string;
+  weights?: Record<string, number>;
+  revisionId: string;
 }
 
 export interface StoredLayerVersion {
@@ -174,6 +195,23 @@ export function createLambdaStore(db: Db) {
     deleteLayerVersion: db.prepare(
       'DELETE FROM lambda_layer_versions WHERE account_id = ? AND region = ? AND name = ? AND version = ?',
     ),
+    getAlias: db.prepare(
+      `SELECT alias, function_version, description, weights, revision_id FROM lambda_aliases
+       WHERE account_id = ? AND region = ? AND name = ? AND alias = ?`,
+    ),
+    listAliases: db.prepare(
+      `SELECT alias, function_version, description, weights, revision_id FROM lambda_aliases
+       WHERE account_id = ? AND region = ? AND name = ? ORDER BY alias`,
+    ),
+    putAlias: db.prepare(
+      `INSERT INTO lambda_aliases (account_id, region, name, alias, function_version, description, weights, revision_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (account_id, region, name, alias) DO UPDATE SET function_version = excluded.function_version,
+         description = excluded.description, weights = excluded.weights, revision_id = excluded.revision_id`,
+    ),
+    deleteAlias: db.prepare(
+      'DELETE FROM lambda_aliases WHERE account_id = ? AND region = ? AND name = ? AND alias = ?',
+    ),
     getSetting: db.prepare('SELECT value FROM lambda_settings WHERE key = ?').pluck(),
     putSetting: db.prepare('INSERT INTO lambda_settings (key, value) VALUES (?, ?) ON CONFLICT DO NOTHING'),
   };
@@ -181,6 +219,34 @@ export function createLambdaStore(db: Db) {
   type VersionRow = { name: string; version: string; config: string; code_key: string };
   const toVersion = (row: VersionRow | undefined): StoredVersion | undefined =>
     row && { name: row.name, version: row.version, config: JSON.parse(row.config), codeKey: row.code_key };
+  type AliasRow = {
+    alias: string;
+    function_version: string;
+    description: string;
+    weights: string | null;
+    revision_id: string;
+  };
+  const toAlias = (row: AliasRow | undefined): StoredAlias | undefined =>
+    row && {
+      alias: row.alias,
+      functionVersion: row.function_version,
+      description: row.description,
+      ...(row.weights === null ? {} : { weights: JSON.parse(row.weights) as Record<string, number> }),
+      revisionId: row.revision_id,
+    };
+  const putAlias = (sc: Scope, name: string, a: StoredAlias): void => {
+    const weights = a.weights && Object.keys(a.weights).length ? JSON.stringify(a.weights) : null;
+    s.putAlias.run(
+      sc.accountId,
+      sc.region,
+      name,
+      a.alias,
+      a.functionVersion,
+      a.description,
+      weights,
+      a.revisionId,
+    );
+  };
   type LayerRow = { name: string; version: number; config: string; code_key: string };
   const toLayer = (row: LayerRow | undefined): StoredLayerVersion | undefined =>
     row && { name: row.name, version: row.version, config: JSON.parse(row.config), codeKey: row.code_key };
@@ -305,6 +371,22 @@ export function createLambdaStore(db: Db) {
       if (statements.length === 0) s.deletePolicy.run(sc.accountId, sc.region, name, qualifier);
       else s.putPolicy.run(sc.accountId, sc.region, name, qualifier, JSON.stringify(statements), revisionId);
     },
+
+    getAlias: (sc: Scope, name: string, alias: string): StoredAlias | undefined =>
+      toAlias(s.getAlias.get(sc.accountId, sc.region, name, alias) as AliasRow | undefined),
+
+    /** A function's aliases, ordered by name. */
+    listAliases: (sc: Scope, name: string): StoredAlias[] =>
+      (s.listAliases.all(sc.accountId, sc.region, name) as AliasRow[]).map((r) => toAlias(r) as StoredAlias),
+
+    /** Creates or replaces an alias (callers check existence and RevisionId in a transaction). */
+    putAlias,
+
+    /** Deletes an alias and the resource policy that belonged to it. */
+    deleteAlias: db.transaction((sc: Scope, name: string, alias: string): void => {
+      s.deleteAlias.run(sc.accountId, sc.region, name, alias);
+      s.deletePolicy.run(sc.accountId, sc.region, name, alias);
+    }),
 
     codeKeyInUse: (key: string): boolean => s.codeKeyInUse.get({ key }) === 1,
     totalCodeSize: (sc: Scope): number =>

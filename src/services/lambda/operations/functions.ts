@@ -1,7 +1,7 @@
 /**
  * Function lifecycle: CreateFunction, GetFunction, GetFunctionConfiguration, ListFunctions,
  * UpdateFunctionCode, UpdateFunctionConfiguration, DeleteFunction, PublishVersion,
- * ListVersionsByFunction.
+ * ListVersionsByFunction. Reads resolve an alias qualifier to the version it points to.
  */
 import { randomUUID } from 'node:crypto';
 import type { Operation, RequestContext } from '../../../protocols/types.js';
@@ -25,6 +25,7 @@ import { type FunctionConfig, lambdaTimestamp } from '../model.js';
 import { assertRuntimeAllowed } from '../runtimes.js';
 import * as S from '../shapes.js';
 import type { Scope, StoredVersion } from '../store.js';
+import { resolveQualifier } from './aliases.js';
 import { decodeMarker, encodeMarker } from './pagination.js';
 import { MAX_TAGS } from './tags-and-account.js';
 
@@ -64,7 +65,11 @@ export function functionOperations(deps: LambdaDeps): Operation[] {
     return resolve(ctx, input, op, options).version;
   }
 
-  /** The stored version a FunctionName (+ Qualifier) names, and whether a qualifier was given. */
+  /**
+   * The stored version a FunctionName (+ Qualifier) names, whether a qualifier was given, and
+   * (reads only) the alias it was named through: GetFunction of an alias answers with the
+   * version the alias points to, under the alias's ARN (recorded).
+   */
   function resolve(ctx: RequestContext, input: Input, op: 'get' | 'other', options?: ParseFunctionOptions) {
     const scope = scopeOf(ctx);
     const ref = parseFunctionRef(
@@ -74,10 +79,21 @@ export function functionOperations(deps: LambdaDeps): Operation[] {
       op,
       options,
     );
-    const version = store.getVersion(scope, ref.name, ref.qualifier ?? '$LATEST');
+    const target =
+      op === 'get'
+        ? resolveQualifier(store, scope, ref.name, ref.qualifier)
+        : { version: ref.qualifier ?? '$LATEST', alias: undefined };
+    const version = target && store.getVersion(scope, ref.name, target.version);
     if (!version) throw functionNotFound(scope, ref, op);
     // GetFunction(Qualifier=$LATEST) answers with the qualified ARN, as AWS does.
-    return { version, qualified: ref.qualifier !== undefined };
+    return { version, qualified: ref.qualifier !== undefined, alias: target.alias?.alias };
+  }
+
+  /** FunctionConfiguration of a resolved read, with the alias's ARN when named through one. */
+  function configurationOf(scope: Scope, r: ReturnType<typeof resolve>): Record<string, unknown> {
+    const view = functionConfiguration(scope, r.version, { qualifiedArn: r.qualified });
+    if (r.alias !== undefined) view.FunctionArn = functionArn(scope, r.version.name, r.alias);
+    return view;
   }
 
   /** The $LATEST of a function named for an update (`function` name format, unqualified). */
@@ -275,10 +291,11 @@ export function functionOperations(deps: LambdaDeps): Operation[] {
     input: structure({ FunctionName: S.functionNameLabel, Qualifier: S.qualifierQuery }),
     handler(input, ctx) {
       const scope = scopeOf(ctx);
-      const { version: v, qualified } = resolve(ctx, input, 'get');
+      const resolved = resolve(ctx, input, 'get');
+      const v = resolved.version;
       const tags = store.getTags(scope, v.name) ?? {};
       return {
-        Configuration: functionConfiguration(scope, v, { qualifiedArn: qualified }),
+        Configuration: configurationOf(scope, resolved),
         Code: { RepositoryType: 'S3', Location: deps.codeLocation(ctx, v.codeKey) },
         ...(Object.keys(tags).length ? { Tags: tags } : {}),
       };
@@ -290,8 +307,7 @@ export function functionOperations(deps: LambdaDeps): Operation[] {
     http: { method: 'GET', path: '/2015-03-31/functions/{FunctionName}/configuration', status: 200 },
     input: structure({ FunctionName: S.functionNameLabel, Qualifier: S.qualifierQuery }),
     handler(input, ctx) {
-      const { version, qualified } = resolve(ctx, input, 'get');
-      return functionConfiguration(scopeOf(ctx), version, { qualifiedArn: qualified });
+      return configurationOf(scopeOf(ctx), resolve(ctx, input, 'get'));
     },
   };
 
@@ -430,10 +446,25 @@ export function functionOperations(deps: LambdaDeps): Operation[] {
       let freed: string[];
       if (ref.qualifier !== undefined) {
         if (!store.functionExists(scope, ref.name)) throw functionNotFound(scope, ref, 'delete');
-        const v = store.getVersion(scope, ref.name, ref.qualifier);
+        const qualifier = ref.qualifier;
+        const v = store.transaction(() => {
+          const found = store.getVersion(scope, ref.name, qualifier);
+          if (!found) return undefined;
+          // A version an alias points to (or shifts traffic to) stays until the alias moves.
+          const users = store
+            .listAliases(scope, ref.name)
+            .filter((a) => a.functionVersion === qualifier || a.weights?.[qualifier] !== undefined)
+            .map((a) => a.alias);
+          if (users.length) {
+            throw new ResourceConflictException(
+              `Unable to delete version because the following aliases reference it: [${users.join(', ')}]`,
+            );
+          }
+          store.deleteVersion(scope, ref.name, qualifier);
+          return found;
+        });
         // Deleting a version that does not exist succeeds, as on AWS (recorded).
         if (!v) return {};
-        store.deleteVersion(scope, ref.name, ref.qualifier);
         freed = [v.codeKey];
       } else {
         if (!store.functionExists(scope, ref.name)) throw functionNotFound(scope, ref, 'delete');

@@ -1,7 +1,8 @@
 /**
  * Invoke (RequestResponse, Event, DryRun; LogType Tail) and the legacy InvokeAsync. The
- * function version is resolved here; running it is the invoke layer's job (src/invoke).
- * Asynchronous events are stored durably before the 202.
+ * function version is resolved here (an alias to its version, or to its additional version
+ * by weight; `X-Amz-Executed-Version` says which ran); running it is the invoke layer's job
+ * (src/invoke). Asynchronous events are stored durably before the 202.
  */
 
 import type { AsyncEvent } from '../../../invoke/async-queue.js';
@@ -16,7 +17,8 @@ import {
 } from '../errors.js';
 import { functionArn, functionNotFound, parseFunctionRef } from '../identifiers.js';
 import * as S from '../shapes.js';
-import type { Scope, StoredVersion } from '../store.js';
+import type { LambdaStore, Scope, StoredVersion } from '../store.js';
+import { pickVersion, resolveQualifier } from './aliases.js';
 
 /** Lambda's payload limits: 6 MB synchronous (request and response), 1 MB asynchronous. */
 export const SYNC_PAYLOAD_LIMIT = 6_291_556;
@@ -30,11 +32,14 @@ export const OUTBOUND_TAG = 'lambent:outbound';
 export function invokeOperations(deps: LambdaDeps): Operation[] {
   const { store } = deps;
 
-  /** The version an invocation runs, checked to be runnable now. */
+  /**
+   * The version an invocation runs, checked to be runnable now. An alias runs the version it
+   * points to, or its additional version with that version's weight (drawn per invocation).
+   */
   function resolve(ctx: RequestContext, functionName: string, qualifier: string | undefined) {
     const scope = scopeOf(ctx);
     const ref = parseFunctionRef(functionName, qualifier, scope, 'invoke');
-    const version = store.getVersion(scope, ref.name, ref.qualifier ?? '$LATEST');
+    const version = runVersion(store, scope, ref.name, ref.qualifier);
     if (!version) throw functionNotFound(scope, ref, 'invoke');
     if (version.config.State !== 'Active') {
       throw new ResourceConflictException(
@@ -46,7 +51,7 @@ export function invokeOperations(deps: LambdaDeps): Operation[] {
         `The runtime ${version.config.Runtime} is not available in Lambent yet.`,
       );
     }
-    return { scope, version, arn: functionArn(scope, ref.name, ref.qualifier) };
+    return { scope, version, qualifier: ref.qualifier, arn: functionArn(scope, ref.name, ref.qualifier) };
   }
 
   const invoke: Operation = {
@@ -78,7 +83,7 @@ export function invokeOperations(deps: LambdaDeps): Operation[] {
     },
     async handler(input, ctx) {
       const payload = (input.Payload as Buffer | undefined) ?? Buffer.alloc(0);
-      const { scope, version, arn } = resolve(
+      const { scope, version, qualifier, arn } = resolve(
         ctx,
         String(input.FunctionName),
         input.Qualifier as string | undefined,
@@ -93,7 +98,8 @@ export function invokeOperations(deps: LambdaDeps): Operation[] {
           accountId: scope.accountId,
           region: scope.region,
           functionName: version.name,
-          qualifier: input.Qualifier as string | undefined,
+          // Also a qualifier given in the name (`fn:live`); an alias is resolved when the event runs.
+          qualifier,
           payload,
         });
         return { StatusCode: 202 };
@@ -129,14 +135,14 @@ export function invokeOperations(deps: LambdaDeps): Operation[] {
     output: { statusCode: 'Status' },
     handler(input, ctx) {
       const payload = input.InvokeArgs as Buffer;
-      const { scope, version } = resolve(ctx, String(input.FunctionName), undefined);
+      const { scope, version, qualifier } = resolve(ctx, String(input.FunctionName), undefined);
       assertJson(payload);
       deps.asyncQueue.enqueue({
         requestId: ctx.requestId,
         accountId: scope.accountId,
         region: scope.region,
         functionName: version.name,
-        qualifier: undefined,
+        qualifier,
         payload,
       });
       return { Status: 202 };
@@ -180,8 +186,9 @@ function target(deps: LambdaDeps, scope: Scope, v: StoredVersion, arn: string): 
 export function asyncEventRunner(deps: LambdaDeps): (event: AsyncEvent) => Promise<void> {
   return async (event) => {
     const scope = { accountId: event.accountId, region: event.region };
-    const version = deps.store.getVersion(scope, event.functionName, event.qualifier ?? '$LATEST');
-    // The function was deleted after the event was accepted: nothing left to run.
+    // An alias is resolved (and its routing drawn) when the event runs.
+    const version = runVersion(deps.store, scope, event.functionName, event.qualifier);
+    // The function (or alias) was deleted after the event was accepted: nothing left to run.
     if (!version) return;
     const arn = functionArn(scope, event.functionName, event.qualifier);
     const outcome = await deps.invoker.invoke(target(deps, scope, version, arn), {
@@ -194,6 +201,18 @@ export function asyncEventRunner(deps: LambdaDeps): (event: AsyncEvent) => Promi
       deps.logger.warn(`async invocation ${event.requestId} of ${event.functionName} failed: ${detail}`);
     }
   };
+}
+
+/** The stored version an invocation of NAME[:QUALIFIER] runs (an alias's weighted choice). */
+function runVersion(
+  store: LambdaStore,
+  scope: Scope,
+  name: string,
+  qualifier: string | undefined,
+): StoredVersion | undefined {
+  const target = resolveQualifier(store, scope, name, qualifier);
+  if (!target) return undefined;
+  return store.getVersion(scope, name, target.alias ? pickVersion(target.alias) : target.version);
 }
 
 /** Lambda refuses a payload that is not JSON before running anything. */

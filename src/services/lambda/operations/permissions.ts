@@ -1,7 +1,8 @@
 /**
- * Function resource policies: AddPermission, RemovePermission, GetPolicy. Stored and
- * returned as AWS does (policy documents as JSON strings, a RevisionId per change). They
- * are enforced by the services that invoke functions (S3, SNS, API Gateway) in later work.
+ * Function resource policies: AddPermission, RemovePermission, GetPolicy, one policy each for
+ * $LATEST, a version or an alias. Stored and returned as AWS does (policy documents as JSON
+ * strings, a RevisionId per change). They are enforced by the services that invoke functions
+ * (S3, SNS, API Gateway) in later work.
  */
 import { randomUUID } from 'node:crypto';
 import type { Operation, RequestContext } from '../../../protocols/types.js';
@@ -45,13 +46,18 @@ export function permissionOperations(deps: LambdaDeps): Operation[] {
       throw new InvalidParameterValueException('We currently do not support adding policies for $LATEST.');
     }
     const exists = store.functionExists(scope, ref.name);
+    const isAlias = qualifier !== '' && qualifierKind(qualifier) === 'alias';
     const versionExists =
-      exists && (qualifier === '' || store.getVersion(scope, ref.name, qualifier) !== undefined);
+      exists &&
+      (qualifier === '' ||
+        (isAlias
+          ? store.getAlias(scope, ref.name, qualifier) !== undefined
+          : store.getVersion(scope, ref.name, qualifier) !== undefined));
     if (!versionExists) {
       if (op === 'get') throw new ResourceNotFoundException('The resource you requested does not exist.');
       if (op === 'remove' && !exists)
         throw new ResourceNotFoundException(`No policy found for: ${functionArn(scope, ref.name)}`);
-      if (qualifier && qualifierKind(qualifier) === 'alias') {
+      if (isAlias) {
         throw new ResourceNotFoundException(
           `Cannot find alias arn: ${functionArn(scope, ref.name, qualifier)}`,
         );
@@ -60,22 +66,35 @@ export function permissionOperations(deps: LambdaDeps): Operation[] {
         `Function not found: ${functionArn(scope, ref.name, ref.qualifier)}`,
       );
     }
-    return { scope, name: ref.name, qualifier, arn: functionArn(scope, ref.name, ref.qualifier) };
+    return { scope, name: ref.name, qualifier, isAlias, arn: functionArn(scope, ref.name, ref.qualifier) };
   }
 
-  /** The function version a policy belongs to; its RevisionId is the policy's. */
-  const revisionOf = (t: { scope: Scope; name: string; qualifier: string }): string | undefined =>
-    store.getVersion(t.scope, t.name, t.qualifier || '$LATEST')?.config.RevisionId;
+  type Target = { scope: Scope; name: string; qualifier: string; isAlias: boolean };
 
-  /** Stores the policy and gives the function version (and so the policy) a new RevisionId. */
-  function savePolicy(
-    t: { scope: Scope; name: string; qualifier: string },
-    statements: PolicyStatement[],
-  ): void {
+  /**
+   * The RevisionId a policy change must name: the policy's own once it exists, else that of
+   * the version or alias it is for. A policy keeps its RevisionId when the function's changes
+   * (recorded: test_lambda_permission_fn_versioning, 2025, after PublishVersion; AWS tied the
+   * two together in 2022).
+   */
+  function expectedRevision(t: Target, policy: { revisionId: string } | undefined): string | undefined {
+    if (policy) return policy.revisionId;
+    return t.isAlias
+      ? store.getAlias(t.scope, t.name, t.qualifier)?.revisionId
+      : store.getVersion(t.scope, t.name, t.qualifier || '$LATEST')?.config.RevisionId;
+  }
+
+  /** Stores the policy and gives it and its version or alias one new RevisionId. */
+  function savePolicy(t: Target, statements: PolicyStatement[]): void {
     const revisionId = randomUUID();
     store.transaction(() => {
       store.putPolicy(t.scope, t.name, t.qualifier, statements, revisionId);
-      store.bumpRevision(t.scope, t.name, t.qualifier || '$LATEST', revisionId);
+      if (!t.isAlias) {
+        store.bumpRevision(t.scope, t.name, t.qualifier || '$LATEST', revisionId);
+        return;
+      }
+      const alias = store.getAlias(t.scope, t.name, t.qualifier);
+      if (alias) store.putAlias(t.scope, t.name, { ...alias, revisionId });
     });
   }
 
@@ -108,7 +127,7 @@ export function permissionOperations(deps: LambdaDeps): Operation[] {
         );
       }
       const current = store.getPolicy(t.scope, t.name, t.qualifier);
-      if (input.RevisionId !== undefined && input.RevisionId !== revisionOf(t)) {
+      if (input.RevisionId !== undefined && input.RevisionId !== expectedRevision(t, current)) {
         throw new PreconditionFailedException(
           'The Revision Id provided does not match the latest Revision Id. Call the GetPolicy API to retrieve the latest Revision Id',
         );
@@ -150,7 +169,7 @@ export function permissionOperations(deps: LambdaDeps): Operation[] {
       const t = target(ctx, input, 'remove');
       const current = store.getPolicy(t.scope, t.name, t.qualifier);
       if (!current) throw new ResourceNotFoundException('No policy is associated with the given resource.');
-      if (input.RevisionId !== undefined && input.RevisionId !== revisionOf(t)) {
+      if (input.RevisionId !== undefined && input.RevisionId !== expectedRevision(t, current)) {
         throw new PreconditionFailedException(
           'The Revision Id provided does not match the latest Revision Id. Call the GetPolicy API to retrieve the latest Revision Id',
         );
@@ -177,7 +196,7 @@ export function permissionOperations(deps: LambdaDeps): Operation[] {
       if (!current) throw new ResourceNotFoundException('The resource you requested does not exist.');
       return {
         Policy: JSON.stringify({ Version: '2012-10-17', Id: 'default', Statement: current.statements }),
-        RevisionId: revisionOf(t),
+        RevisionId: current.revisionId,
       };
     },
   };

@@ -1,0 +1,229 @@
+/**
+ * Concurrency accounting, as on Lambda. Every invocation holds a lease from its start to its
+ * end. A function with reserved concurrency draws leases from its reservation only; every
+ * other function of the account (per region) shares the unreserved pool, which is the account
+ * limit minus all reservations. Starting a new execution environment also takes a token from
+ * the function's scaling-rate bucket (N environments per 10 s, refilled continuously).
+ *
+ * All of it is in memory and synchronous, so the warm path costs two map lookups and a few
+ * increments; reservations are loaded at start and updated by Put/DeleteFunctionConcurrency.
+ */
+import { TooManyRequestsException } from '../services/lambda/errors.js';
+
+export type ThrottleReason =
+  | 'ConcurrentInvocationLimitExceeded'
+  | 'FunctionInvocationRateLimitExceeded'
+  | 'ReservedFunctionConcurrentInvocationLimitExceeded'
+  | 'ReservedFunctionInvocationRateLimitExceeded';
+
+/** Seconds a throttled caller is told to wait (`Retry-After`). */
+const RETRY_AFTER_SECONDS = 1;
+
+/** Which limit throttled: concurrency (a lease frees it), the scaling rate (time), host memory. */
+export type ThrottleLimit = 'concurrency' | 'scaling' | 'memory';
+
+/**
+ * A throttle: the 429 `TooManyRequestsException` a synchronous caller gets, with AWS's body
+ * (`Reason`, `Type: User`, `message: Rate Exceeded.`) and `Retry-After`. The async queue keeps
+ * such events and runs them later, except when the function's reserved concurrency is 0
+ * (`zeroReserved`): AWS then gives up on the event at once (condition `ZeroReservedConcurrency`).
+ */
+export class Throttled extends TooManyRequestsException {
+  constructor(
+    readonly reason: ThrottleReason,
+    readonly limit: ThrottleLimit,
+    readonly zeroReserved = false,
+  ) {
+    super('Rate Exceeded.', reason, RETRY_AFTER_SECONDS);
+  }
+}
+
+export interface ConcurrencyOptions {
+  /** Account concurrency per region. */
+  accountLimit: number;
+  /** New environments per function per 10 s. */
+  scalingRatePer10s: number;
+  now?: () => number;
+}
+
+interface AccountState {
+  reservedTotal: number;
+  /** Leases of functions without reservation. */
+  poolInUse: number;
+}
+
+interface FunctionState {
+  account: AccountState;
+  reserved: number | undefined;
+  inUse: number;
+  /** Scaling-rate bucket. */
+  tokens: number;
+  refilledAt: number;
+}
+
+export class Lease {
+  private released = false;
+
+  constructor(
+    private readonly owner: ConcurrencyAccounting,
+    private readonly fn: FunctionState,
+    private readonly fromPool: boolean,
+  ) {}
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.fn.inUse--;
+    if (this.fromPool) this.fn.account.poolInUse--;
+    this.owner.changed();
+  }
+}
+
+/**
+ * Keys: a function is `account/region/name` (all its versions share its concurrency), an
+ * account `account/region`.
+ */
+export class ConcurrencyAccounting {
+  private readonly accounts = new Map<string, AccountState>();
+  private readonly functions = new Map<string, FunctionState>();
+  private readonly listeners = new Set<() => void>();
+  private readonly now: () => number;
+
+  constructor(private readonly o: ConcurrencyOptions) {
+    this.now = o.now ?? Date.now;
+  }
+
+  get accountLimit(): number {
+    return this.o.accountLimit;
+  }
+
+  /** Takes a lease for one invocation or throws `Throttled`. */
+  acquire(functionId: string): Lease {
+    const fn = this.fn(functionId);
+    if (fn.reserved !== undefined) {
+      if (fn.inUse >= fn.reserved) {
+        throw new Throttled(
+          'ReservedFunctionConcurrentInvocationLimitExceeded',
+          'concurrency',
+          fn.reserved === 0,
+        );
+      }
+      fn.inUse++;
+      return new Lease(this, fn, false);
+    }
+    const account = fn.account;
+    if (account.poolInUse >= this.o.accountLimit - account.reservedTotal) {
+      throw new Throttled('ConcurrentInvocationLimitExceeded', 'concurrency');
+    }
+    account.poolInUse++;
+    fn.inUse++;
+    return new Lease(this, fn, true);
+  }
+
+  /** Whether `acquire` would succeed now (the async queue asks before retrying an event). */
+  canAcquire(functionId: string): boolean {
+    const fn = this.functions.get(functionId);
+    if (!fn) {
+      const account = this.accounts.get(accountOf(functionId));
+      return !account || account.poolInUse < this.o.accountLimit - account.reservedTotal;
+    }
+    if (fn.reserved !== undefined) return fn.inUse < fn.reserved;
+    return fn.account.poolInUse < this.o.accountLimit - fn.account.reservedTotal;
+  }
+
+  /** Takes a scaling-rate token for a new environment or throws `Throttled`. */
+  takeScalingToken(functionId: string): void {
+    const fn = this.fn(functionId);
+    const capacity = this.o.scalingRatePer10s;
+    const now = this.now();
+    fn.tokens = Math.min(capacity, fn.tokens + ((now - fn.refilledAt) * capacity) / 10_000);
+    fn.refilledAt = now;
+    if (fn.tokens < 1) {
+      throw new Throttled(
+        fn.reserved !== undefined
+          ? 'ReservedFunctionInvocationRateLimitExceeded'
+          : 'FunctionInvocationRateLimitExceeded',
+        'scaling',
+      );
+    }
+    fn.tokens -= 1;
+  }
+
+  /** Sets (a number) or removes (undefined) a function's reserved concurrency. */
+  setReservation(functionId: string, reserved: number | undefined): void {
+    const fn = this.fn(functionId);
+    fn.account.reservedTotal += (reserved ?? 0) - (fn.reserved ?? 0);
+    fn.reserved = reserved;
+    this.changed();
+  }
+
+  reservation(functionId: string): number | undefined {
+    return this.functions.get(functionId)?.reserved;
+  }
+
+  /** Sum of the reservations of an account (`account/region`). */
+  reservedTotal(accountKey: string): number {
+    return this.accounts.get(accountKey)?.reservedTotal ?? 0;
+  }
+
+  /** Invocations in flight of a function. */
+  inUse(functionId: string): number {
+    return this.functions.get(functionId)?.inUse ?? 0;
+  }
+
+  /** A deleted function: its reservation and scaling state go (in-flight leases still release). */
+  forget(functionId: string): void {
+    const fn = this.functions.get(functionId);
+    if (!fn) return;
+    fn.account.reservedTotal -= fn.reserved ?? 0;
+    this.functions.delete(functionId);
+    this.changed();
+  }
+
+  /** Calls `listener` whenever capacity may have become free (a lease released, a limit changed). */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** @internal */
+  changed(): void {
+    for (const listener of this.listeners) listener();
+  }
+
+  private fn(functionId: string): FunctionState {
+    let fn = this.functions.get(functionId);
+    if (!fn) {
+      const key = accountOf(functionId);
+      let account = this.accounts.get(key);
+      if (!account) {
+        account = { reservedTotal: 0, poolInUse: 0 };
+        this.accounts.set(key, account);
+      }
+      fn = {
+        account,
+        reserved: undefined,
+        inUse: 0,
+        tokens: this.o.scalingRatePer10s,
+        refilledAt: this.now(),
+      };
+      this.functions.set(functionId, fn);
+    }
+    return fn;
+  }
+}
+
+/** The key of a function (all its versions) in the accounting. */
+export function functionIdOf(accountId: string, region: string, name: string): string {
+  return `${accountId}/${region}/${name}`;
+}
+
+/** The key of an account's concurrency (per region, as on AWS). */
+export function accountKeyOf(accountId: string, region: string): string {
+  return `${accountId}/${region}`;
+}
+
+/** `account/region/name` → `account/region`. */
+function accountOf(functionId: string): string {
+  return functionId.slice(0, functionId.lastIndexOf('/'));
+}
