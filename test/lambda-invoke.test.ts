@@ -148,11 +148,15 @@ describe('invoke', () => {
     assert.equal(json(second).calls, 2);
     assert.doesNotMatch(tail(second), /Init Duration/);
 
-    // The lines are in CloudWatch Logs too.
+    // The lines are in CloudWatch Logs too, within moments (they are stored in small batches).
     const logs = server.logs();
-    const events = await logs.send(
-      new FilterLogEventsCommand({ logGroupName: '/aws/lambda/node-echo', filterPattern: '"got"' }),
-    );
+    const filter = () =>
+      logs.send(new FilterLogEventsCommand({ logGroupName: '/aws/lambda/node-echo', filterPattern: '"got"' }));
+    let events = await filter();
+    for (let i = 0; i < 50 && (events.events?.length ?? 0) < 2; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      events = await filter();
+    }
     assert.equal(events.events?.length, 2);
     assert.equal(events.events?.[0]?.logStreamName, body.env.stream);
   });

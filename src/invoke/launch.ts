@@ -14,7 +14,10 @@ import type { LogsApi } from '../services/logs/index.js';
 import type { Logger } from '../shared/logger.js';
 import { Environment } from './environment.js';
 import { logStreamName, platformLog } from './log-format.js';
-import { OutputCapture } from './output-capture.js';
+import { type LogEvent, OutputCapture } from './output-capture.js';
+
+/** How long log lines wait to be stored together (they still appear "live"). */
+const LOG_FLUSH_MS = 10;
 
 /** What the invoke layer needs to know about the function version it runs. */
 export interface FunctionTarget {
@@ -189,10 +192,21 @@ export async function launchEnvironment(
       return sandboxUid !== undefined && (await peerUidOf(socket)) === sandboxUid;
     },
   });
-  const capture = new OutputCapture((event) => {
+  // Lines are gathered for a few milliseconds and stored together: one write per burst
+  // (START, output, END, REPORT) instead of one per line keeps the warm path and the WAL light.
+  let pending: LogEvent[] = [];
+  let flushTimer: NodeJS.Timeout | undefined;
+  const flush = () => {
+    flushTimer = undefined;
+    const events = pending;
+    pending = [];
     ctx.logs
-      ?.append(t.accountId, t.region, t.logGroup, logStream, [event])
+      ?.append(t.accountId, t.region, t.logGroup, logStream, events)
       .catch((err) => ctx.logger.error(`could not store log events of ${t.name}`, err));
+  };
+  const capture = new OutputCapture((event) => {
+    pending.push(event);
+    flushTimer ??= setTimeout(flush, LOG_FLUSH_MS);
   });
   const endpointUrl = ctx.endpointUrl();
   const runtimePort = Number(endpoint.address.split(':')[1]);
