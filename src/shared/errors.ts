@@ -40,13 +40,22 @@ export class AwsError extends Error {
   }
 }
 
+/**
+ * The class of one AWS error code whose shape has nothing but a message: most of them. The
+ * classes still carry AWS's names (`class X extends awsError('X', 400) {}`), so `instanceof`
+ * and stack traces read as AWS's error types.
+ */
+export function awsError(code: string, status: number, defaultMessage?: string) {
+  return class extends AwsError {
+    constructor(message: string | undefined = defaultMessage) {
+      super(code, message ?? '', status);
+    }
+  };
+}
+
 // Errors common to every AWS service (authentication, validation, throttling, internal).
 
-export class ValidationException extends AwsError {
-  constructor(message: string) {
-    super('ValidationException', message, 400);
-  }
-}
+export class ValidationException extends awsError('ValidationException', 400) {}
 
 /** Builds AWS's "N validation error(s) detected: ..." message from constraint failures. */
 export function validationMessage(failures: readonly string[]): string {
@@ -54,47 +63,31 @@ export function validationMessage(failures: readonly string[]): string {
   return `${n} validation error${n === 1 ? '' : 's'} detected: ${failures.join('; ')}`;
 }
 
-export class UnrecognizedClientException extends AwsError {
-  constructor(message = 'The security token included in the request is invalid.') {
-    super('UnrecognizedClientException', message, 403);
-  }
-}
+export class UnrecognizedClientException extends awsError(
+  'UnrecognizedClientException',
+  403,
+  'The security token included in the request is invalid.',
+) {}
 
-export class InvalidSignatureException extends AwsError {
-  constructor(message: string) {
-    super('InvalidSignatureException', message, 403);
-  }
-}
+export class InvalidSignatureException extends awsError('InvalidSignatureException', 403) {}
 
-export class MissingAuthenticationTokenException extends AwsError {
-  constructor(message = 'Missing Authentication Token') {
-    super('MissingAuthenticationTokenException', message, 403);
-  }
-}
+export class MissingAuthenticationTokenException extends awsError(
+  'MissingAuthenticationTokenException',
+  403,
+  'Missing Authentication Token',
+) {}
 
-export class IncompleteSignatureException extends AwsError {
-  constructor(message: string) {
-    super('IncompleteSignatureException', message, 403);
-  }
-}
+export class IncompleteSignatureException extends awsError('IncompleteSignatureException', 403) {}
 
-export class AccessDeniedException extends AwsError {
-  constructor(message: string) {
-    super('AccessDeniedException', message, 403);
-  }
-}
+export class AccessDeniedException extends awsError('AccessDeniedException', 403) {}
 
-export class UnknownOperationException extends AwsError {
-  constructor(message = 'Unknown operation') {
-    super('UnknownOperationException', message, 400);
-  }
-}
+export class UnknownOperationException extends awsError(
+  'UnknownOperationException',
+  400,
+  'Unknown operation',
+) {}
 
-export class SerializationException extends AwsError {
-  constructor(message: string) {
-    super('SerializationException', message, 400);
-  }
-}
+export class SerializationException extends awsError('SerializationException', 400) {}
 
 /** Anything unexpected becomes AWS's 500 ServiceException; the cause is logged, not sent. */
 export class ServiceException extends AwsError {
