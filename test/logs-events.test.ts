@@ -12,23 +12,12 @@ import {
   PutRetentionPolicyCommand,
   paginateFilterLogEvents,
 } from '@aws-sdk/client-cloudwatch-logs';
+import { awsError } from './support/errors.js';
 import { removeDataDir, startServer, type TestServer } from './support/server.js';
 import { signedFetch } from './support/sign.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-
-async function awsError(
-  p: Promise<unknown>,
-): Promise<{ name: string; message: string; status: number | undefined }> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: e.name, message: e.message, status: e.$metadata?.httpStatusCode };
-  }
-  throw new Error('expected the command to fail');
-}
 
 describe('CloudWatch Logs events', () => {
   let server: TestServer;

@@ -21,22 +21,10 @@ import {
   UntagLogGroupCommand,
   UntagResourceCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
+import { awsError } from './support/errors.js';
 import { removeDataDir, startServer, type TestServer } from './support/server.js';
 
 const ARN_PREFIX = 'arn:aws:logs:us-east-1:000000000000:log-group:';
-
-/** The AWS error a failing command raises: its name, message and HTTP status. */
-async function awsError(
-  p: Promise<unknown>,
-): Promise<{ name: string; message: string; status: number | undefined }> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: e.name, message: e.message, status: e.$metadata?.httpStatusCode };
-  }
-  throw new Error('expected the command to fail');
-}
 
 describe('CloudWatch Logs groups and streams', () => {
   let server: TestServer;
