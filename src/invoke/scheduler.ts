@@ -57,6 +57,8 @@ export class Scheduler {
   private readonly pools = new Map<string, Pool>();
   /** functionKey → the key of its current configuration. */
   private readonly current = new Map<string, string>();
+  /** key → requests whose environment is starting, ready to take one released sooner. */
+  private readonly waiting = new Map<string, Array<(env: Environment) => void>>();
   /** Memory limit of every environment not yet stopped. */
   private readonly memoryOf = new Map<Environment, number>();
   /** Sum of `memoryOf` plus the environments being started. */
@@ -83,24 +85,82 @@ export class Scheduler {
       let env = idle?.pop();
       // One whose sandbox ended on its own is on its way out: not a candidate.
       while (env && env.state !== 'ready' && env.state !== 'frozen') env = idle?.pop();
-      const coldStart = env === undefined;
+      let coldStart = false;
       if (!env) {
-        env = await this.start(target);
-        // Looked up again: the pool may have emptied (and gone) while this one started.
-        if (env.state !== 'stopped') this.pool(target.key).all.add(env);
+        const got = await this.startOrTakeReleased(target);
+        env = got.env;
+        coldStart = got.cold;
       }
       const outcome = await env.invoke(request);
-      if (!outcome.environmentLost && (env.state === 'ready' || env.state === 'frozen')) {
-        if (this.current.get(target.functionKey) === target.key && !this.closed) {
-          const pool = this.pool(target.key);
-          pool.all.add(env);
-          pool.idle.push(env);
-        } else void env.stop();
-      }
+      if (!outcome.environmentLost && (env.state === 'ready' || env.state === 'frozen'))
+        this.release(target, env);
       return { ...outcome, coldStart };
     } finally {
       lease.release();
     }
+  }
+
+  /**
+   * A cold start, unless an environment of the same configuration is released first: then
+   * the request takes that one and the new environment joins the pool when it is ready.
+   * Under a steady stream of short invocations this keeps a brief stall from turning every
+   * waiting request into a cold start (each of which takes CPU from the others).
+   */
+  private async startOrTakeReleased(target: PoolTarget): Promise<{ env: Environment; cold: boolean }> {
+    const starting = this.start(target);
+    let handOver: (env: Environment) => void = () => undefined;
+    const released = new Promise<Environment>((resolve) => {
+      handOver = resolve;
+    });
+    const waiters = this.waiting.get(target.key) ?? [];
+    waiters.push(handOver);
+    this.waiting.set(target.key, waiters);
+    const stopWaiting = () => {
+      const list = this.waiting.get(target.key);
+      const i = list?.indexOf(handOver) ?? -1;
+      if (list && i >= 0) list.splice(i, 1);
+      if (list?.length === 0) this.waiting.delete(target.key);
+      // Handed over in the same moment the race was decided: it goes back, not lost.
+      void released.then((env) => this.release(target, env));
+    };
+    try {
+      const winner = await Promise.race([
+        starting.then((env) => ({ env, cold: true })),
+        released.then((env) => ({ env, cold: false })),
+      ]);
+      if (winner.cold) {
+        stopWaiting();
+        // Looked up again: the pool may have emptied (and gone) while this one started.
+        if (winner.env.state !== 'stopped') this.pool(target.key).all.add(winner.env);
+      } else {
+        starting.then(
+          (env) => {
+            if (env.state !== 'stopped') this.release(target, env);
+          },
+          () => undefined,
+        );
+      }
+      return winner;
+    } catch (err) {
+      stopWaiting();
+      throw err;
+    }
+  }
+
+  /** An environment is free again: to a request waiting for one, else to the idle pool. */
+  private release(target: PoolTarget, env: Environment): void {
+    if (env.state !== 'ready' && env.state !== 'frozen') return;
+    if (this.current.get(target.functionKey) !== target.key || this.closed) {
+      void env.stop();
+      return;
+    }
+    const pool = this.pool(target.key);
+    pool.all.add(env);
+    const waiters = this.waiting.get(target.key);
+    const next = waiters?.shift();
+    if (waiters?.length === 0) this.waiting.delete(target.key);
+    if (next) next(env);
+    else pool.idle.push(env);
   }
 
   /** Removes a stopped environment from its pool and its memory from the total (the environment calls this). */
