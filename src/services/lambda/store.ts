@@ -216,6 +216,9 @@ export function createLambdaStore(db: Db) {
     putSetting: db.prepare('INSERT INTO lambda_settings (key, value) VALUES (?, ?) ON CONFLICT DO NOTHING'),
   };
 
+  const tagCache = new Map<string, Readonly<Record<string, string>> | undefined>();
+  const tagKey = (sc: Scope, name: string) => `${sc.accountId}/${sc.region}/${name}`;
+
   type VersionRow = { name: string; version: string; config: string; code_key: string };
   const toVersion = (row: VersionRow | undefined): StoredVersion | undefined =>
     row && { name: row.name, version: row.version, config: JSON.parse(row.config), codeKey: row.code_key };
@@ -258,6 +261,7 @@ export function createLambdaStore(db: Db) {
     /** Creates the function with its $LATEST and, when `publish`, version 1 (same config). */
     createFunction: db.transaction(
       (sc: Scope, name: string, latest: FunctionConfig, codeKey: string, tags: Record<string, string>) => {
+        tagCache.delete(tagKey(sc, name));
         s.insertFunction.run(sc.accountId, sc.region, name, JSON.stringify(tags));
         s.putVersion.run(sc.accountId, sc.region, name, '$LATEST', JSON.stringify(latest), codeKey);
       },
@@ -268,6 +272,7 @@ export function createLambdaStore(db: Db) {
       const keys = (s.listVersionsOf.all(sc.accountId, sc.region, name) as VersionRow[]).map(
         (r) => r.code_key,
       );
+      tagCache.delete(tagKey(sc, name));
       s.deleteFunction.run(sc.accountId, sc.region, name);
       return keys;
     }),
@@ -343,11 +348,17 @@ export function createLambdaStore(db: Db) {
         ...(toVersion(r) as StoredVersion),
       })),
 
-    getTags: (sc: Scope, name: string): Record<string, string> | undefined => {
+    /** Read on every Invoke (the outbound tag), so kept in memory; writes drop the copy. */
+    getTags: (sc: Scope, name: string): Readonly<Record<string, string>> | undefined => {
+      const key = tagKey(sc, name);
+      if (tagCache.has(key)) return tagCache.get(key);
       const raw = s.getTags.get(sc.accountId, sc.region, name) as string | undefined;
-      return raw === undefined ? undefined : JSON.parse(raw);
+      const tags = raw === undefined ? undefined : Object.freeze(JSON.parse(raw) as Record<string, string>);
+      tagCache.set(key, tags);
+      return tags;
     },
     setTags: (sc: Scope, name: string, tags: Record<string, string>): void => {
+      tagCache.delete(tagKey(sc, name));
       s.setTags.run(JSON.stringify(tags), sc.accountId, sc.region, name);
     },
 
