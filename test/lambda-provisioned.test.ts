@@ -21,6 +21,7 @@ import {
   ListProvisionedConcurrencyConfigsCommand,
   PublishVersionCommand,
   PutProvisionedConcurrencyConfigCommand,
+  TagResourceCommand,
   waitUntilFunctionActiveV2,
 } from '@aws-sdk/client-lambda';
 import { awsCli, findAwsCli } from './support/aws-cli.js';
@@ -303,6 +304,30 @@ describe('provisioned concurrency', { concurrency: false, timeout: 180_000 }, ()
     } finally {
       fs.rmSync(home, { recursive: true, force: true });
     }
+  });
+
+  test('a configuration change (outbound tag) re-provisions with the new configuration', async () => {
+    const name = 'pc-retag';
+    const version = await createVersion(name);
+    await put(name, version, 1);
+    await settled(name, version);
+    const before = (await health()).parts.invoke.environments;
+    await lambda.send(
+      new TagResourceCommand({
+        Resource: `arn:aws:lambda:us-east-1:000000000000:function:${name}`,
+        Tags: { 'lambent:outbound': 'false' },
+      }),
+    );
+    // The first call after the change retires the old environment; a new provisioned one follows.
+    await call(name, version);
+    await until('a provisioned environment of the new configuration serves', async () => {
+      const usage = await usageOf(name, version);
+      return usage?.allocated === 1 && (await call(name, version)).type === 'provisioned-concurrency';
+    });
+    // Nothing spins: the old provisioned environment and the on-demand one are all there is.
+    await new Promise((r) => setTimeout(r, 500));
+    assert.ok((await health()).parts.invoke.environments <= before + 1);
+    await lambda.send(new DeleteFunctionCommand({ FunctionName: name }));
   });
 
   test('after a restart the configs are provisioned again', async () => {

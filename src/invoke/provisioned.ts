@@ -40,10 +40,14 @@ export interface ProvisionedUsage {
 /** How long a start that found no room (host memory) waits before trying again. */
 const RETRY_MS = 2_000;
 
+/** The version's target as it is now (tags can change its configuration); undefined once it is gone. */
+export type TargetSource = () => FunctionTarget | undefined;
+
 interface Config {
   id: string;
   requested: number;
   target: FunctionTarget;
+  resolve: TargetSource;
   /** Environments of the current target that finished INIT. */
   envs: Set<Environment>;
   starting: number;
@@ -67,17 +71,29 @@ export class ProvisionedConcurrency {
 
   /**
    * Creates or updates a config (`id`: the function and the version or alias it is on) for
-   * the version `target` describes: starts or stops environments to reach `requested`, or
+   * the version `resolve` describes: starts or stops environments to reach `requested`, or
    * re-provisions on another version.
    */
-  set(id: string, target: FunctionTarget, requested: number): void {
+  set(id: string, resolve: TargetSource, requested: number): void {
+    const target = resolve();
+    if (!target) return;
     let config = this.configs.get(id);
     const before = config && { version: config.target.version };
     if (!config) {
-      config = { id, requested, target, envs: new Set(), starting: 0, old: new Set(), removed: false };
+      config = {
+        id,
+        requested,
+        target,
+        resolve,
+        envs: new Set(),
+        starting: 0,
+        old: new Set(),
+        removed: false,
+      };
       this.configs.set(id, config);
     } else {
       config.requested = requested;
+      config.resolve = resolve;
       // A new Put starts over after a failure.
       config.failed = undefined;
       if (config.target.version !== target.version) {
@@ -197,6 +213,9 @@ export class ProvisionedConcurrency {
   }
 
   private startOne(config: Config): void {
+    // Built afresh, so that the environment matches what invocations of the version run now.
+    const fresh = config.resolve();
+    if (fresh && fresh.version === config.target.version) config.target = fresh;
     const target = config.target;
     config.starting++;
     let started: Environment | undefined;
@@ -214,10 +233,17 @@ export class ProvisionedConcurrency {
         config.starting--;
         if (env.state === 'stopped' || env.state === 'stopping') {
           if (env.initFailed) this.fail(config);
-          else this.fill(config);
+          // Gone before it was kept (its configuration was replaced meanwhile): try again
+          // shortly rather than at once, so that nothing can spin.
+          else this.retryLater(config);
           return;
         }
-        if (config.removed || this.closed || config.target !== target || config.failed !== undefined) {
+        if (
+          config.removed ||
+          this.closed ||
+          config.target.version !== target.version ||
+          config.failed !== undefined
+        ) {
           this.release(env);
           return;
         }
@@ -239,11 +265,15 @@ export class ProvisionedConcurrency {
           return;
         }
         // No room now (host memory): try again shortly.
-        clearTimeout(config.retry);
-        config.retry = setTimeout(() => this.fill(config), RETRY_MS);
-        config.retry.unref();
+        this.retryLater(config);
       },
     );
+  }
+
+  private retryLater(config: Config): void {
+    clearTimeout(config.retry);
+    config.retry = setTimeout(() => this.fill(config), RETRY_MS);
+    config.retry.unref();
   }
 
   private fail(config: Config): void {

@@ -65,11 +65,21 @@ export function applyConfig(deps: LambdaDeps, p: ProvisionedDeps, c: Provisioned
       qualifierKind(c.qualifier) === 'alias' ? deps.store.getAlias(c, c.name, c.qualifier) : undefined;
     return deps.store.getVersion(c, c.name, alias ? alias.functionVersion : c.qualifier);
   };
+  const arn = functionArn(c, c.name, c.qualifier);
   const apply = () => {
     const current = p.configs.get(c, c.name, c.qualifier);
+    if (!current) return;
+    // Resolved again for every environment started: tags (outbound) may change its configuration.
     const version = resolveVersion();
-    if (!current || !version) return;
-    p.manager.set(id, target(deps, c, version, functionArn(c, c.name, c.qualifier)), current.requested);
+    if (!version) return;
+    p.manager.set(
+      id,
+      () => {
+        const now = deps.store.getVersion(c, c.name, version.version);
+        return now && target(deps, c, now, arn);
+      },
+      current.requested,
+    );
   };
   if (resolveVersion()?.config.State === 'Active') apply();
   else void deps.activator.idle().then(apply);
