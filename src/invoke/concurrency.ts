@@ -162,6 +162,8 @@ export class ConcurrencyAccounting {
       const account = this.accounts.get(accountOf(functionId));
       return !account || account.poolInUse < this.poolSize(account);
     }
+    // A free provisioned slot may serve it (the queue does not know the version; acquire decides).
+    for (const slots of fn.provisioned.values()) if (slots.inUse < slots.count) return true;
     if (fn.reserved !== undefined) return fn.inUse - fn.provisionedInUse < fn.reserved - fn.provisionedTotal;
     return fn.account.poolInUse < this.poolSize(fn.account);
   }

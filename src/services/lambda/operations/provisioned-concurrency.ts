@@ -300,7 +300,6 @@ export function provisionedConcurrencyOperations(deps: LambdaDeps, p: Provisione
 export function withProvisioned(deps: LambdaDeps, p: ProvisionedDeps, operations: Operation[]): Operation[] {
   const decorate: Record<string, (op: Operation) => Operation['handler']> = {
     DeleteFunction: (op) => async (input, ctx) => {
-      const out = await op.handler(input, ctx);
       const scope = scopeOf(ctx);
       const ref = parseFunctionRef(
         String(input.FunctionName),
@@ -308,9 +307,20 @@ export function withProvisioned(deps: LambdaDeps, p: ProvisionedDeps, operations
         scope,
         'delete',
       );
+      const fid = functionIdOf(scope.accountId, scope.region, ref.name);
+      // Let go of the environments first, or stopping them would start replacements.
+      const whole = ref.qualifier === undefined && deps.store.functionExists(scope, ref.name);
+      if (whole) p.manager.removeFunction(fid);
+      let out: Record<string, unknown>;
+      try {
+        out = await op.handler(input, ctx);
+      } catch (err) {
+        if (whole) for (const c of p.configs.ofFunction(scope, ref.name)) applyConfig(deps, p, c);
+        throw err;
+      }
       if (!deps.store.functionExists(scope, ref.name)) {
         p.configs.removeFunction(scope, ref.name);
-        p.manager.removeFunction(functionIdOf(scope.accountId, scope.region, ref.name));
+        p.manager.removeFunction(fid);
       } else if (ref.qualifier !== undefined) {
         p.configs.remove(scope, ref.name, ref.qualifier);
         p.manager.remove(provisionedId(scope, ref.name, ref.qualifier));
