@@ -163,8 +163,10 @@ describe('provisioned concurrency', { concurrency: false, timeout: 180_000 }, ()
       inUse: 0,
     });
 
+    // (4 s: the on-demand start ends first even on a loaded machine; otherwise the third call
+    // would take a provisioned environment released sooner, as the scheduler allows.)
     // Three at once: two provisioned environments, the third call spills over on demand.
-    const results = await Promise.all([0, 1, 2].map(() => call(name, version, { sleep: 800 })));
+    const results = await Promise.all([0, 1, 2].map(() => call(name, version, { sleep: 4000 })));
     const types = results.map((r) => r.type).sort();
     assert.deepEqual(types, ['on-demand', 'provisioned-concurrency', 'provisioned-concurrency']);
     const provisionedIds = new Set(results.filter((r) => r.type !== 'on-demand').map((r) => r.id));
@@ -222,16 +224,17 @@ describe('provisioned concurrency', { concurrency: false, timeout: 180_000 }, ()
   test('deleting the config, then the function, stops the environments', async () => {
     const name = 'pc-delete';
     const version = await createVersion(name);
+    // Environments of earlier tests may still be stopping: counts are compared with at most.
     const before = (await health()).parts.invoke.environments;
     await put(name, version, 2);
     await settled(name, version);
-    assert.equal((await health()).parts.invoke.environments, before + 2);
+    assert.equal((await usageOf(name, version))?.allocated, 2);
     await lambda.send(
       new DeleteProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: version }),
     );
     await until(
       'both environments stopped',
-      async () => (await health()).parts.invoke.environments === before,
+      async () => (await health()).parts.invoke.environments <= before,
     );
     assert.equal(await usageOf(name, version), undefined);
     await assert.rejects(get(name, version), { name: 'ProvisionedConcurrencyConfigNotFoundException' });
@@ -243,7 +246,7 @@ describe('provisioned concurrency', { concurrency: false, timeout: 180_000 }, ()
     await lambda.send(new DeleteFunctionCommand({ FunctionName: name }));
     await until('the function is gone with its environments', async () => {
       const h = await health();
-      return h.parts.invoke.environments === before && h.parts.invoke.provisioned.length === 0;
+      return h.parts.invoke.environments <= before && h.parts.invoke.provisioned.length === 0;
     });
   });
 

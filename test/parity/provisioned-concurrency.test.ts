@@ -315,7 +315,7 @@ describe('parity: provisioned concurrency', { concurrency: false }, () => {
           JSON.stringify(first),
         );
         // One long call holds the provisioned environment; a second one spills over on demand.
-        const long = invoke({ FunctionName: name, Qualifier: version, Payload: JSON.stringify({ wait: 2 }) });
+        const long = invoke({ FunctionName: name, Qualifier: version, Payload: JSON.stringify({ wait: 4 }) });
         await new Promise((r) => setTimeout(r, 700));
         const second = await invoke({ FunctionName: name, Qualifier: version });
         rec.check('a call beyond it runs on demand', second.Payload === 'on-demand', JSON.stringify(second));
