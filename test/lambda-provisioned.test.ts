@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
   CreateFunctionCommand,
   DeleteFunctionCommand,
@@ -330,6 +331,41 @@ describe('provisioned concurrency', { concurrency: false, timeout: 180_000 }, ()
     // Nothing spins: the old provisioned environment and the on-demand one are all there is.
     await new Promise((r) => setTimeout(r, 500));
     assert.ok((await health()).parts.invoke.environments <= before + 1);
+    await lambda.send(new DeleteFunctionCommand({ FunctionName: name }));
+  });
+
+  test('REPORT of a provisioned environment has no Init Duration; deleting the version drops its config', async () => {
+    const name = 'pc-version-delete';
+    const version = await createVersion(name);
+    await put(name, version, 1);
+    await settled(name, version);
+    assert.equal((await call(name, version)).type, 'provisioned-concurrency');
+    assert.equal((await call(name, '$LATEST')).type, 'on-demand');
+    const logs = server.logs();
+    try {
+      let reports: string[] = [];
+      await until('both REPORT lines are stored', async () => {
+        const found = await logs.send(
+          new FilterLogEventsCommand({
+            logGroupName: `/aws/lambda/${name}`,
+            filterPattern: '"REPORT RequestId"',
+          }),
+        );
+        reports = (found.events ?? []).map((e) => e.message ?? '');
+        return reports.length === 2;
+      });
+      // The on-demand environment's first call reports its INIT; the provisioned one's does not.
+      assert.equal(reports.filter((r) => r.includes('Init Duration')).length, 1, reports.join('\n'));
+    } finally {
+      logs.destroy();
+    }
+    await lambda.send(new DeleteFunctionCommand({ FunctionName: name, Qualifier: version }));
+    await until(
+      "the version's environment stopped",
+      async () => (await usageOf(name, version)) === undefined,
+    );
+    const listed = await lambda.send(new ListProvisionedConcurrencyConfigsCommand({ FunctionName: name }));
+    assert.deepEqual(listed.ProvisionedConcurrencyConfigs, []);
     await lambda.send(new DeleteFunctionCommand({ FunctionName: name }));
   });
 

@@ -206,7 +206,10 @@ export class Environment {
       ),
       memorySizeMb: this.o.memoryMb,
       maxMemoryUsedMb: Math.max(1, Math.round(sandbox.maxMemoryUsedBytes() / (1024 * 1024))),
-      ...(this.initDurationMs !== undefined ? { initDurationMs: this.initDurationMs } : {}),
+      // A provisioned environment ran INIT ahead of time: Lambda reports no Init Duration.
+      ...(this.initDurationMs !== undefined && !this.provisioned
+        ? { initDurationMs: this.initDurationMs }
+        : {}),
       ...(ending.kind === 'timeout' ? { status: 'timeout' as const } : {}),
     });
     for (const line of report) capture.line(line);

@@ -137,3 +137,55 @@ test('provisioned environments are served first, never reaped, and reported when
   assert.equal(stopped, 1);
   await scheduler.close();
 });
+
+test('provisioned environments count against host memory and are never evicted for on-demand ones', async () => {
+  let scheduler: Scheduler | undefined;
+  const make = (provisioned: boolean): Environment => {
+    const env = {
+      key: target.key,
+      state: 'ready',
+      lastUsedAt: 0,
+      provisioned,
+      initFailed: false,
+      async invoke() {
+        env.state = 'busy';
+        await new Promise((r) => setTimeout(r, 30));
+        env.state = 'ready';
+        return OK;
+      },
+      async stop() {
+        env.state = 'stopped';
+        scheduler?.forget(env as unknown as Environment);
+      },
+    };
+    return env as unknown as Environment;
+  };
+  scheduler = new Scheduler({
+    keepAliveMs: 60_000,
+    maxMemoryMb: 256,
+    evictionWaitMs: 50,
+    concurrency: new ConcurrencyAccounting({ accountLimit: 10, scalingRatePer10s: 1000 }),
+    async launch(_t, provisioned) {
+      return make(provisioned === true);
+    },
+  });
+  const kept = [
+    await scheduler.startProvisioned(target, () => undefined),
+    await scheduler.startProvisioned(target, () => undefined),
+  ];
+  assert.equal(scheduler.stats().memoryMb, 256);
+  // Two calls fit on them; a third needs a new environment and there is no room.
+  const calls = [0, 1, 2].map(() => scheduler.run(target, request));
+  const settled = await Promise.allSettled(calls);
+  assert.deepEqual(
+    settled.map((s) => s.status),
+    ['fulfilled', 'fulfilled', 'rejected'],
+  );
+  const third = settled[2] as PromiseRejectedResult;
+  assert.equal((third.reason as { limit?: string }).limit, 'memory');
+  assert.deepEqual(
+    kept.map((e) => e.state),
+    ['ready', 'ready'],
+  );
+  await scheduler.close();
+});
