@@ -328,9 +328,27 @@ describe('provisioned concurrency', { concurrency: false, timeout: 180_000 }, ()
       const usage = await usageOf(name, version);
       return usage?.allocated === 1 && (await call(name, version)).type === 'provisioned-concurrency';
     });
-    // Nothing spins: the old provisioned environment and the on-demand one are all there is.
+    // Nothing spins: the new provisioned environment and the on-demand one are all there is.
     await new Promise((r) => setTimeout(r, 500));
     assert.ok((await health()).parts.invoke.environments <= before + 1);
+
+    // Changed again, then more provisioned with no call in between: READY on the new configuration.
+    await lambda.send(
+      new TagResourceCommand({
+        Resource: `arn:aws:lambda:us-east-1:000000000000:function:${name}`,
+        Tags: { 'lambent:outbound': 'true' },
+      }),
+    );
+    await put(name, version, 2);
+    const ready = await settled(name, version);
+    assert.equal(ready.Status, 'READY');
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal((await usageOf(name, version))?.allocated, 2);
+    const both = await Promise.all([0, 1].map(() => call(name, version, { sleep: 300 })));
+    assert.deepEqual(
+      both.map((r) => r.type),
+      ['provisioned-concurrency', 'provisioned-concurrency'],
+    );
     await lambda.send(new DeleteFunctionCommand({ FunctionName: name }));
   });
 

@@ -179,8 +179,9 @@ export class Scheduler {
    */
   async startProvisioned(target: PoolTarget, onStopped: () => void): Promise<Environment> {
     if (this.closed) throw new SchedulerClosed();
-    // A configuration nobody invoked yet becomes the current one (else release would stop it).
-    if (!this.current.has(target.functionKey)) this.current.set(target.functionKey, target.key);
+    // Its configuration becomes the current one, as an invocation's would (else release would
+    // stop it); provisioned.ts always builds targets from the version's configuration as it is now.
+    this.retireOutdated(target);
     await this.reserveMemory(target);
     let env: Environment;
     try {
