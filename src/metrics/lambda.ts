@@ -26,6 +26,9 @@ export const DURATION_BUCKETS_SECONDS = [
   0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900,
 ];
 
+/** Metrics whose values are only 0 or 1 (their distribution is exact from count and sum). */
+const BINARY = new Set(['Invocations', 'Errors', 'Throttles', 'AsyncEventsDropped']);
+
 export interface InvokedTarget {
   accountId: string;
   region: string;
@@ -48,9 +51,14 @@ export interface PromSeries {
   durationBuckets: number[];
 }
 
+/** Invocations in flight; one object per function and per account, shared by handles. */
+interface InFlight {
+  n: number;
+}
+
 interface Handle {
-  functionKey: string;
-  accountKey: string;
+  fnInFlight: InFlight;
+  accountInFlight: InFlight;
   invocations: Series[];
   errors: Series[];
   duration: Series[];
@@ -91,10 +99,19 @@ export function qualifierOf(arn: string): string | undefined {
 const isVersion = (q: string) => q === '$LATEST' || /^\d+$/.test(q);
 
 export function createLambdaMetrics(registry: MetricsRegistry): LambdaMetrics {
-  const handles = new Map<string, Handle>();
+  /** arn → version → handle (no string built per invocation). */
+  const handles = new Map<string, Map<string, Handle>>();
   const prom = new Map<string, PromSeries>();
-  const fnInFlight = new Map<string, number>();
-  const accountInFlight = new Map<string, number>();
+  const fnInFlight = new Map<string, InFlight>();
+  const accountInFlight = new Map<string, InFlight>();
+  const inFlightOf = (map: Map<string, InFlight>, key: string) => {
+    let c = map.get(key);
+    if (!c) {
+      c = { n: 0 };
+      map.set(key, c);
+    }
+    return c;
+  };
 
   const series = (
     accountId: string,
@@ -106,6 +123,7 @@ export function createLambdaMetrics(registry: MetricsRegistry): LambdaMetrics {
     registry.series(
       { accountId, region, namespace: LAMBDA_NAMESPACE, metricName, dims: canonicalDims(dims) },
       unit,
+      { binary: BINARY.has(metricName) },
     );
 
   function dimensionSets(name: string, qualifier: string | undefined, version: string) {
@@ -125,8 +143,8 @@ export function createLambdaMetrics(registry: MetricsRegistry): LambdaMetrics {
   }
 
   function handleOf(t: InvokedTarget): Handle {
-    const cacheKey = `${t.arn}\u0000${t.version}`;
-    let h = handles.get(cacheKey);
+    let byVersion = handles.get(t.arn);
+    let h = byVersion?.get(t.version);
     if (h) return h;
     const qualifier = qualifierOf(t.arn);
     const sets = dimensionSets(t.name, qualifier, t.version);
@@ -148,8 +166,8 @@ export function createLambdaMetrics(registry: MetricsRegistry): LambdaMetrics {
       prom.set(promKey, p);
     }
     h = {
-      functionKey: `${t.accountId}/${t.region}/${t.name}`,
-      accountKey: `${t.accountId}/${t.region}`,
+      fnInFlight: inFlightOf(fnInFlight, `${t.accountId}/${t.region}/${t.name}`),
+      accountInFlight: inFlightOf(accountInFlight, `${t.accountId}/${t.region}`),
       invocations: each('Invocations', 'Count'),
       errors: each('Errors', 'Count'),
       duration: each('Duration', 'Milliseconds'),
@@ -160,7 +178,11 @@ export function createLambdaMetrics(registry: MetricsRegistry): LambdaMetrics {
       accountConcurrency: series(t.accountId, t.region, 'ConcurrentExecutions', 'Count', []),
       prom: p,
     };
-    handles.set(cacheKey, h);
+    if (!byVersion) {
+      byVersion = new Map();
+      handles.set(t.arn, byVersion);
+    }
+    byVersion.set(t.version, h);
     return h;
   }
 
@@ -189,13 +211,6 @@ export function createLambdaMetrics(registry: MetricsRegistry): LambdaMetrics {
     p.durationBuckets[i] = (p.durationBuckets[i] ?? 0) + 1;
   }
 
-  const bump = (map: Map<string, number>, key: string, by: number) => {
-    const n = (map.get(key) ?? 0) + by;
-    if (n > 0) map.set(key, n);
-    else map.delete(key);
-    return n;
-  };
-
   const byFunction = (functionId: string, qualifier: string | undefined, metric: string, unit: string) => {
     const [accountId = '', region = '', name = ''] = functionId.split('/');
     const sets: Array<Array<{ Name: string; Value: string }>> = [[], [{ Name: 'FunctionName', Value: name }]];
@@ -213,13 +228,13 @@ export function createLambdaMetrics(registry: MetricsRegistry): LambdaMetrics {
       const h = handleOf(target);
       if (admitted) {
         const now = registry.clock();
-        registry.record(h.fnConcurrency, bump(fnInFlight, h.functionKey, 1), now);
-        registry.record(h.accountConcurrency, bump(accountInFlight, h.accountKey, 1), now);
+        registry.record(h.fnConcurrency, ++h.fnInFlight.n, now);
+        registry.record(h.accountConcurrency, ++h.accountInFlight.n, now);
       }
       const done = () => {
         if (!admitted) return;
-        bump(fnInFlight, h.functionKey, -1);
-        bump(accountInFlight, h.accountKey, -1);
+        h.fnInFlight.n--;
+        h.accountInFlight.n--;
       };
       return run.then(
         (outcome) => {
@@ -251,7 +266,10 @@ export function createLambdaMetrics(registry: MetricsRegistry): LambdaMetrics {
       ]);
       registry.record(s, ratio);
     },
-    inFlight: () => ({ functions: fnInFlight, accounts: accountInFlight }),
+    inFlight: () => ({
+      functions: new Map([...fnInFlight].map(([k, c]) => [k, c.n])),
+      accounts: new Map([...accountInFlight].map(([k, c]) => [k, c.n])),
+    }),
     promSeries: () => prom.values(),
   };
 }

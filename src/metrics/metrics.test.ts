@@ -130,7 +130,7 @@ describe('Lambda metrics', () => {
     await first;
     const throttled = Object.assign(new Error('Rate Exceeded.'), { code: 'TooManyRequestsException' });
     await assert.rejects(m.lambda.invocation(target(ARN), false, Promise.reject(throttled)));
-    assert.equal(m.lambda.inFlight().functions.size, 0);
+    assert.equal(m.lambda.inFlight().functions.get('000000000000/us-east-1/fn'), 0);
 
     const sum = (metric: string, dims: Record<string, string> = {}) =>
       m.registry.read(id(metric, dims), 0, Number.MAX_SAFE_INTEGER).reduce((a, r) => a + r.sum, 0);

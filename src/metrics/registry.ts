@@ -34,7 +34,11 @@ export interface Series {
   sum: number;
   min: number;
   max: number;
-  hist: LogHistogram;
+  /**
+   * The minute's distribution; null for series whose values are only 0 or 1 (Invocations,
+   * Errors, Throttles), whose distribution is exact from count and sum and costs nothing.
+   */
+  hist: LogHistogram | null;
   /** Last time anything was recorded (epoch ms), for dropping idle series from memory. */
   touchedAt: number;
 }
@@ -50,8 +54,8 @@ export interface MetricsRegistryOptions {
 }
 
 export interface MetricsRegistry {
-  /** The accumulator of a series (created on first use). */
-  series(id: MetricId, unit: string): Series;
+  /** The accumulator of a series (created on first use); `binary`: values are only 0 or 1. */
+  series(id: MetricId, unit: string, options?: { binary?: boolean }): Series;
   /** Adds one value to a series at `nowMs` (default: the clock). */
   record(series: Series, value: number, nowMs?: number): void;
   /**
@@ -92,7 +96,7 @@ export function createMetricsRegistry(o: MetricsRegistryOptions): MetricsRegistr
     sum: s.sum,
     min: s.min,
     max: s.max,
-    hist: s.hist,
+    hist: s.hist ?? binaryHistogram(s.count, s.sum),
   });
   const reset = (s: Series, minute: number) => {
     s.minute = minute;
@@ -100,7 +104,7 @@ export function createMetricsRegistry(o: MetricsRegistryOptions): MetricsRegistr
     s.sum = 0;
     s.min = Number.POSITIVE_INFINITY;
     s.max = Number.NEGATIVE_INFINITY;
-    s.hist = new LogHistogram();
+    if (s.hist) s.hist = new LogHistogram();
   };
 
   function flush(): number {
@@ -145,7 +149,7 @@ export function createMetricsRegistry(o: MetricsRegistryOptions): MetricsRegistr
 
   return {
     clock,
-    series(id, unit) {
+    series(id, unit, options) {
       const key = `${id.accountId}\u0000${id.region}\u0000${id.namespace}\u0000${id.metricName}\u0000${id.dims}\u0000${unit}`;
       let s = series.get(key);
       if (!s) {
@@ -157,7 +161,7 @@ export function createMetricsRegistry(o: MetricsRegistryOptions): MetricsRegistr
           sum: 0,
           min: Number.POSITIVE_INFINITY,
           max: Number.NEGATIVE_INFINITY,
-          hist: new LogHistogram(),
+          hist: options?.binary ? null : new LogHistogram(),
           touchedAt: 0,
         };
         series.set(key, s);
@@ -175,7 +179,7 @@ export function createMetricsRegistry(o: MetricsRegistryOptions): MetricsRegistr
       s.sum += value;
       if (value < s.min) s.min = value;
       if (value > s.max) s.max = value;
-      s.hist.add(value);
+      s.hist?.add(value);
     },
     add(aggregate) {
       pending.push(aggregate);
@@ -198,4 +202,11 @@ export function createMetricsRegistry(o: MetricsRegistryOptions): MetricsRegistr
       flush();
     },
   };
+}
+
+function binaryHistogram(count: number, ones: number): LogHistogram {
+  const h = new LogHistogram();
+  if (count - ones > 0) h.add(0, count - ones);
+  if (ones > 0) h.add(1, ones);
+  return h;
 }
