@@ -3,7 +3,7 @@
  * sends as `__type`); the query protocol and the JSON `x-amzn-query-error` header use the
  * model's query codes (`awsQueryError`), mapped by `queryErrorCode`.
  */
-import { AwsError, awsError, ServiceException, ValidationException } from '../../shared/errors.js';
+import { type AwsError, awsError, ServiceException } from '../../shared/errors.js';
 
 export class InvalidParameterValueException extends awsError('InvalidParameterValueException', 400) {}
 export class MissingRequiredParameterException extends awsError('MissingRequiredParameterException', 400) {}
@@ -31,15 +31,12 @@ export function queryErrorCode(error: AwsError): string {
   return QUERY_CODES[error.code] ?? error.code;
 }
 
-/** The shared validator's and the gateway's errors, as CloudWatch names them. */
+/** The gateway's internal error, as CloudWatch names it (the model's server fault). */
 export function relabel(error: AwsError): AwsError {
-  if (error instanceof ServiceException) return new InternalServiceFault();
-  if (error instanceof ValidationException) return error;
-  return error;
+  return error instanceof ServiceException ? new InternalServiceFault() : error;
 }
 
 export const missing = (name: string) =>
   new MissingRequiredParameterException(`The parameter ${name} is required.`);
 export const invalid = (message: string) => new InvalidParameterValueException(message);
 export const combination = (message: string) => new InvalidParameterCombinationException(message);
-export { AwsError };
