@@ -181,7 +181,8 @@ describe('CloudWatch metrics through the JS SDK', () => {
     assert.equal(account.Datapoints?.[0]?.Sum, 8);
     const concurrency = await stats('ConcurrentExecutions', { FunctionName: 'mfn' });
     assert.equal(concurrency.Datapoints?.[0]?.Maximum, 1);
-    assert.equal(concurrency.Datapoints?.[0]?.SampleCount, 8);
+    // One sample as each invocation starts, more at flushes that found one running.
+    assert.ok((concurrency.Datapoints?.[0]?.SampleCount ?? 0) >= 8);
   });
 
   test('Duration in milliseconds with percentiles', async () => {

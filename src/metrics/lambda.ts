@@ -9,7 +9,8 @@
  * Invocations, Errors (0 or 1 per invocation, so SampleCount = invocations), Duration
  * (Milliseconds) and Throttles (Count, 1 per throttled request) come from `invocation()`;
  * ConcurrentExecutions (account and FunctionName) is a sample of the invocations in flight
- * taken as each one starts, so its Maximum per minute is the peak. AsyncEventAge,
+ * taken as each one starts and at each flush while any run, so its Maximum per minute is
+ * the peak and a minute of long invocations is not empty. AsyncEventAge,
  * AsyncEventsDropped and ProvisionedConcurrencyUtilization are plain methods for the async
  * queue and provisioned concurrency to call.
  *
@@ -54,6 +55,8 @@ export interface PromSeries {
 /** Invocations in flight; one object per function and per account, shared by handles. */
 interface InFlight {
   n: number;
+  /** Its ConcurrentExecutions series, sampled at each flush while invocations run. */
+  series: Series;
 }
 
 interface Handle {
@@ -63,8 +66,6 @@ interface Handle {
   errors: Series[];
   duration: Series[];
   throttles: Series[];
-  fnConcurrency: Series;
-  accountConcurrency: Series;
   prom: PromSeries;
 }
 
@@ -104,15 +105,6 @@ export function createLambdaMetrics(registry: MetricsRegistry): LambdaMetrics {
   const prom = new Map<string, PromSeries>();
   const fnInFlight = new Map<string, InFlight>();
   const accountInFlight = new Map<string, InFlight>();
-  const inFlightOf = (map: Map<string, InFlight>, key: string) => {
-    let c = map.get(key);
-    if (!c) {
-      c = { n: 0 };
-      map.set(key, c);
-    }
-    return c;
-  };
-
   const series = (
     accountId: string,
     region: string,
@@ -125,6 +117,21 @@ export function createLambdaMetrics(registry: MetricsRegistry): LambdaMetrics {
       unit,
       { binary: BINARY.has(metricName) },
     );
+
+  const inFlightOf = (map: Map<string, InFlight>, key: string, make: () => Series) => {
+    let c = map.get(key);
+    if (!c) {
+      c = { n: 0, series: make() };
+      map.set(key, c);
+    }
+    return c;
+  };
+  // A minute in which long invocations run but none starts still shows them.
+  registry.onFlush(() => {
+    for (const map of [fnInFlight, accountInFlight]) {
+      for (const c of map.values()) if (c.n > 0) registry.record(c.series, c.n);
+    }
+  });
 
   function dimensionSets(name: string, qualifier: string | undefined, version: string) {
     const sets: Array<Array<{ Name: string; Value: string }>> = [[], [{ Name: 'FunctionName', Value: name }]];
@@ -166,16 +173,18 @@ export function createLambdaMetrics(registry: MetricsRegistry): LambdaMetrics {
       prom.set(promKey, p);
     }
     h = {
-      fnInFlight: inFlightOf(fnInFlight, `${t.accountId}/${t.region}/${t.name}`),
-      accountInFlight: inFlightOf(accountInFlight, `${t.accountId}/${t.region}`),
+      fnInFlight: inFlightOf(fnInFlight, `${t.accountId}/${t.region}/${t.name}`, () =>
+        series(t.accountId, t.region, 'ConcurrentExecutions', 'Count', [
+          { Name: 'FunctionName', Value: t.name },
+        ]),
+      ),
+      accountInFlight: inFlightOf(accountInFlight, `${t.accountId}/${t.region}`, () =>
+        series(t.accountId, t.region, 'ConcurrentExecutions', 'Count', []),
+      ),
       invocations: each('Invocations', 'Count'),
       errors: each('Errors', 'Count'),
       duration: each('Duration', 'Milliseconds'),
       throttles: each('Throttles', 'Count'),
-      fnConcurrency: series(t.accountId, t.region, 'ConcurrentExecutions', 'Count', [
-        { Name: 'FunctionName', Value: t.name },
-      ]),
-      accountConcurrency: series(t.accountId, t.region, 'ConcurrentExecutions', 'Count', []),
       prom: p,
     };
     if (!byVersion) {
@@ -228,8 +237,8 @@ export function createLambdaMetrics(registry: MetricsRegistry): LambdaMetrics {
       const h = handleOf(target);
       if (admitted) {
         const now = registry.clock();
-        registry.record(h.fnConcurrency, ++h.fnInFlight.n, now);
-        registry.record(h.accountConcurrency, ++h.accountInFlight.n, now);
+        registry.record(h.fnInFlight.series, ++h.fnInFlight.n, now);
+        registry.record(h.accountInFlight.series, ++h.accountInFlight.n, now);
       }
       const done = () => {
         if (!admitted) return;

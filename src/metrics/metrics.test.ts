@@ -164,6 +164,39 @@ describe('Lambda metrics', () => {
     database.close();
   });
 
+  test('a long invocation still running in a later minute shows there as ConcurrentExecutions', async () => {
+    let now = T0;
+    const database = db();
+    const m = createMetrics({ db: database, logger: silentLogger }, { clock: () => now, flushMs: 3_600_000 });
+    let release: (v: ReturnType<typeof outcome>) => void = () => undefined;
+    const running = m.lambda.invocation(
+      target(ARN),
+      true,
+      new Promise<ReturnType<typeof outcome>>((r) => {
+        release = r;
+      }),
+    );
+    now = T0 + 3 * 60_000;
+    m.registry.flush();
+    const minutes = m.registry
+      .read(id('ConcurrentExecutions', { FunctionName: 'fn' }), 0, Number.MAX_SAFE_INTEGER)
+      .map((r) => [r.minute - T0 / 1000, r.max]);
+    assert.deepEqual(minutes, [
+      [0, 1],
+      [180, 1],
+    ]);
+    release(outcome('response', 1));
+    await running;
+    now = T0 + 5 * 60_000;
+    m.registry.flush();
+    assert.equal(
+      m.registry.read(id('ConcurrentExecutions'), T0 / 1000 + 240, Number.MAX_SAFE_INTEGER).length,
+      0,
+    );
+    m.close();
+    database.close();
+  });
+
   test('async event age, dropped events and provisioned utilization for the lead to wire', () => {
     const database = db();
     const m = createMetrics({ db: database, logger: silentLogger }, { clock: () => T0 });

@@ -65,6 +65,8 @@ export interface MetricsRegistry {
   add(aggregate: MinuteAggregate): void;
   /** Writes everything recorded so far; returns the number of rows written. */
   flush(): number;
+  /** Calls `sampler` at the start of every flush (gauges sample their level then). */
+  onFlush(sampler: () => void): void;
   /** Stored minutes of a series in [fromSec, toSec), after a flush. */
   read(id: MetricId, fromSec: number, toSec: number, unit?: string): StoredMinute[];
   /** Distinct metrics with data in the last two weeks, after a flush. */
@@ -87,6 +89,7 @@ export function createMetricsRegistry(o: MetricsRegistryOptions): MetricsRegistr
   const series = new Map<string, Series>();
   let pending: MinuteAggregate[] = [];
   let closed = false;
+  const samplers: Array<() => void> = [];
 
   const snapshot = (s: Series): MinuteAggregate => ({
     ...s.id,
@@ -108,6 +111,7 @@ export function createMetricsRegistry(o: MetricsRegistryOptions): MetricsRegistr
   };
 
   function flush(): number {
+    for (const sample of samplers) sample();
     const now = clock();
     for (const [key, s] of series) {
       if (s.count > 0) {
@@ -185,6 +189,9 @@ export function createMetricsRegistry(o: MetricsRegistryOptions): MetricsRegistr
       pending.push(aggregate);
     },
     flush,
+    onFlush: (sampler) => {
+      samplers.push(sampler);
+    },
     read(id, fromSec, toSec, unit) {
       flush();
       return store.read(id, fromSec, toSec, unit);
