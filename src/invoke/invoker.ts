@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import type { LambdaMetrics } from '../metrics/lambda.js';
 import type { LogsApi } from '../services/logs/index.js';
 import { ConcurrencyAccounting, functionIdOf } from './concurrency.js';
 import type { Environment, InvokeOutcome, InvokeRequest } from './environment.js';
@@ -35,7 +36,9 @@ export interface InvokerLimits {
   maxMemoryMb: number;
 }
 
-export function createInvoker(ctx: LaunchContext & { keepAliveMs: number; limits: InvokerLimits }): Invoker {
+export function createInvoker(
+  ctx: LaunchContext & { keepAliveMs: number; limits: InvokerLimits; metrics?: LambdaMetrics },
+): Invoker {
   /** functionId → /tmp directories not in use by a live environment. */
   const freeTmp = new Map<string, string[]>();
   const slots = new Map<string, number>();
@@ -83,7 +86,10 @@ export function createInvoker(ctx: LaunchContext & { keepAliveMs: number; limits
       };
       targets.set(pt, target);
       // Environments are shared by every ARN of a version: the runtime hears this call's.
-      return scheduler.run(pt, { ...request, invokedArn: target.arn });
+      const leasesBefore = concurrency.inUse(fid);
+      const run = scheduler.run(pt, { ...request, invokedArn: target.arn });
+      // The scheduler takes the lease before its first await: a new lease now means in flight.
+      return ctx.metrics ? ctx.metrics.invocation(target, concurrency.inUse(fid) > leasesBefore, run) : run;
     },
     async removeFunction(accountId, region, name) {
       const fid = functionId({ accountId, region, name });
