@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createGateway } from './gateway/server.js';
 import { createInvoker } from './invoke/invoker.js';
+import { createMetrics, renderPrometheus } from './metrics/index.js';
 import { createSandboxProvider } from './sandbox/index.js';
 import { createServices } from './services/registry.js';
 import type { Config } from './shared/config.js';
@@ -33,6 +34,7 @@ export async function createLambent(config: Config, logger: Logger = createLogge
     dataDir: config.dataDir,
     logger,
   });
+  const metrics = createMetrics({ db, logger });
   // Functions reach the platform on loopback, whatever address the gateway listens on.
   let endpointUrl = `http://127.0.0.1:${config.port}`;
   const invoker = createInvoker({
@@ -47,8 +49,9 @@ export async function createLambent(config: Config, logger: Logger = createLogge
     outbound: config.lambda.outbound,
     keepAliveMs: config.lambda.keepAliveSeconds * 1000,
     limits: config.lambda,
+    metrics: metrics.lambda,
   });
-  const { services, logs } = createServices({ config, db, blobs, logger, invoker });
+  const { services, logs } = createServices({ config, db, blobs, logger, invoker, metrics });
   invoker.attachLogs(logs);
   const started = Date.now();
   const gateway = createGateway({
@@ -67,6 +70,8 @@ export async function createLambent(config: Config, logger: Logger = createLogge
         ...Object.fromEntries(services.map((s) => [s.name, s.health()])),
       },
     }),
+    metrics: () =>
+      renderPrometheus(metrics.lambda, invoker.stats(), Math.round((Date.now() - started) / 1000)),
   });
   let stopped = false;
 
@@ -87,6 +92,7 @@ export async function createLambent(config: Config, logger: Logger = createLogge
       await invoker.close();
       await Promise.all(services.map((s) => s.close()));
       await sandboxes.close();
+      metrics.close();
       db.close();
     },
   };

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
   CreateFunctionCommand,
@@ -384,6 +385,44 @@ describe('provisioned concurrency', { concurrency: false, timeout: 180_000 }, ()
     );
     const listed = await lambda.send(new ListProvisionedConcurrencyConfigsCommand({ FunctionName: name }));
     assert.deepEqual(listed.ProvisionedConcurrencyConfigs, []);
+    await lambda.send(new DeleteFunctionCommand({ FunctionName: name }));
+  });
+
+  test('ProvisionedConcurrencyUtilization reaches CloudWatch (in use / allocated, per version)', async () => {
+    const name = 'pc-metric';
+    const version = await createVersion(name);
+    await put(name, version, 2);
+    await settled(name, version);
+    // Idle for a sample (0), then one of two busy for 2.5 s: the 1 s sampler sees 0.5.
+    await new Promise((r) => setTimeout(r, 1500));
+    await call(name, version, { sleep: 2500 });
+    const cw = new CloudWatchClient({
+      endpoint: server.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxAttempts: 1,
+    });
+    try {
+      const out = await cw.send(
+        new GetMetricStatisticsCommand({
+          Namespace: 'AWS/Lambda',
+          MetricName: 'ProvisionedConcurrencyUtilization',
+          Dimensions: [
+            { Name: 'FunctionName', Value: name },
+            { Name: 'Resource', Value: `${name}:${version}` },
+          ],
+          StartTime: new Date(Date.now() - 10 * 60_000),
+          EndTime: new Date(Date.now() + 60_000),
+          Period: 3600,
+          Statistics: ['Maximum', 'Minimum'],
+        }),
+      );
+      const point = out.Datapoints?.[0];
+      assert.equal(point?.Maximum, 0.5, JSON.stringify(out.Datapoints));
+      assert.equal(point?.Minimum, 0);
+    } finally {
+      cw.destroy();
+    }
     await lambda.send(new DeleteFunctionCommand({ FunctionName: name }));
   });
 

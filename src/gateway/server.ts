@@ -9,7 +9,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ResponseData } from '../protocols/types.js';
+import type { ProtocolCodec, ResponseData } from '../protocols/types.js';
 import type { Service } from '../services/service.js';
 import type { Config } from '../shared/config.js';
 import { AwsError, ServiceException } from '../shared/errors.js';
@@ -32,9 +32,11 @@ export interface GatewayOptions {
   services: readonly Service[];
   logger: Logger;
   health(): Record<string, unknown>;
+  /** Prometheus text exposition (format 0.0.4), served like health at /_lambent/metrics. */
+  metrics?(): string;
 }
 
-export function createGateway({ config, services, logger, health }: GatewayOptions): Gateway {
+export function createGateway({ config, services, logger, health, metrics }: GatewayOptions): Gateway {
   const secrets = new Map(config.credentials.map((c) => [c.accessKeyId, c]));
   const lookup: SecretLookup = (akid) => secrets.get(akid);
   const internalRoutes = services.flatMap((s) => s.internalRoutes ?? []);
@@ -73,6 +75,16 @@ export function createGateway({ config, services, logger, health }: GatewayOptio
       if (rawPath === '/_lambent/health' && method === 'GET') {
         return sendJson(res, 200, health(), requestId);
       }
+      if (rawPath === '/_lambent/metrics' && method === 'GET' && metrics) {
+        return send(res, {
+          status: 200,
+          headers: {
+            'content-type': 'text/plain; version=0.0.4; charset=utf-8',
+            'x-amzn-requestid': requestId,
+          },
+          body: metrics(),
+        });
+      }
       const internal = internalRoutes.find((r) => r.method === method && rawPath.startsWith(r.prefix));
       if (internal) return internal.handle(req, res, url);
       return sendJson(res, 404, { message: 'Not Found' }, requestId);
@@ -81,6 +93,7 @@ export function createGateway({ config, services, logger, health }: GatewayOptio
     // Repeated headers must stay apart: SigV4 joins them with ',' where Node would use ', '.
     const view = { method, rawPath, rawQuery, headers: req.headersDistinct };
     let service: Service | undefined;
+    let codec: ProtocolCodec | undefined;
     try {
       const scope = readCredentialScope(view);
       service = detectService(services, scope?.service, req.headers, rawPath);
@@ -88,19 +101,25 @@ export function createGateway({ config, services, logger, health }: GatewayOptio
         req.resume();
         return send(res, unknownService(requestId));
       }
-      const match = service.route({ method, rawPath, query: url.searchParams, headers: req.headers });
-      if (!match) {
+      const routeReq = { method, rawPath, query: url.searchParams, headers: req.headers };
+      let match = service.route(routeReq);
+      if (!match && !service.routeBody) {
         req.resume();
         throw service.unknownOperation(method, rawPath);
       }
-      const limit = Math.min(match.op.maxRequestBytes ?? config.maxRequestBytes, config.maxRequestBytes);
+      const opLimit = match?.op.maxRequestBytes ?? config.maxRequestBytes;
+      const limit = Math.min(opLimit, config.maxRequestBytes);
       let body: Buffer;
       try {
         body = await readBody(req, limit);
       } catch (err) {
-        if (err instanceof BodyTooLargeError) throw service.requestTooLarge(match.op, limit);
+        if (err instanceof BodyTooLargeError) throw service.requestTooLarge(match?.op, limit);
         throw err;
       }
+      // awsQuery names the operation in the form body (`Action`).
+      match ??= service.routeBody?.(routeReq, body);
+      if (!match) throw service.unknownOperation(method, rawPath);
+      codec = match.codec ?? service.codec;
       const identity = verifySigV4(
         view,
         lookup,
@@ -108,7 +127,7 @@ export function createGateway({ config, services, logger, health }: GatewayOptio
         () => createHash('sha256').update(body).digest('hex'),
         { parsed: scope, keyCache },
       );
-      const input = service.codec.decode(
+      const input = codec.decode(
         match.op,
         { method, rawPath, query: url.searchParams, headers: req.headers, body },
         match.labels,
@@ -121,15 +140,16 @@ export function createGateway({ config, services, logger, health }: GatewayOptio
         accessKeyId: identity.accessKeyId,
         endpoint: `http://${req.headers.host ?? `${config.host}:${config.port}`}`,
       });
-      send(res, service.codec.encode(match.op, (output ?? {}) as Record<string, unknown>, requestId));
+      send(res, codec.encode(match.op, (output ?? {}) as Record<string, unknown>, requestId));
     } catch (err) {
+      const errorCodec =
+        codec ?? service?.codecFor?.(req.headers) ?? service?.codec ?? fallbackCodec(services);
       if (err instanceof AwsError) {
         if (err.fault === 'server') logger.error(`request ${requestId} failed`, err);
-        return send(res, (service?.codec ?? fallbackCodec(services)).encodeError(err, requestId));
+        return send(res, errorCodec.encodeError(err, requestId));
       }
       logger.error(`request ${requestId} failed unexpectedly`, err);
-      const codec = service?.codec ?? fallbackCodec(services);
-      return send(res, codec.encodeError(new ServiceException(), requestId));
+      return send(res, errorCodec.encodeError(new ServiceException(), requestId));
     }
   }
 

@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import type { LambdaMetrics } from '../metrics/lambda.js';
 import type { LogsApi } from '../services/logs/index.js';
 import { ConcurrencyAccounting, functionIdOf } from './concurrency.js';
 import type { Environment, InvokeOutcome, InvokeRequest } from './environment.js';
@@ -44,7 +45,9 @@ export interface InvokerLimits {
   maxMemoryMb: number;
 }
 
-export function createInvoker(ctx: LaunchContext & { keepAliveMs: number; limits: InvokerLimits }): Invoker {
+export function createInvoker(
+  ctx: LaunchContext & { keepAliveMs: number; limits: InvokerLimits; metrics?: LambdaMetrics },
+): Invoker {
   /** functionId → /tmp directories not in use by a live environment. */
   const freeTmp = new Map<string, string[]>();
   const slots = new Map<string, number>();
@@ -103,7 +106,13 @@ export function createInvoker(ctx: LaunchContext & { keepAliveMs: number; limits
   const invoker: Invoker = {
     invoke(target, request) {
       // Environments are shared by every ARN of a version: the runtime hears this call's.
-      return scheduler.run(poolTarget(target), { ...request, invokedArn: target.arn });
+      const pt = poolTarget(target);
+      const leasesBefore = concurrency.inUse(pt.functionId);
+      const run = scheduler.run(pt, { ...request, invokedArn: target.arn });
+      // The scheduler takes the lease before its first await: a new lease now means in flight.
+      return ctx.metrics
+        ? ctx.metrics.invocation(target, concurrency.inUse(pt.functionId) > leasesBefore, run)
+        : run;
     },
     startProvisioned: (target, onStopped) => scheduler.startProvisioned(poolTarget(target), onStopped),
     async removeFunction(accountId, region, name) {
@@ -126,7 +135,12 @@ export function createInvoker(ctx: LaunchContext & { keepAliveMs: number; limits
       await scheduler.close();
     },
   };
-  const provisioned = new ProvisionedConcurrency(invoker, ctx.logger);
+  const metrics = ctx.metrics;
+  const provisioned = new ProvisionedConcurrency(
+    invoker,
+    ctx.logger,
+    metrics && ((fid, qualifier, ratio) => metrics.provisionedUtilization(fid, qualifier, ratio)),
+  );
   return invoker;
 }
 

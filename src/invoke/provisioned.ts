@@ -40,6 +40,12 @@ export interface ProvisionedUsage {
 /** How long a start that found no room (host memory) waits before trying again. */
 const RETRY_MS = 2_000;
 
+/** How often utilisation (in use / allocated) is sampled for ProvisionedConcurrencyUtilization. */
+const SAMPLE_MS = 1_000;
+
+/** Receives a config's utilisation, 0..1 (`functionId` = account/region/name; qualifier = the config's). */
+export type UtilizationSink = (functionId: string, qualifier: string, ratio: number) => void;
+
 /** The version's target as it is now (tags can change its configuration); undefined once it is gone. */
 export type TargetSource = () => FunctionTarget | undefined;
 
@@ -63,10 +69,12 @@ export class ProvisionedConcurrency {
   private closed = false;
   /** Until the platform listens, environments could not reach it: configs wait for `resume`. */
   private paused = true;
+  private sampler: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly invoker: Invoker,
     private readonly logger: Logger,
+    private readonly utilization?: UtilizationSink,
   ) {}
 
   /**
@@ -167,6 +175,25 @@ export class ProvisionedConcurrency {
   resume(): void {
     this.paused = false;
     for (const config of this.configs.values()) this.fill(config);
+    if (this.utilization && !this.sampler) {
+      this.sampler = setInterval(() => this.sample(), SAMPLE_MS);
+      this.sampler.unref();
+    }
+  }
+
+  /** In use / allocated of each config with environments (what the metric's Maximum is taken over). */
+  private sample(): void {
+    for (const config of this.configs.values()) {
+      let allocated = 0;
+      let busy = 0;
+      for (const env of [...config.envs, ...config.old]) {
+        allocated++;
+        if (env.state === 'busy') busy++;
+      }
+      if (allocated === 0) continue;
+      const qualifier = config.id.slice(config.id.lastIndexOf('/') + 1);
+      this.utilization?.(functionIdOf(config.target), qualifier, busy / allocated);
+    }
   }
 
   /** Every version with provisioned environments, for health and metrics. */
@@ -181,6 +208,7 @@ export class ProvisionedConcurrency {
 
   close(): void {
     this.closed = true;
+    clearInterval(this.sampler);
     for (const config of this.configs.values()) clearTimeout(config.retry);
   }
 

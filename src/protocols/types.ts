@@ -48,6 +48,8 @@ export interface Operation<I = Record<string, unknown>, O = Record<string, unkno
   /** Input member sent raw as the body (a blob), instead of a JSON document. */
   inputPayload?: string;
   output?: OutputBindings;
+  /** The output's shape, for protocols whose encoding needs it (query: maps, timestamps). */
+  outputShape?: StructureShape;
   /** Largest request body accepted for this operation. */
   maxRequestBytes?: number;
   handler: (input: I, ctx: RequestContext) => Promise<O> | O;
@@ -63,4 +65,6 @@ export interface ProtocolCodec {
 export interface RouteMatch {
   op: Operation;
   labels: Record<string, string>;
+  /** The codec for this request, when the service speaks more than one protocol. */
+  codec?: ProtocolCodec;
 }

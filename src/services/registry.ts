@@ -1,10 +1,12 @@
 /** The one explicit map of services the gateway serves. Add a service here. */
 
+import type { Invoker } from '../invoke/invoker.js';
+import type { Metrics } from '../metrics/index.js';
 import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { Db } from '../storage/db.js';
-import type { Invoker } from '../invoke/invoker.js';
+import { createCloudWatchService } from './cloudwatch/index.js';
 import { createLambdaService } from './lambda/index.js';
 import { createLogsService, type LogsApi } from './logs/index.js';
 import type { Service } from './service.js';
@@ -18,6 +20,8 @@ export interface ServiceDeps {
   logs?: LogsApi;
   /** The invocation pipeline (execution environments), for services that run functions. */
   invoker: Invoker;
+  /** The metrics registry CloudWatch reads and the platform records into. */
+  metrics?: Metrics;
 }
 
 export const SERVICE_FACTORIES: Readonly<Record<string, (deps: ServiceDeps) => Service>> = {
@@ -32,7 +36,11 @@ export function createServices(deps: ServiceDeps): { services: Service[]; logs: 
   const logs = createLogsService(deps);
   const withLogs: ServiceDeps = { ...deps, logs: logs.api };
   return {
-    services: [...Object.values(SERVICE_FACTORIES).map((create) => create(withLogs)), logs.service],
+    services: [
+      ...Object.values(SERVICE_FACTORIES).map((create) => create(withLogs)),
+      logs.service,
+      ...(deps.metrics ? [createCloudWatchService({ metrics: deps.metrics.registry })] : []),
+    ],
     logs: logs.api,
   };
 }

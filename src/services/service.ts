@@ -27,6 +27,17 @@ export interface Service {
     query: URLSearchParams;
     headers: IncomingHttpHeaders;
   }): RouteMatch | undefined;
+  /**
+   * For protocols that name the operation in the body (awsQuery's `Action`): called with the
+   * body when `route` matched nothing; throws the protocol's error for a missing or unknown
+   * action, or returns undefined when the request is not of that protocol either.
+   */
+  routeBody?(
+    req: { method: string; rawPath: string; query: URLSearchParams; headers: IncomingHttpHeaders },
+    body: Buffer,
+  ): RouteMatch | undefined;
+  /** The codec for errors raised before an operation is known, by the request's protocol. */
+  codecFor?(headers: IncomingHttpHeaders): ProtocolCodec;
   /** Path prefixes that identify this service when a request carries no credential scope. */
   pathPrefixes: readonly string[];
   /** `X-Amz-Target` prefixes (before the '.') that identify this service (json protocols). */
