@@ -66,7 +66,7 @@ export async function createLambent(config: Config, logger: Logger = createLogge
         gateway: { status: 'ok' },
         storage: { status: db.open ? 'ok' : 'closed', dataDir: config.dataDir },
         sandbox: { status: 'ok', ...sandboxes.describe() },
-        invoke: { status: 'ok', ...invoker.stats() },
+        invoke: { status: 'ok', ...invoker.stats(), provisioned: invoker.provisioned.usageAll() },
         ...Object.fromEntries(services.map((s) => [s.name, s.health()])),
       },
     }),
@@ -80,6 +80,8 @@ export async function createLambent(config: Config, logger: Logger = createLogge
     async start() {
       const address = await gateway.listen();
       endpointUrl = `http://127.0.0.1:${address.port}`;
+      // Provisioned environments start once they can reach the platform.
+      invoker.provisioned.resume();
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       return { ...address, url: `http://${host}:${address.port}` };
     },

@@ -79,3 +79,41 @@ test('listeners hear about releases and limit changes', () => {
   c.acquire(F).release();
   assert.equal(calls, 2);
 });
+
+test('provisioned concurrency: its slots serve the version first and come out of the reservation or the pool', () => {
+  const c = new ConcurrencyAccounting({ accountLimit: 4, scalingRatePer10s: 1000 });
+  c.setProvisioned(F, '1', 2);
+  assert.equal(c.provisionedTotal(F), 2);
+  assert.equal(c.unreservedProvisioned('000000000000/us-east-1'), 2);
+  // Version 1 takes its two slots, then draws from the unreserved pool (4 - 2 set aside).
+  const v1 = [c.acquire(F, '1'), c.acquire(F, '1')];
+  assert.deepEqual(
+    v1.map((l) => l.provisioned),
+    [true, true],
+  );
+  const spill = [c.acquire(F, '1'), c.acquire(G)];
+  assert.equal(spill[0]?.provisioned, false);
+  assert.equal(throttleOf(() => c.acquire(F, '$LATEST')).reason, 'ConcurrentInvocationLimitExceeded');
+  v1[0]?.release();
+  const again = c.acquire(F, '1');
+  assert.equal(again.provisioned, true);
+
+  // With a reservation equal to the provisioned total, nothing is left for other versions.
+  for (const l of [...v1, ...spill, again]) l?.release();
+  c.setReservation(F, 2);
+  assert.equal(c.unreservedProvisioned('000000000000/us-east-1'), 0);
+  assert.equal(
+    throttleOf(() => c.acquire(F, '$LATEST')).reason,
+    'ReservedFunctionConcurrentInvocationLimitExceeded',
+  );
+  // The async queue does not know the version: a free provisioned slot counts as capacity.
+  assert.ok(c.canAcquire(F));
+  const held = [c.acquire(F, '1'), c.acquire(F, '1')];
+  assert.ok(!c.canAcquire(F));
+  for (const l of held) l.release();
+  c.setReservation(F, undefined);
+  assert.equal(c.unreservedProvisioned('000000000000/us-east-1'), 2);
+  c.setProvisioned(F, '1', undefined);
+  assert.equal(c.provisionedTotal(F), 0);
+  assert.equal(c.unreservedProvisioned('000000000000/us-east-1'), 0);
+});

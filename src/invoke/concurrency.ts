@@ -48,14 +48,27 @@ export interface ConcurrencyOptions {
 
 interface AccountState {
   reservedTotal: number;
-  /** Leases of functions without reservation. */
+  /** Provisioned concurrency of functions without reservation (taken from the unreserved pool). */
+  unreservedProvisioned: number;
+  /** Leases of functions without reservation, provisioned ones excepted. */
   poolInUse: number;
+}
+
+/** A version's provisioned concurrency: that many leases are kept for its invocations. */
+interface ProvisionedSlots {
+  count: number;
+  inUse: number;
 }
 
 interface FunctionState {
   account: AccountState;
   reserved: number | undefined;
   inUse: number;
+  /** version → provisioned concurrency (set on a version or on an alias pointing to it). */
+  provisioned: Map<string, ProvisionedSlots>;
+  provisionedTotal: number;
+  /** Leases held from provisioned slots (part of `inUse`). */
+  provisionedInUse: number;
   /** Scaling-rate bucket. */
   tokens: number;
   refilledAt: number;
@@ -68,13 +81,23 @@ export class Lease {
     private readonly owner: ConcurrencyAccounting,
     private readonly fn: FunctionState,
     private readonly fromPool: boolean,
+    private readonly slots?: ProvisionedSlots,
   ) {}
+
+  /** Drawn from the version's provisioned concurrency: a provisioned environment should serve it. */
+  get provisioned(): boolean {
+    return this.slots !== undefined;
+  }
 
   release(): void {
     if (this.released) return;
     this.released = true;
     this.fn.inUse--;
     if (this.fromPool) this.fn.account.poolInUse--;
+    if (this.slots) {
+      this.slots.inUse--;
+      this.fn.provisionedInUse--;
+    }
     this.owner.changed();
   }
 }
@@ -97,11 +120,23 @@ export class ConcurrencyAccounting {
     return this.o.accountLimit;
   }
 
-  /** Takes a lease for one invocation or throws `Throttled`. */
-  acquire(functionId: string): Lease {
+  /**
+   * Takes a lease for one invocation or throws `Throttled`. An invocation of a version with
+   * provisioned concurrency takes one of its slots while any is free; past them (and for other
+   * versions) it draws from what the reservation or the unreserved pool has left once every
+   * version's provisioned concurrency is set aside, as on Lambda.
+   */
+  acquire(functionId: string, version?: string): Lease {
     const fn = this.fn(functionId);
+    const slots = version === undefined ? undefined : fn.provisioned.get(version);
+    if (slots && slots.inUse < slots.count) {
+      slots.inUse++;
+      fn.provisionedInUse++;
+      fn.inUse++;
+      return new Lease(this, fn, false, slots);
+    }
     if (fn.reserved !== undefined) {
-      if (fn.inUse >= fn.reserved) {
+      if (fn.inUse - fn.provisionedInUse >= fn.reserved - fn.provisionedTotal) {
         throw new Throttled(
           'ReservedFunctionConcurrentInvocationLimitExceeded',
           'concurrency',
@@ -112,7 +147,7 @@ export class ConcurrencyAccounting {
       return new Lease(this, fn, false);
     }
     const account = fn.account;
-    if (account.poolInUse >= this.o.accountLimit - account.reservedTotal) {
+    if (account.poolInUse >= this.poolSize(account)) {
       throw new Throttled('ConcurrentInvocationLimitExceeded', 'concurrency');
     }
     account.poolInUse++;
@@ -125,10 +160,17 @@ export class ConcurrencyAccounting {
     const fn = this.functions.get(functionId);
     if (!fn) {
       const account = this.accounts.get(accountOf(functionId));
-      return !account || account.poolInUse < this.o.accountLimit - account.reservedTotal;
+      return !account || account.poolInUse < this.poolSize(account);
     }
-    if (fn.reserved !== undefined) return fn.inUse < fn.reserved;
-    return fn.account.poolInUse < this.o.accountLimit - fn.account.reservedTotal;
+    // A free provisioned slot may serve it (the queue does not know the version; acquire decides).
+    for (const slots of fn.provisioned.values()) if (slots.inUse < slots.count) return true;
+    if (fn.reserved !== undefined) return fn.inUse - fn.provisionedInUse < fn.reserved - fn.provisionedTotal;
+    return fn.account.poolInUse < this.poolSize(fn.account);
+  }
+
+  /** The unreserved pool: the account limit less reservations and unreserved functions' provisioned concurrency. */
+  private poolSize(account: AccountState): number {
+    return this.o.accountLimit - account.reservedTotal - account.unreservedProvisioned;
   }
 
   /** Takes a scaling-rate token for a new environment or throws `Throttled`. */
@@ -153,8 +195,34 @@ export class ConcurrencyAccounting {
   setReservation(functionId: string, reserved: number | undefined): void {
     const fn = this.fn(functionId);
     fn.account.reservedTotal += (reserved ?? 0) - (fn.reserved ?? 0);
+    // Provisioned concurrency comes out of the reservation when there is one, else out of the pool.
+    if (fn.reserved === undefined) fn.account.unreservedProvisioned -= fn.provisionedTotal;
+    if (reserved === undefined) fn.account.unreservedProvisioned += fn.provisionedTotal;
     fn.reserved = reserved;
     this.changed();
+  }
+
+  /** Sets (a number) or removes (undefined) a version's provisioned concurrency. */
+  setProvisioned(functionId: string, version: string, count: number | undefined): void {
+    const fn = this.fn(functionId);
+    const slots = fn.provisioned.get(version);
+    const delta = (count ?? 0) - (slots?.count ?? 0);
+    fn.provisionedTotal += delta;
+    if (fn.reserved === undefined) fn.account.unreservedProvisioned += delta;
+    if (count === undefined) fn.provisioned.delete(version);
+    else if (slots) slots.count = count;
+    else fn.provisioned.set(version, { count, inUse: 0 });
+    this.changed();
+  }
+
+  /** The sum of a function's provisioned concurrency over its versions. */
+  provisionedTotal(functionId: string): number {
+    return this.functions.get(functionId)?.provisionedTotal ?? 0;
+  }
+
+  /** Provisioned concurrency of the account's functions without reservation (`account/region`). */
+  unreservedProvisioned(accountKey: string): number {
+    return this.accounts.get(accountKey)?.unreservedProvisioned ?? 0;
   }
 
   reservation(functionId: string): number | undefined {
@@ -176,6 +244,7 @@ export class ConcurrencyAccounting {
     const fn = this.functions.get(functionId);
     if (!fn) return;
     fn.account.reservedTotal -= fn.reserved ?? 0;
+    if (fn.reserved === undefined) fn.account.unreservedProvisioned -= fn.provisionedTotal;
     this.functions.delete(functionId);
     this.changed();
   }
@@ -197,13 +266,16 @@ export class ConcurrencyAccounting {
       const key = accountOf(functionId);
       let account = this.accounts.get(key);
       if (!account) {
-        account = { reservedTotal: 0, poolInUse: 0 };
+        account = { reservedTotal: 0, unreservedProvisioned: 0, poolInUse: 0 };
         this.accounts.set(key, account);
       }
       fn = {
         account,
         reserved: undefined,
         inUse: 0,
+        provisioned: new Map(),
+        provisionedTotal: 0,
+        provisionedInUse: 0,
         tokens: this.o.scalingRatePer10s,
         refilledAt: this.now(),
       };

@@ -80,6 +80,8 @@ export class Environment {
   readonly key: string;
   state: EnvironmentState = 'initializing';
   lastUsedAt = Date.now();
+  /** Started for provisioned concurrency: kept (never reaped) and served first. */
+  provisioned = false;
   private initDurationMs: number | undefined;
   private initOutcome: InitOutcome | undefined;
   private freezeTimer: NodeJS.Timeout | undefined;
@@ -95,6 +97,11 @@ export class Environment {
 
   get tmpDir(): string {
     return this.o.tmpDir;
+  }
+
+  /** INIT ended without the runtime asking for its first event (init error, crash, INIT timeout). */
+  get initFailed(): boolean {
+    return this.initOutcome !== undefined ? this.initOutcome.kind !== 'ready' : this.state !== 'initializing';
   }
 
   /** INIT: starts the sandbox and waits for the runtime's first `/next` or its init error. */
@@ -199,7 +206,10 @@ export class Environment {
       ),
       memorySizeMb: this.o.memoryMb,
       maxMemoryUsedMb: Math.max(1, Math.round(sandbox.maxMemoryUsedBytes() / (1024 * 1024))),
-      ...(this.initDurationMs !== undefined ? { initDurationMs: this.initDurationMs } : {}),
+      // A provisioned environment ran INIT ahead of time: Lambda reports no Init Duration.
+      ...(this.initDurationMs !== undefined && !this.provisioned
+        ? { initDurationMs: this.initDurationMs }
+        : {}),
       ...(ending.kind === 'timeout' ? { status: 'timeout' as const } : {}),
     });
     for (const line of report) capture.line(line);

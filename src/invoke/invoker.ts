@@ -12,16 +12,25 @@ import type { LogsApi } from '../services/logs/index.js';
 import { ConcurrencyAccounting, functionIdOf } from './concurrency.js';
 import type { Environment, InvokeOutcome, InvokeRequest } from './environment.js';
 import { type FunctionTarget, type LaunchContext, launchEnvironment, tmpDirFor } from './launch.js';
+import { ProvisionedConcurrency } from './provisioned.js';
 import { Scheduler } from './scheduler.js';
 
 export interface Invoker {
   /** Throws `Throttled` (a 429 TooManyRequestsException) when a limit is reached. */
   invoke(target: FunctionTarget, request: InvokeRequest): Promise<InvokeOutcome & { coldStart: boolean }>;
+  /**
+   * Starts one environment of a version for provisioned concurrency (INIT run, initialization
+   * type `provisioned-concurrency`); it serves that version's invocations first and is kept
+   * until stopped. `onStopped` is called when it has stopped, for whatever reason.
+   */
+  startProvisioned(target: FunctionTarget, onStopped: () => void): Promise<Environment>;
   /** Stops a function's environments and drops its /tmp volumes (DeleteFunction). */
   removeFunction(accountId: string, region: string, name: string): Promise<void>;
   stats(): { environments: number; idle: number; memoryMb: number; maxMemoryMb: number };
   /** Leases and reservations; `functionId` is `account/region/name`. */
   readonly concurrency: ConcurrencyAccounting;
+  /** Provisioned concurrency configs' environments; `usage()` per version for metrics and health. */
+  readonly provisioned: ProvisionedConcurrency;
   /** Where environments' output goes (CloudWatch Logs is created after the invoker). */
   attachLogs(logs: LogsApi): void;
   close(): Promise<void>;
@@ -54,7 +63,7 @@ export function createInvoker(
     keepAliveMs: ctx.keepAliveMs,
     concurrency,
     maxMemoryMb: ctx.limits.maxMemoryMb,
-    launch: async (pt) => {
+    launch: async (pt, provisioned) => {
       const t = targets.get(pt) as FunctionTarget;
       const fid = functionId(t);
       const free = freeTmp.get(fid) ?? [];
@@ -65,32 +74,47 @@ export function createInvoker(
         tmpDir = tmpDirFor(ctx, t, slot);
         fs.mkdirSync(tmpDir, { recursive: true });
       }
-      const env = await launchEnvironment(ctx, t, pt.key, tmpDir, (stopped: Environment) => {
-        scheduler.forget(stopped);
-        const list = freeTmp.get(fid) ?? [];
-        list.push(stopped.tmpDir);
-        freeTmp.set(fid, list);
-      });
+      const env = await launchEnvironment(
+        ctx,
+        t,
+        pt.key,
+        tmpDir,
+        (stopped: Environment) => {
+          scheduler.forget(stopped);
+          const list = freeTmp.get(fid) ?? [];
+          list.push(stopped.tmpDir);
+          freeTmp.set(fid, list);
+        },
+        provisioned ? 'provisioned-concurrency' : 'on-demand',
+      );
       return env;
     },
   });
 
-  return {
+  const poolTarget = (target: FunctionTarget) => {
+    const fid = functionId(target);
+    const pt = {
+      functionId: fid,
+      functionKey: `${fid}/${target.version}`,
+      key: `${fid}/${target.version}/${fingerprint(target)}`,
+      memoryMb: target.memoryMb,
+    };
+    targets.set(pt, target);
+    return pt;
+  };
+
+  const invoker: Invoker = {
     invoke(target, request) {
-      const fid = functionId(target);
-      const pt = {
-        functionId: fid,
-        functionKey: `${fid}/${target.version}`,
-        key: `${fid}/${target.version}/${fingerprint(target)}`,
-        memoryMb: target.memoryMb,
-      };
-      targets.set(pt, target);
       // Environments are shared by every ARN of a version: the runtime hears this call's.
-      const leasesBefore = concurrency.inUse(fid);
+      const pt = poolTarget(target);
+      const leasesBefore = concurrency.inUse(pt.functionId);
       const run = scheduler.run(pt, { ...request, invokedArn: target.arn });
       // The scheduler takes the lease before its first await: a new lease now means in flight.
-      return ctx.metrics ? ctx.metrics.invocation(target, concurrency.inUse(fid) > leasesBefore, run) : run;
+      return ctx.metrics
+        ? ctx.metrics.invocation(target, concurrency.inUse(pt.functionId) > leasesBefore, run)
+        : run;
     },
+    startProvisioned: (target, onStopped) => scheduler.startProvisioned(poolTarget(target), onStopped),
     async removeFunction(accountId, region, name) {
       const fid = functionId({ accountId, region, name });
       await scheduler.stopFunction(`${fid}/`);
@@ -103,8 +127,21 @@ export function createInvoker(
     attachLogs(logs) {
       ctx.logs = logs;
     },
-    close: () => scheduler.close(),
+    get provisioned() {
+      return provisioned;
+    },
+    close: async () => {
+      provisioned.close();
+      await scheduler.close();
+    },
   };
+  const metrics = ctx.metrics;
+  const provisioned = new ProvisionedConcurrency(
+    invoker,
+    ctx.logger,
+    metrics && ((fid, qualifier, ratio) => metrics.provisionedUtilization(fid, qualifier, ratio)),
+  );
+  return invoker;
 }
 
 /** Environments serve one exact configuration: any change makes new ones. */

@@ -61,6 +61,9 @@ export interface LaunchContext {
   outbound: boolean;
 }
 
+/** `AWS_LAMBDA_INITIALIZATION_TYPE`: how the environment came to be. */
+export type InitializationType = 'on-demand' | 'provisioned-concurrency';
+
 /** Lambda's reserved variables: a function's own Environment cannot override these. */
 const RESERVED = new Set([
   '_HANDLER',
@@ -111,7 +114,7 @@ export function runtimeCommand(
 export function lambdaEnvironment(
   t: FunctionTarget,
   layout: SandboxLayout,
-  extra: { runtimeApi: string; logStream: string; endpointUrl: string },
+  extra: { runtimeApi: string; logStream: string; endpointUrl: string; initType?: InitializationType },
 ): Record<string, string> {
   const own = Object.fromEntries(Object.entries(t.environment).filter(([k]) => !RESERVED.has(k)));
   const pyVersion = t.runtime.startsWith('python') ? t.runtime.slice('python'.length) : '';
@@ -128,7 +131,7 @@ export function lambdaEnvironment(
     AWS_LAMBDA_FUNCTION_NAME: t.name,
     AWS_LAMBDA_FUNCTION_VERSION: t.version,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(t.memoryMb),
-    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+    AWS_LAMBDA_INITIALIZATION_TYPE: extra.initType ?? 'on-demand',
     AWS_LAMBDA_LOG_GROUP_NAME: t.logGroup,
     AWS_LAMBDA_LOG_STREAM_NAME: extra.logStream,
     AWS_LAMBDA_RUNTIME_API: extra.runtimeApi,
@@ -174,6 +177,7 @@ export async function launchEnvironment(
   key: string,
   tmpDir: string,
   onStopped: (env: Environment) => void,
+  initType: InitializationType = 'on-demand',
 ): Promise<Environment> {
   const id = randomUUID();
   const logStream = logStreamName(t.version);
@@ -214,7 +218,7 @@ export async function launchEnvironment(
   const sandbox = ctx.sandboxes.create({
     id,
     command: runtimeCommand(t.runtime, layout, t),
-    env: lambdaEnvironment(t, layout, { runtimeApi: endpoint.address, logStream, endpointUrl }),
+    env: lambdaEnvironment(t, layout, { runtimeApi: endpoint.address, logStream, endpointUrl, initType }),
     ...dirs,
     tmpSizeMb: t.ephemeralMb,
     memoryMb: t.memoryMb,
@@ -239,6 +243,7 @@ export async function launchEnvironment(
     tmpDir,
     onStopped,
   });
+  env.provisioned = initType === 'provisioned-concurrency';
   await env.init();
   return env;
 }

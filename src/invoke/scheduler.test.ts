@@ -78,3 +78,114 @@ test('a request whose environment is still starting takes one released sooner; t
   assert.deepEqual(scheduler.stats(), { environments: 2, idle: 2, memoryMb: 256, maxMemoryMb: 10_000 });
   await scheduler.close();
 });
+
+test('provisioned environments are served first, never reaped, and reported when they stop', async () => {
+  let now = 0;
+  let scheduler: Scheduler | undefined;
+  const make = (provisioned: boolean): Environment => {
+    const env = {
+      key: target.key,
+      state: 'ready',
+      lastUsedAt: 0,
+      provisioned,
+      initFailed: false,
+      async invoke() {
+        env.state = 'busy';
+        await new Promise((r) => setTimeout(r, 20));
+        env.state = 'ready';
+        return OK;
+      },
+      async stop() {
+        env.state = 'stopped';
+        scheduler?.forget(env as unknown as Environment);
+      },
+    };
+    return env as unknown as Environment;
+  };
+  const launched: Environment[] = [];
+  scheduler = new Scheduler({
+    keepAliveMs: 1000,
+    maxMemoryMb: 10_000,
+    now: () => now,
+    concurrency: new ConcurrencyAccounting({ accountLimit: 10, scalingRatePer10s: 1000 }),
+    async launch(_t, provisioned) {
+      const env = make(provisioned === true);
+      launched.push(env);
+      return env;
+    },
+  });
+  let stopped = 0;
+  const kept = await scheduler.startProvisioned(target, () => stopped++);
+  assert.equal(kept.provisioned, true);
+  // One call: the provisioned environment. Two at once: the second starts an on-demand one.
+  assert.equal((await scheduler.run(target, request)).coldStart, false);
+  const both = await Promise.all([scheduler.run(target, request), scheduler.run(target, request)]);
+  assert.deepEqual(
+    both.map((o) => o.coldStart),
+    [false, true],
+  );
+  assert.equal(launched.length, 2);
+  assert.equal(launched[1]?.provisioned, false);
+  // Past the keep-alive the reaper stops the on-demand one only.
+  now = 10_000;
+  (scheduler as unknown as { reap(): void }).reap();
+  await new Promise((r) => setImmediate(r));
+  assert.equal(launched[1]?.state, 'stopped');
+  assert.equal(kept.state, 'ready');
+  assert.equal(stopped, 0);
+  await kept.stop();
+  assert.equal(stopped, 1);
+  await scheduler.close();
+});
+
+test('provisioned environments count against host memory and are never evicted for on-demand ones', async () => {
+  let scheduler: Scheduler | undefined;
+  const make = (provisioned: boolean): Environment => {
+    const env = {
+      key: target.key,
+      state: 'ready',
+      lastUsedAt: 0,
+      provisioned,
+      initFailed: false,
+      async invoke() {
+        env.state = 'busy';
+        await new Promise((r) => setTimeout(r, 30));
+        env.state = 'ready';
+        return OK;
+      },
+      async stop() {
+        env.state = 'stopped';
+        scheduler?.forget(env as unknown as Environment);
+      },
+    };
+    return env as unknown as Environment;
+  };
+  scheduler = new Scheduler({
+    keepAliveMs: 60_000,
+    maxMemoryMb: 256,
+    evictionWaitMs: 50,
+    concurrency: new ConcurrencyAccounting({ accountLimit: 10, scalingRatePer10s: 1000 }),
+    async launch(_t, provisioned) {
+      return make(provisioned === true);
+    },
+  });
+  const kept = [
+    await scheduler.startProvisioned(target, () => undefined),
+    await scheduler.startProvisioned(target, () => undefined),
+  ];
+  assert.equal(scheduler.stats().memoryMb, 256);
+  // Two calls fit on them; a third needs a new environment and there is no room.
+  const calls = [0, 1, 2].map(() => scheduler.run(target, request));
+  const settled = await Promise.allSettled(calls);
+  assert.deepEqual(
+    settled.map((s) => s.status),
+    ['fulfilled', 'fulfilled', 'rejected'],
+  );
+  const third = settled[2] as PromiseRejectedResult;
+  assert.equal((third.reason as { limit?: string }).limit, 'memory');
+  assert.deepEqual(
+    kept.map((e) => e.state),
+    ['ready', 'ready'],
+  );
+  await scheduler.close();
+});

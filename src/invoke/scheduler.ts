@@ -13,7 +13,9 @@
  *    stopped, least recently used first, and the start waits until they are gone; only when
  *    even that cannot make room is the invocation throttled.
  *
- * Provisioned concurrency and a pre-warmed pool come later (issue 4); they fit in `start`.
+ * Provisioned concurrency (src/invoke/provisioned.ts) starts environments through
+ * `startProvisioned`: they sit in their pool's `provisioned` idle list, are taken before
+ * on-demand ones, and are never reaped or evicted for memory (they still count against it).
  */
 import { type ConcurrencyAccounting, Throttled } from './concurrency.js';
 import type { Environment, InvokeOutcome, InvokeRequest } from './environment.js';
@@ -37,8 +39,8 @@ export interface PoolTarget {
 }
 
 export interface SchedulerOptions {
-  /** Starts a new environment (INIT included) for a target. */
-  launch(target: PoolTarget): Promise<Environment>;
+  /** Starts a new environment (INIT included) for a target; `provisioned` for provisioned concurrency. */
+  launch(target: PoolTarget, provisioned?: boolean): Promise<Environment>;
   keepAliveMs: number;
   concurrency: ConcurrencyAccounting;
   /** Ceiling on the sum of live environments' memory limits. */
@@ -50,6 +52,8 @@ export interface SchedulerOptions {
 
 interface Pool {
   idle: Environment[];
+  /** Idle provisioned environments: served first, never reaped. */
+  provisioned: Environment[];
   all: Set<Environment>;
 }
 
@@ -64,6 +68,8 @@ export class Scheduler {
   /** Sum of `memoryOf` plus the environments being started. */
   private committedMb = 0;
   private stopWaiters: Array<() => void> = [];
+  /** Told when a provisioned environment has stopped (provisioned.ts replaces it). */
+  private readonly provisionedStopped = new Map<Environment, () => void>();
   private readonly reaper: NodeJS.Timeout;
   private closed = false;
 
@@ -78,13 +84,15 @@ export class Scheduler {
   ): Promise<InvokeOutcome & { coldStart: boolean }> {
     if (this.closed) throw new SchedulerClosed();
     // Taken synchronously, before the first await: a throttle is decided in arrival order.
-    const lease = this.o.concurrency.acquire(target.functionId);
+    const lease = this.o.concurrency.acquire(
+      target.functionId,
+      target.functionKey.slice(target.functionId.length + 1),
+    );
     try {
       this.retireOutdated(target);
-      const idle = this.pools.get(target.key)?.idle;
-      let env = idle?.pop();
-      // One whose sandbox ended on its own is on its way out: not a candidate.
-      while (env && env.state !== 'ready' && env.state !== 'frozen') env = idle?.pop();
+      const pool = this.pools.get(target.key);
+      // Provisioned environments first; past them, on-demand ones.
+      let env = takeIdle(pool?.provisioned) ?? takeIdle(pool?.idle);
       let coldStart = false;
       if (!env) {
         const got = await this.startOrTakeReleased(target);
@@ -160,7 +168,38 @@ export class Scheduler {
     const next = waiters?.shift();
     if (waiters?.length === 0) this.waiting.delete(target.key);
     if (next) next(env);
+    else if (env.provisioned) pool.provisioned.push(env);
     else pool.idle.push(env);
+  }
+
+  /**
+   * Starts an environment for provisioned concurrency (INIT with that initialization type) and
+   * adds it to its pool. No scaling token: AWS provisions outside the on-demand scaling rate.
+   * `onStopped` is called once the environment has stopped for any reason.
+   */
+  async startProvisioned(target: PoolTarget, onStopped: () => void): Promise<Environment> {
+    if (this.closed) throw new SchedulerClosed();
+    // Its configuration becomes the current one, as an invocation's would (else release would
+    // stop it); provisioned.ts always builds targets from the version's configuration as it is now.
+    this.retireOutdated(target);
+    await this.reserveMemory(target);
+    let env: Environment;
+    try {
+      env = await this.o.launch(target, true);
+    } catch (err) {
+      this.freeMemory(target.memoryMb);
+      throw err;
+    }
+    env.provisioned = true;
+    if (env.state === 'stopped') {
+      this.freeMemory(target.memoryMb);
+      onStopped();
+      return env;
+    }
+    this.memoryOf.set(env, target.memoryMb);
+    this.provisionedStopped.set(env, onStopped);
+    if (!env.initFailed) this.release(target, env);
+    return env;
   }
 
   /** Removes a stopped environment from its pool and its memory from the total (the environment calls this). */
@@ -170,10 +209,16 @@ export class Scheduler {
       this.memoryOf.delete(env);
       this.freeMemory(memoryMb);
     }
+    const stopped = this.provisionedStopped.get(env);
+    if (stopped) {
+      this.provisionedStopped.delete(env);
+      stopped();
+    }
     const pool = this.pools.get(env.key);
     if (!pool) return;
     pool.all.delete(env);
     pool.idle = pool.idle.filter((e) => e !== env);
+    pool.provisioned = pool.provisioned.filter((e) => e !== env);
     if (pool.all.size === 0) this.pools.delete(env.key);
   }
 
@@ -287,7 +332,7 @@ export class Scheduler {
   private pool(key: string): Pool {
     let pool = this.pools.get(key);
     if (!pool) {
-      pool = { idle: [], all: new Set() };
+      pool = { idle: [], provisioned: [], all: new Set() };
       this.pools.set(key, pool);
     }
     return pool;
@@ -301,8 +346,9 @@ export class Scheduler {
     if (previous === undefined) return;
     const old = this.pools.get(previous);
     if (!old) return;
-    for (const env of old.idle) void env.stop();
+    for (const env of [...old.idle, ...old.provisioned]) void env.stop();
     old.idle = [];
+    old.provisioned = [];
   }
 
   private reap(): void {
@@ -313,6 +359,13 @@ export class Scheduler {
       for (const env of expired) void env.stop();
     }
   }
+}
+
+/** The most recently used idle environment still able to serve (one that ended on its own is on its way out). */
+function takeIdle(idle: Environment[] | undefined): Environment | undefined {
+  let env = idle?.pop();
+  while (env && env.state !== 'ready' && env.state !== 'frozen') env = idle?.pop();
+  return env;
 }
 
 function partition<T>(items: T[], test: (item: T) => boolean): [T[], T[]] {

@@ -1,8 +1,8 @@
 /**
  * Parity: reserved concurrency and throttling against `TestLambdaReservedConcurrency::*` and
  * the `get_function_concurrency` cases of `TestLambdaFunction` (test_lambda_api.snapshot.json),
- * and `TestLambdaConcurrency::*` of test_lambda.snapshot.json where they do not need
- * provisioned concurrency, event invoke configs or SQS.
+ * and `TestLambdaConcurrency::*` of test_lambda.snapshot.json where they do not need event
+ * invoke configs or SQS (provisioned ones: provisioned-concurrency.test.ts).
  *
  * Waits the recorded tests spent on AWS (15 s handlers) are scaled down. The cases run one at a
  * time and each deletes its function: reservations are account-wide, and
@@ -17,10 +17,12 @@ import {
   GetFunctionCommand,
   GetFunctionConcurrencyCommand,
   GetFunctionConfigurationCommand,
+  GetProvisionedConcurrencyConfigCommand,
   InvokeCommand,
   type InvokeCommandInput,
   PublishVersionCommand,
   PutFunctionConcurrencyCommand,
+  PutProvisionedConcurrencyConfigCommand,
 } from '@aws-sdk/client-lambda';
 import { zipOf } from '../support/zips.js';
 import { createFixture, parityCase, parityServer, uniqueName, waitActive } from './harness.js';
@@ -259,14 +261,36 @@ describe('parity: reserved concurrency', { concurrency: false }, () => {
             Payload: JSON.stringify({ hello: 'world' }),
           }),
         );
-        const provisioned = 'needs provisioned concurrency on the version (another part of issue 4)';
-        for (const response of [
+        rec.match(
           'provisioned_concurrency_result',
-          'invoke_latest_first_exc',
-          'invoke_v1_after_block',
-          'invoke_latest_second_exc',
-        ])
-          rec.skip(response, provisioned);
+          await call(
+            ps.lambda.send(
+              new PutProvisionedConcurrencyConfigCommand({
+                FunctionName: name,
+                Qualifier: String(v1.Version),
+                ProvisionedConcurrentExecutions: 1,
+              }),
+            ),
+          ),
+        );
+        // LocalStack's `concurrency_update_done`: wait until the config left IN_PROGRESS.
+        const deadline = Date.now() + 20_000;
+        for (;;) {
+          const c = await ps.lambda.send(
+            new GetProvisionedConcurrencyConfigCommand({ FunctionName: name, Qualifier: String(v1.Version) }),
+          );
+          if (c.Status !== 'IN_PROGRESS' || Date.now() > deadline) break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        const latest = {
+          FunctionName: name,
+          Qualifier: '$LATEST',
+          Payload: JSON.stringify({ hello: 'world' }),
+        };
+        // The reservation (1) is all provisioned to version 1: nothing is left for $LATEST.
+        rec.match('invoke_latest_first_exc', await invoke(latest));
+        rec.match('invoke_v1_after_block', await invoke({ ...latest, Qualifier: String(v1.Version) }));
+        rec.match('invoke_latest_second_exc', await invoke(latest));
       } finally {
         await deleteFunction(name);
       }

@@ -9,9 +9,11 @@
  * UntagResource, ListTags, GetAccountSettings, Invoke (RequestResponse, Event, DryRun,
  * LogType Tail; aliases with weighted routing), InvokeAsync; Put/Get/DeleteFunctionConcurrency
  * (reserved and account concurrency, scaling rate and host memory, throttling with AWS's 429
- * bodies); code download URLs.
+ * bodies); Put/Get/Delete/ListProvisionedConcurrencyConfig(s) (environments initialised
+ * ahead of time and kept, served first; status as AWS reports it; re-provisioned on start);
+ * code download URLs.
  *
- * Not yet (see docs/parity/lambda.md): provisioned concurrency, event invoke configs, async
+ * Not yet (see docs/parity/lambda.md): event invoke configs, async
  * retries and destinations, function URLs, event source mappings, layer permissions, code
  * signing, container images, code from S3, response streaming.
  */
@@ -39,7 +41,13 @@ import { functionOperations } from './operations/functions.js';
 import { asyncEventRunner, invokeOperations } from './operations/invoke.js';
 import { layerOperations } from './operations/layers.js';
 import { permissionOperations } from './operations/permissions.js';
+import {
+  loadProvisioned,
+  provisionedConcurrencyOperations,
+  withProvisioned,
+} from './operations/provisioned-concurrency.js';
 import { tagAndAccountOperations } from './operations/tags-and-account.js';
+import { createProvisionedStore } from './provisioned-store.js';
 import { createLambdaStore } from './store.js';
 
 const CODE_URL_PREFIX = '/_lambent/lambda/code/';
@@ -106,16 +114,24 @@ export function createLambdaService(opts: {
   const reservations = createConcurrencyStore(db);
   loadReservations(deps, reservations);
 
+  const provisioned = { configs: createProvisionedStore(db), manager: invoker.provisioned };
+  loadProvisioned(deps, provisioned);
+
   const router = new RestRouter(
-    withReservations(deps, reservations, [
-      ...functionOperations(deps),
-      ...aliasOperations(deps),
-      ...layerOperations(deps),
-      ...permissionOperations(deps),
-      ...tagAndAccountOperations(deps),
-      ...invokeOperations(deps),
-      ...concurrencyOperations(deps, reservations),
-    ]),
+    withProvisioned(
+      deps,
+      provisioned,
+      withReservations(deps, reservations, [
+        ...functionOperations(deps),
+        ...aliasOperations(deps),
+        ...layerOperations(deps),
+        ...permissionOperations(deps),
+        ...tagAndAccountOperations(deps),
+        ...invokeOperations(deps),
+        ...concurrencyOperations(deps, reservations),
+        ...provisionedConcurrencyOperations(deps, provisioned),
+      ]),
+    ),
   );
 
   return {

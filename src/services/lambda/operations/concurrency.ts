@@ -64,6 +64,14 @@ export function concurrencyOperations(deps: LambdaDeps, reservations: Concurrenc
       const others =
         accounting.reservedTotal(accountKeyOf(scope.accountId, scope.region)) -
         (accounting.reservation(fid) ?? 0);
+      const provisioned = accounting.provisionedTotal(fid);
+      if (reserved < provisioned) {
+        // Recorded, spaces included.
+        throw new InvalidParameterValueException(
+          ` ReservedConcurrentExecutions  ${reserved} should not be lower than function's total provisioned concurrency [${provisioned}].`,
+          { type: null },
+        );
+      }
       const { concurrentExecutions, minimumUnreservedConcurrency } = deps.limits;
       // 0 always succeeds (it reserves nothing from the pool).
       if (reserved > 0 && others + reserved > concurrentExecutions - minimumUnreservedConcurrency) {

@@ -152,8 +152,8 @@ export function invokeOperations(deps: LambdaDeps): Operation[] {
   return [invoke, invokeAsync];
 }
 
-/** What the invoke layer needs about a stored version. */
-function target(deps: LambdaDeps, scope: Scope, v: StoredVersion, arn: string): FunctionTarget {
+/** What the invoke layer needs about a stored version (also provisioned concurrency's). */
+export function target(deps: LambdaDeps, scope: Scope, v: StoredVersion, arn: string): FunctionTarget {
   const c = v.config;
   const layersDir = deps.activator.layersDir(c);
   return {
