@@ -151,7 +151,9 @@ describe('invoke', () => {
     // The lines are in CloudWatch Logs too, within moments (they are stored in small batches).
     const logs = server.logs();
     const filter = () =>
-      logs.send(new FilterLogEventsCommand({ logGroupName: '/aws/lambda/node-echo', filterPattern: '"got"' }));
+      logs.send(
+        new FilterLogEventsCommand({ logGroupName: '/aws/lambda/node-echo', filterPattern: '"got"' }),
+      );
     let events = await filter();
     for (let i = 0; i < 50 && (events.events?.length ?? 0) < 2; i++) {
       await new Promise((r) => setTimeout(r, 20));
@@ -275,6 +277,7 @@ describe('invoke', () => {
       'do',
       '  HEADERS="$(mktemp)"',
       '  # Get an event. The HTTP request will block until one is received',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a bash script, not a template
       '  EVENT_DATA=$(curl -sS -LD "$HEADERS" "http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime/invocation/next")',
       '',
       '  # Extract request ID by scraping response headers received above',
@@ -284,6 +287,7 @@ describe('invoke', () => {
       '  RESPONSE=$($(echo "$_HANDLER" | cut -d. -f2) "$EVENT_DATA")',
       '',
       '  # Send the response',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a bash script, not a template
       '  curl "http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime/invocation/$REQUEST_ID/response"  -d "$RESPONSE"',
       'done',
       '',

@@ -24,7 +24,10 @@ export interface TestServer {
 
 export async function startServer(config: ConfigInput = {}, dataDir?: string): Promise<TestServer> {
   const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'lambent-test-'));
-  const lambent = await createLambent(parseConfig({ port: 0, ...config, dataDir: dir }), process.env.LAMBENT_TEST_LOG === '1' ? createLogger() : silentLogger);
+  const lambent = await createLambent(
+    parseConfig({ port: 0, ...config, dataDir: dir }),
+    process.env.LAMBENT_TEST_LOG === '1' ? createLogger() : silentLogger,
+  );
   const { url } = await lambent.start();
   const server: TestServer = {
     url,
