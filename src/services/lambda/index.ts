@@ -33,8 +33,10 @@ import { createActivator } from './activator.js';
 import { createConcurrencyStore } from './concurrency-store.js';
 import type { LambdaDeps } from './deps.js';
 import { RequestEntityTooLargeException } from './errors.js';
+import { createEventInvokeConfigStore } from './event-invoke-config-store.js';
 import { aliasOperations } from './operations/aliases.js';
 import { concurrencyOperations, loadReservations, withReservations } from './operations/concurrency.js';
+import { eventInvokeConfigOperations, withEventInvokeConfigs } from './operations/event-invoke-configs.js';
 import { functionOperations } from './operations/functions.js';
 import { asyncEventRunner, invokeOperations } from './operations/invoke.js';
 import { layerOperations } from './operations/layers.js';
@@ -54,6 +56,7 @@ export function createLambdaService(opts: {
 }): Service {
   const { config, db, blobs, logger, invoker } = opts;
   const store = createLambdaStore(db);
+  const eventInvokeConfigs = createEventInvokeConfigStore(db);
   const activator = createActivator({
     store,
     blobs,
@@ -107,15 +110,20 @@ export function createLambdaService(opts: {
   loadReservations(deps, reservations);
 
   const router = new RestRouter(
-    withReservations(deps, reservations, [
-      ...functionOperations(deps),
-      ...aliasOperations(deps),
-      ...layerOperations(deps),
-      ...permissionOperations(deps),
-      ...tagAndAccountOperations(deps),
-      ...invokeOperations(deps),
-      ...concurrencyOperations(deps, reservations),
-    ]),
+    withEventInvokeConfigs(
+      deps,
+      eventInvokeConfigs,
+      withReservations(deps, reservations, [
+        ...functionOperations(deps),
+        ...aliasOperations(deps),
+        ...layerOperations(deps),
+        ...permissionOperations(deps),
+        ...tagAndAccountOperations(deps),
+        ...invokeOperations(deps),
+        ...concurrencyOperations(deps, reservations),
+        ...eventInvokeConfigOperations(deps, eventInvokeConfigs),
+      ]),
+    ),
   );
 
   return {
