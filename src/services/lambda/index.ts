@@ -18,7 +18,13 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { type AsyncEvent, createAsyncQueue } from '../../invoke/async-queue.js';
+import {
+  type AsyncEvent,
+  type AsyncObserver,
+  type AttemptResult,
+  createAsyncQueue,
+} from '../../invoke/async-queue.js';
+import { createDestinations } from '../../invoke/destinations.js';
 import type { Invoker } from '../../invoke/invoker.js';
 import { createRestJsonCodec } from '../../protocols/rest-json/codec.js';
 import { RestRouter } from '../../protocols/rest-json/router.js';
@@ -30,6 +36,7 @@ import type { BlobStore } from '../../storage/blob-store.js';
 import type { Db } from '../../storage/db.js';
 import type { Service } from '../service.js';
 import { createActivator } from './activator.js';
+import { asyncOutcomes, lambdaDestinationTarget } from './async-outcomes.js';
 import { createConcurrencyStore } from './concurrency-store.js';
 import type { LambdaDeps } from './deps.js';
 import { RequestEntityTooLargeException } from './errors.js';
@@ -53,6 +60,8 @@ export function createLambdaService(opts: {
   blobs: BlobStore;
   logger: Logger;
   invoker: Invoker;
+  /** Metrics hooks of the async queue. */
+  asyncObserver?: AsyncObserver;
 }): Service {
   const { config, db, blobs, logger, invoker } = opts;
   const store = createLambdaStore(db);
@@ -75,7 +84,10 @@ export function createLambdaService(opts: {
     new RequestEntityTooLargeException(
       `Request must be smaller than ${limit} bytes for the ${operation} operation`,
     );
-  let runAsync: (event: AsyncEvent) => Promise<void> = async () => undefined;
+  // The queue may start running events left from before a restart once this function returns.
+  let runAsync: (event: AsyncEvent) => Promise<AttemptResult> = async () => ({ kind: 'gone' });
+  let outcomes: ReturnType<typeof asyncOutcomes> | undefined;
+  const destinations = createDestinations({ logger });
   const deps: LambdaDeps = {
     store,
     blobs,
@@ -90,6 +102,10 @@ export function createLambdaService(opts: {
       concurrency: config.lambda.asyncConcurrency,
       capacity: invoker.concurrency,
       run: (event) => runAsync(event),
+      policy: (event) => outcomes?.policy(event),
+      onFinal: async (event, condition, response) => outcomes?.onFinal(event, condition, response),
+      retryDelayScale: config.lambda.asyncRetryDelayScale,
+      ...(opts.asyncObserver ? { observe: opts.asyncObserver } : {}),
     }),
     codeLocation(ctx: RequestContext, codeKey: string) {
       const expires = Math.floor(Date.now() / 1000) + CODE_URL_TTL_SECONDS;
@@ -103,8 +119,9 @@ export function createLambdaService(opts: {
       };
     },
   };
-  // The queue may start running events left from before a restart right away.
   runAsync = asyncEventRunner(deps);
+  outcomes = asyncOutcomes(deps, eventInvokeConfigs, destinations);
+  destinations.register('lambda', lambdaDestinationTarget(deps));
 
   const reservations = createConcurrencyStore(db);
   loadReservations(deps, reservations);

@@ -1,0 +1,480 @@
+/**
+ * Durable queue for asynchronous (`Event`) invocations, with AWS's retries, maximum event age
+ * and final outcomes (handed to destinations by the caller's `onFinal`).
+ *
+ * Accepting: an event is written to SQLite before the caller's 202. Writes are group
+ * commits — the events accepted in one turn of the event loop share one transaction, and each
+ * enqueue resolves only once its row is committed. The accepted event then runs from memory
+ * (its payload is read back only when the queue holds more than `MAX_HELD_BYTES`).
+ *
+ * Running: a function error (also a timeout or a crash) is retried MaximumRetryAttempts
+ * times (default 2), after 1 and then 2 minutes; a system error after a backoff from 1 s up to
+ * 5 min; a throttle waits in memory, per function and oldest first, until capacity frees up (a
+ * released lease or a raised limit wakes it; a timer with backoff is the fallback). An event
+ * older than MaximumEventAgeInSeconds (default 6 h) is given up (EventAgeExceeded); one for a
+ * function whose reserved concurrency is 0 at once (ZeroReservedConcurrency). Waits are stored
+ * in the row (attempts, next attempt time, last answer), so a pending retry survives a kill -9.
+ * `retryDelayScale` scales all of these times (tests run AWS's minutes in milliseconds).
+ *
+ * Removals and retry updates are batched into the next commit; an event whose removal did not
+ * reach the disk before a crash runs again (at least once, as on AWS).
+ */
+
+import type { Logger } from '../../shared/logger.js';
+import type { Db } from '../../storage/db.js';
+import { functionIdOf, Throttled } from '../concurrency.js';
+import type { AttemptResponse, Condition } from '../destinations.js';
+import { SchedulerClosed } from '../scheduler.js';
+import { createEventStore, type NewEvent, type RetryUpdate, type StoredEvent } from './store.js';
+
+export type { NewEvent, StoredEvent } from './store.js';
+
+/** Backoff of a throttled function's waiting events when no release wakes them. */
+const WAIT_MIN_MS = 50;
+const WAIT_MAX_MS = 2_000;
+/** AWS's waits before the first and the second retry of a function error. */
+const FUNCTION_ERROR_DELAYS_MS = [60_000, 120_000];
+/** Backoff of system errors (AWS: exponential, at most 5 minutes). */
+const SYSTEM_ERROR_MIN_MS = 1_000;
+const SYSTEM_ERROR_MAX_MS = 300_000;
+/** Defaults of an event invoke config. */
+export const DEFAULT_MAXIMUM_RETRY_ATTEMPTS = 2;
+export const DEFAULT_MAXIMUM_EVENT_AGE_SECONDS = 21_600;
+/** Payload bytes of ready events held in memory at most; beyond, payloads are read back. */
+const MAX_HELD_BYTES = 64 * 1024 * 1024;
+
+/** An event handed to `run`: its payload is present. */
+export type AsyncEvent = StoredEvent & { payload: Buffer };
+
+export type AttemptResult =
+  | { kind: 'success'; response: AttemptResponse }
+  | { kind: 'function-error'; response: AttemptResponse }
+  /** The function (or alias) no longer exists: nothing left to run or to tell. */
+  | { kind: 'gone' };
+
+export interface RetryPolicy {
+  maximumRetryAttempts: number;
+  maximumEventAgeSeconds: number;
+}
+
+export type DropReason = Exclude<Condition, 'Success'>;
+
+/** Hooks for metrics (AsyncEventAge, AsyncEventsDropped, DestinationDeliveryFailures). */
+export interface AsyncObserver {
+  /** From enqueue to the start of each attempt. */
+  eventAge(functionId: string, qualifier: string | undefined, ageMs: number): void;
+  /** An event given up without a successful run (sent to its on-failure destination first, if any). */
+  dropped(functionId: string, qualifier: string | undefined, reason: DropReason): void;
+  destinationFailed?(functionId: string, qualifier: string | undefined, destination: string): void;
+}
+
+/** What the queue asks the concurrency accounting (the invoker's). */
+export interface AsyncCapacity {
+  /** Whether a lease is free for the function (`account/region/name`) right now. */
+  canAcquire(functionId: string): boolean;
+  /** Called when capacity may have become free. */
+  onChange(listener: () => void): void;
+}
+
+export interface AsyncQueue {
+  /** Stores the event durably; resolves once its row is committed. */
+  enqueue(event: NewEvent): Promise<void>;
+  /** Events stored and not yet finished. */
+  pending(): number;
+  /** Events waiting for capacity (throttled). */
+  waiting(): number;
+  /** Resolves when nothing is queued or running (tests, shutdown). */
+  drained(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface AsyncQueueOptions {
+  db: Db;
+  logger: Logger;
+  /** Events run at once at most. */
+  concurrency: number;
+  capacity?: AsyncCapacity;
+  /** Runs one attempt. Throws `Throttled` or `SchedulerClosed`; anything else is a system error. */
+  run: (event: AsyncEvent) => Promise<AttemptResult>;
+  /** The event's retry settings (its event invoke config); AWS's defaults without. */
+  policy?: (event: StoredEvent) => RetryPolicy | undefined;
+  /**
+   * The event is done (Success) or given up: deliver it to its destinations. Resolves once
+   * delivered (the row is removed after), with the destinations that could not be reached.
+   */
+  onFinal?: (
+    event: AsyncEvent,
+    condition: Condition,
+    response: AttemptResponse | undefined,
+  ) => Promise<string[] | undefined>;
+  observe?: AsyncObserver;
+  /** Multiplies retry delays and maximum event ages (1 = AWS's times). */
+  retryDelayScale?: number;
+}
+
+/** A throttled function's waiting events, oldest first. */
+interface Waiting {
+  functionId: string;
+  events: StoredEvent[];
+  /** Retry no earlier than this (scaling-rate and memory throttles). */
+  notBefore: number;
+  timer: NodeJS.Timeout | undefined;
+}
+
+interface Accepted extends NewEvent {
+  enqueuedAt: number;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+export function createAsyncQueue(opts: AsyncQueueOptions): AsyncQueue {
+  const { logger } = opts;
+  const store = createEventStore(opts.db);
+  const scale = opts.retryDelayScale ?? 1;
+  const policyOf = (e: StoredEvent): RetryPolicy =>
+    opts.policy?.(e) ?? {
+      maximumRetryAttempts: DEFAULT_MAXIMUM_RETRY_ATTEMPTS,
+      maximumEventAgeSeconds: DEFAULT_MAXIMUM_EVENT_AGE_SECONDS,
+    };
+  const fidOf = (e: StoredEvent) => functionIdOf(e.accountId, e.region, e.functionName);
+
+  // Writes waiting for the next group commit.
+  let inserts: Accepted[] = [];
+  let updates: RetryUpdate[] = [];
+  let removals: number[] = [];
+  let commitScheduled = false;
+
+  /** Events ready to run, oldest first (`readyHead` is the next). */
+  let ready: StoredEvent[] = [];
+  let readyHead = 0;
+  let heldBytes = 0;
+  /** Events waiting for a retry time, by id. */
+  const delayed = new Map<number, NodeJS.Timeout>();
+  const throttled = new Map<string, Waiting>();
+  /** Next wait of functions throttled since their last run (outlives their `Waiting`). */
+  const backoff = new Map<string, number>();
+  /** System errors in a row, per event (for its backoff). */
+  const systemFailures = new Map<number, number>();
+  let waitingCount = 0;
+  /** Events stored and not finished (also counted: those whose removal awaits the commit). */
+  let total = 0;
+  let running = 0;
+  let finishing = 0;
+  let closed = false;
+  let pumpScheduled = false;
+  let waiters: Array<() => void> = [];
+
+  function scheduleCommit(): void {
+    if (commitScheduled) return;
+    commitScheduled = true;
+    setImmediate(commit);
+  }
+
+  function commit(): void {
+    commitScheduled = false;
+    if (inserts.length === 0 && updates.length === 0 && removals.length === 0) return;
+    const batch = inserts;
+    const batchUpdates = updates;
+    const batchRemovals = removals;
+    inserts = [];
+    updates = [];
+    removals = [];
+    let ids: number[];
+    try {
+      ids = store.commit(batch, batchUpdates, batchRemovals);
+    } catch (err) {
+      logger.error('async queue: commit failed', err);
+      for (const a of batch) a.reject(err);
+      return;
+    }
+    total += batch.length;
+    batch.forEach((a, i) => {
+      const event: StoredEvent = {
+        id: ids[i] as number,
+        requestId: a.requestId,
+        accountId: a.accountId,
+        region: a.region,
+        functionName: a.functionName,
+        qualifier: a.qualifier,
+        payload: a.payload,
+        enqueuedAt: a.enqueuedAt,
+        attempts: 0,
+        nextAttemptAt: 0,
+        lastResponse: undefined,
+      };
+      pushReady(event);
+      a.resolve();
+    });
+    if (batch.length > 0) pump();
+    checkDrained();
+  }
+
+  function pushReady(e: StoredEvent): void {
+    if (e.payload) {
+      if (heldBytes + e.payload.length > MAX_HELD_BYTES) e.payload = undefined;
+      else heldBytes += e.payload.length;
+    }
+    ready.push(e);
+  }
+
+  /** Lets go of an event's payload (it stays on disk). */
+  function release(e: StoredEvent): void {
+    if (e.payload) heldBytes -= e.payload.length;
+    e.payload = undefined;
+  }
+
+  function checkDrained(): void {
+    if (total > 0 || running > 0 || finishing > 0 || inserts.length > 0 || removals.length > 0) return;
+    const ws = waiters;
+    waiters = [];
+    for (const w of ws) w();
+  }
+
+  function schedulePump(): void {
+    if (pumpScheduled || closed) return;
+    pumpScheduled = true;
+    setImmediate(() => {
+      pumpScheduled = false;
+      pump();
+    });
+  }
+
+  opts.capacity?.onChange(() => {
+    if (throttled.size > 0) schedulePump();
+  });
+
+  function expired(e: StoredEvent, now: number): boolean {
+    return now - e.enqueuedAt >= policyOf(e).maximumEventAgeSeconds * 1000 * scale;
+  }
+
+  function pump(): void {
+    if (closed) return;
+    let free = opts.concurrency - running;
+    const now = Date.now();
+    // Waiting events were accepted before anything ready: they go first.
+    for (const w of throttled.values()) {
+      while (w.events.length > 0 && expired(w.events[0] as StoredEvent, now)) {
+        const e = w.events.shift() as StoredEvent;
+        waitingCount--;
+        void finish(e, undefined, 'EventAgeExceeded', e.lastResponse);
+      }
+      while (
+        free > 0 &&
+        w.events.length > 0 &&
+        now >= w.notBefore &&
+        (opts.capacity?.canAcquire(w.functionId) ?? true)
+      ) {
+        waitingCount--;
+        start(w.events.shift() as StoredEvent);
+        free--;
+      }
+      if (w.events.length === 0) {
+        if (w.timer) clearTimeout(w.timer);
+        throttled.delete(w.functionId);
+      }
+    }
+    while (free > 0 && readyHead < ready.length) {
+      const e = ready[readyHead] as StoredEvent;
+      ready[readyHead++] = undefined as unknown as StoredEvent;
+      const w = throttled.get(fidOf(e));
+      if (w && w.events.length > 0) {
+        // Its function is throttled: it queues behind the older events.
+        release(e);
+        w.events.push(e);
+        waitingCount++;
+        continue;
+      }
+      start(e);
+      free--;
+    }
+    if (readyHead > 1024 && readyHead * 2 > ready.length) {
+      ready = ready.slice(readyHead);
+      readyHead = 0;
+    }
+  }
+
+  function start(e: StoredEvent): void {
+    running++;
+    attempt(e)
+      .catch((err) => logger.error(`async invocation ${e.requestId} failed`, err))
+      .finally(() => {
+        release(e);
+        running--;
+        checkDrained();
+        schedulePump();
+      });
+  }
+
+  async function attempt(e: StoredEvent): Promise<void> {
+    const payload = e.payload ?? store.payloadOf(e.id);
+    if (payload === undefined) return; // removed meanwhile (cannot happen, but nothing to run)
+    const now = Date.now();
+    if (expired(e, now)) return finish(e, payload, 'EventAgeExceeded', e.lastResponse);
+    opts.observe?.eventAge(fidOf(e), e.qualifier, now - e.enqueuedAt);
+    let result: AttemptResult;
+    try {
+      result = await opts.run({ ...e, payload, attempts: e.attempts + 1 });
+    } catch (err) {
+      if (err instanceof SchedulerClosed) return; // did not run; runs after the restart
+      if (err instanceof Throttled) {
+        if (err.zeroReserved) return finish(e, payload, 'ZeroReservedConcurrency', undefined);
+        wait(e, err);
+        return;
+      }
+      // A system error: not the function's; retried with backoff until the event is too old.
+      const n = (systemFailures.get(e.id) ?? 0) + 1;
+      systemFailures.set(e.id, n);
+      logger.warn(
+        `async invocation ${e.requestId} of ${e.functionName}: system error, retrying: ${err instanceof Error ? err.message : String(err)}`,
+      );
+      const delay = Math.min(SYSTEM_ERROR_MAX_MS, SYSTEM_ERROR_MIN_MS * 2 ** (n - 1));
+      retryLater(e, Date.now() + delay * scale);
+      return;
+    }
+    systemFailures.delete(e.id);
+    backoff.delete(fidOf(e));
+    if (result.kind === 'gone') {
+      logger.warn(`async invocation ${e.requestId}: ${e.functionName} no longer exists; event dropped`);
+      remove(e);
+      return;
+    }
+    e.attempts++;
+    if (result.kind === 'success') return finish(e, payload, 'Success', result.response);
+    e.lastResponse = result.response;
+    const policy = policyOf(e);
+    if (e.attempts - 1 >= policy.maximumRetryAttempts) {
+      return finish(e, payload, 'RetriesExhausted', result.response);
+    }
+    const delay = FUNCTION_ERROR_DELAYS_MS[Math.min(e.attempts - 1, 1)] as number;
+    retryLater(e, Date.now() + delay * scale);
+  }
+
+  /** Stores when the event runs next (no later than when it grows too old) and waits for it. */
+  function retryLater(e: StoredEvent, at: number): void {
+    const expiry = e.enqueuedAt + policyOf(e).maximumEventAgeSeconds * 1000 * scale;
+    e.nextAttemptAt = Math.min(at, expiry);
+    updates.push({
+      id: e.id,
+      attempts: e.attempts,
+      nextAttemptAt: e.nextAttemptAt,
+      lastResponse: e.lastResponse,
+    });
+    scheduleCommit();
+    delay(e);
+  }
+
+  function delay(e: StoredEvent): void {
+    release(e);
+    const timer = setTimeout(
+      () => {
+        delayed.delete(e.id);
+        pushReady(e);
+        schedulePump();
+      },
+      Math.max(0, e.nextAttemptAt - Date.now()),
+    );
+    timer.unref();
+    delayed.set(e.id, timer);
+  }
+
+  /** Keeps a throttled event (without its payload) until its function has capacity again. */
+  function wait(e: StoredEvent, err: Throttled): void {
+    release(e);
+    const functionId = fidOf(e);
+    let w = throttled.get(functionId);
+    if (!w) {
+      w = { functionId, events: [], notBefore: 0, timer: undefined };
+      throttled.set(functionId, w);
+    }
+    // Back in front of the events accepted after it.
+    const at = w.events.findIndex((x) => x.id > e.id);
+    if (at === -1) w.events.push(e);
+    else w.events.splice(at, 0, e);
+    waitingCount++;
+    // A concurrency throttle waits for a release (or a raised limit); the others for time.
+    const wait = backoff.get(functionId) ?? WAIT_MIN_MS;
+    backoff.set(functionId, Math.min(WAIT_MAX_MS, wait * 2));
+    w.notBefore = err.limit === 'concurrency' ? 0 : Date.now() + wait;
+    if (w.timer) clearTimeout(w.timer);
+    const waiting = w;
+    w.timer = setTimeout(() => {
+      waiting.timer = undefined;
+      schedulePump();
+    }, wait);
+    w.timer.unref();
+  }
+
+  /** The event is done or given up: tell its destinations, then remove it. */
+  async function finish(
+    e: StoredEvent,
+    payload: Buffer | undefined,
+    condition: Condition,
+    response: AttemptResponse | undefined,
+  ): Promise<void> {
+    finishing++;
+    try {
+      const fid = fidOf(e);
+      if (condition !== 'Success') opts.observe?.dropped(fid, e.qualifier, condition);
+      const body = payload ?? store.payloadOf(e.id);
+      if (opts.onFinal && body !== undefined) {
+        try {
+          const failed = await opts.onFinal({ ...e, payload: body }, condition, response);
+          for (const d of failed ?? []) opts.observe?.destinationFailed?.(fid, e.qualifier, d);
+        } catch (err) {
+          logger.error(`async invocation ${e.requestId}: destinations failed`, err);
+        }
+      }
+      remove(e);
+    } finally {
+      finishing--;
+      checkDrained();
+    }
+  }
+
+  function remove(e: StoredEvent): void {
+    systemFailures.delete(e.id);
+    removals.push(e.id);
+    total--;
+    scheduleCommit();
+  }
+
+  // Events accepted before a crash or restart carry on: due ones run now, retries wait.
+  {
+    const now = Date.now();
+    const backlog = store.loadAll();
+    total = backlog.length;
+    for (const e of backlog) {
+      if (e.nextAttemptAt > now) delay(e);
+      else ready.push(e);
+    }
+    if (backlog.length > 0) schedulePump();
+  }
+
+  return {
+    enqueue(e) {
+      return new Promise<void>((resolve, reject) => {
+        inserts.push({ ...e, enqueuedAt: Date.now(), resolve, reject });
+        // After close nothing runs the tick: commit at once (it then runs after a restart).
+        if (closed) commit();
+        else scheduleCommit();
+      });
+    },
+    pending: () => total,
+    waiting: () => waitingCount,
+    drained: () =>
+      new Promise<void>((resolve) => {
+        waiters.push(resolve);
+        checkDrained();
+      }),
+    async close() {
+      closed = true;
+      for (const w of throttled.values()) if (w.timer) clearTimeout(w.timer);
+      for (const t of delayed.values()) clearTimeout(t);
+      delayed.clear();
+      throttled.clear();
+      backoff.clear();
+      while (running > 0 || finishing > 0) await new Promise((r) => setTimeout(r, 10));
+      commit();
+    },
+  };
+}
