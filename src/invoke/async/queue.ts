@@ -365,6 +365,8 @@ export function createAsyncQueue(opts: AsyncQueueOptions): AsyncQueue {
 
   function delay(e: StoredEvent): void {
     release(e);
+    // Shutting down: the stored next-attempt time brings it back after the restart.
+    if (closed) return;
     const timer = setTimeout(
       () => {
         delayed.delete(e.id);
@@ -373,7 +375,6 @@ export function createAsyncQueue(opts: AsyncQueueOptions): AsyncQueue {
       },
       Math.max(0, e.nextAttemptAt - Date.now()),
     );
-    timer.unref();
     delayed.set(e.id, timer);
   }
 
@@ -396,12 +397,12 @@ export function createAsyncQueue(opts: AsyncQueueOptions): AsyncQueue {
     backoff.set(functionId, Math.min(WAIT_MAX_MS, wait * 2));
     w.notBefore = err.limit === 'concurrency' ? 0 : Date.now() + wait;
     if (w.timer) clearTimeout(w.timer);
+    if (closed) return;
     const waiting = w;
     w.timer = setTimeout(() => {
       waiting.timer = undefined;
       schedulePump();
     }, wait);
-    w.timer.unref();
   }
 
   /** The event is done or given up: tell its destinations, then remove it. */
