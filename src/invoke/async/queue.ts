@@ -40,6 +40,12 @@ const SYSTEM_ERROR_MAX_MS = 300_000;
 /** Defaults of an event invoke config. */
 export const DEFAULT_MAXIMUM_RETRY_ATTEMPTS = 2;
 export const DEFAULT_MAXIMUM_EVENT_AGE_SECONDS = 21_600;
+/**
+ * A finished event's row is removed this long after it finished at the earliest: an
+ * environment's log lines are stored in 10 ms batches (invoke/launch.ts), and a removal that
+ * reached the disk before the run's logs would leave no trace of the run after a kill -9.
+ */
+const REMOVAL_DELAY_MS = 25;
 /** Payload bytes of ready events held in memory at most; beyond, payloads are read back. */
 const MAX_HELD_BYTES = 64 * 1024 * 1024;
 
@@ -141,7 +147,10 @@ export function createAsyncQueue(opts: AsyncQueueOptions): AsyncQueue {
   // Writes waiting for the next group commit.
   let inserts: Accepted[] = [];
   let updates: RetryUpdate[] = [];
+  /** Removals not yet old enough to commit (see REMOVAL_DELAY_MS), and those that are. */
+  let youngRemovals: number[] = [];
   let removals: number[] = [];
+  let removalTimer: NodeJS.Timeout | undefined;
   let commitScheduled = false;
 
   /** Events ready to run, oldest first (`readyHead` is the next). */
@@ -224,7 +233,15 @@ export function createAsyncQueue(opts: AsyncQueueOptions): AsyncQueue {
   }
 
   function checkDrained(): void {
-    if (total > 0 || running > 0 || finishing > 0 || inserts.length > 0 || removals.length > 0) return;
+    if (
+      total > 0 ||
+      running > 0 ||
+      finishing > 0 ||
+      inserts.length > 0 ||
+      removals.length > 0 ||
+      youngRemovals.length > 0
+    )
+      return;
     const ws = waiters;
     waiters = [];
     for (const w of ws) w();
@@ -434,8 +451,16 @@ export function createAsyncQueue(opts: AsyncQueueOptions): AsyncQueue {
 
   function remove(e: StoredEvent): void {
     systemFailures.delete(e.id);
-    removals.push(e.id);
+    youngRemovals.push(e.id);
     total--;
+    removalTimer ??= setTimeout(ageRemovals, REMOVAL_DELAY_MS);
+  }
+
+  function ageRemovals(): void {
+    removalTimer = undefined;
+    removals.push(...youngRemovals);
+    youngRemovals = [];
+    // Through setImmediate, after the log store's own flush of the same turn.
     scheduleCommit();
   }
 
@@ -475,6 +500,12 @@ export function createAsyncQueue(opts: AsyncQueueOptions): AsyncQueue {
       throttled.clear();
       backoff.clear();
       while (running > 0 || finishing > 0) await new Promise((r) => setTimeout(r, 10));
+      // Give the last runs' log lines time to be stored before their rows go.
+      if (removalTimer) {
+        clearTimeout(removalTimer);
+        await new Promise((r) => setTimeout(r, REMOVAL_DELAY_MS));
+        ageRemovals();
+      }
       commit();
     },
   };
