@@ -9,11 +9,13 @@
  * UntagResource, ListTags, GetAccountSettings, Invoke (RequestResponse, Event, DryRun,
  * LogType Tail; aliases with weighted routing), InvokeAsync; Put/Get/DeleteFunctionConcurrency
  * (reserved and account concurrency, scaling rate and host memory, throttling with AWS's 429
- * bodies); code download URLs.
+ * bodies); Put/Get/Update/Delete/ListFunctionEventInvokeConfig(s) with async retries, maximum
+ * event age and destinations (Lambda targets); code download URLs.
  *
- * Not yet (see docs/parity/lambda.md): provisioned concurrency, event invoke configs, async
- * retries and destinations, function URLs, event source mappings, layer permissions, code
- * signing, container images, code from S3, response streaming.
+ * Not yet (see docs/parity/lambda.md): provisioned concurrency, SQS/SNS/EventBridge/S3
+ * destinations and dead-letter queues (accepted, not delivered), function URLs, event source
+ * mappings, layer permissions, code signing, container images, code from S3, response
+ * streaming.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
