@@ -41,11 +41,13 @@ const SYSTEM_ERROR_MAX_MS = 300_000;
 export const DEFAULT_MAXIMUM_RETRY_ATTEMPTS = 2;
 export const DEFAULT_MAXIMUM_EVENT_AGE_SECONDS = 21_600;
 /**
- * A finished event's row is removed this long after it finished at the earliest: an
- * environment's log lines are stored in 10 ms batches (invoke/launch.ts), and a removal that
- * reached the disk before the run's logs would leave no trace of the run after a kill -9.
+ * A finished event's row is removed this long after it finished at the earliest. A run's log
+ * lines reach the platform over the sandbox's output pipe, not with its response, and may
+ * arrive after it (seen under load: tens of ms, then the 10 ms batch of invoke/launch.ts); a
+ * removal that reached the disk before them would leave no trace of the run after a kill -9.
+ * A crash within this delay runs the event again (at least once, as on AWS).
  */
-const REMOVAL_DELAY_MS = 25;
+const REMOVAL_DELAY_MS = 1_000;
 /** Payload bytes of ready events held in memory at most; beyond, payloads are read back. */
 const MAX_HELD_BYTES = 64 * 1024 * 1024;
 
@@ -148,7 +150,7 @@ export function createAsyncQueue(opts: AsyncQueueOptions): AsyncQueue {
   let inserts: Accepted[] = [];
   let updates: RetryUpdate[] = [];
   /** Removals not yet old enough to commit (see REMOVAL_DELAY_MS), and those that are. */
-  let youngRemovals: number[] = [];
+  let youngRemovals: Array<{ id: number; at: number }> = [];
   let removals: number[] = [];
   let removalTimer: NodeJS.Timeout | undefined;
   let commitScheduled = false;
@@ -451,17 +453,25 @@ export function createAsyncQueue(opts: AsyncQueueOptions): AsyncQueue {
 
   function remove(e: StoredEvent): void {
     systemFailures.delete(e.id);
-    youngRemovals.push(e.id);
+    youngRemovals.push({ id: e.id, at: Date.now() });
     total--;
     removalTimer ??= setTimeout(ageRemovals, REMOVAL_DELAY_MS);
   }
 
-  function ageRemovals(): void {
+  /** Moves removals old enough to the next commit; `all` at shutdown. */
+  function ageRemovals(all = false): void {
     removalTimer = undefined;
-    removals.push(...youngRemovals);
-    youngRemovals = [];
+    const due = Date.now() - REMOVAL_DELAY_MS;
+    let n = 0;
+    while (n < youngRemovals.length && (all || (youngRemovals[n] as { at: number }).at <= due)) {
+      removals.push((youngRemovals[n] as { id: number }).id);
+      n++;
+    }
+    youngRemovals = youngRemovals.slice(n);
+    const next = youngRemovals[0];
+    if (next) removalTimer = setTimeout(ageRemovals, Math.max(1, next.at + REMOVAL_DELAY_MS - Date.now()));
     // Through setImmediate, after the log store's own flush of the same turn.
-    scheduleCommit();
+    if (n > 0) scheduleCommit();
   }
 
   // Events accepted before a crash or restart carry on: due ones run now, retries wait.
@@ -503,8 +513,11 @@ export function createAsyncQueue(opts: AsyncQueueOptions): AsyncQueue {
       // Give the last runs' log lines time to be stored before their rows go.
       if (removalTimer) {
         clearTimeout(removalTimer);
-        await new Promise((r) => setTimeout(r, REMOVAL_DELAY_MS));
-        ageRemovals();
+        const last = youngRemovals[youngRemovals.length - 1];
+        if (last)
+          await new Promise((r) => setTimeout(r, Math.max(0, last.at + REMOVAL_DELAY_MS - Date.now())));
+        ageRemovals(true);
+        if (removalTimer) clearTimeout(removalTimer);
       }
       commit();
     },
