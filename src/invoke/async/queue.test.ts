@@ -232,3 +232,31 @@ test('a system error is retried with backoff; the event keeps its request id', a
     t.done();
   }
 });
+
+test('a function fans out only while its runs take time: quick runs stay few, slow ones spread', async () => {
+  const t = tempDb();
+  try {
+    const measure = async (runMs: number, events: number) => {
+      let now = 0;
+      let max = 0;
+      const q = queueOf(t.db, {
+        concurrency: 8,
+        run: async () => {
+          now++;
+          max = Math.max(max, now);
+          await new Promise((r) => setTimeout(r, runMs));
+          now--;
+          return ok;
+        },
+      });
+      await Promise.all(Array.from({ length: events }, (_, i) => q.enqueue(event(i))));
+      await q.drained();
+      await q.close();
+      return max;
+    };
+    assert.ok((await measure(0, 300)) <= 2, 'immediate runs do not fan out');
+    assert.equal(await measure(200, 16), 8, 'slow runs use every slot');
+  } finally {
+    t.done();
+  }
+});

@@ -48,6 +48,15 @@ export const DEFAULT_MAXIMUM_EVENT_AGE_SECONDS = 21_600;
  * A crash within this delay runs the event again (at least once, as on AWS).
  */
 const REMOVAL_DELAY_MS = 1_000;
+/**
+ * A function gets another parallel run only once its newest run has been going this long.
+ * Quick handlers then keep to the few warm environments they need; starting every ready
+ * event at once made the scheduler start an environment per waiting run (each a process
+ * spawn, a /tmp volume and CPU taken from accepting): measured on 2 cores, a trivial handler
+ * at 16 parallel runs grew to 118 environments and accepted 972 events/s, at 2 runs it kept 2
+ * and accepted 5,409/s. Slow handlers still fan out, one more run per this interval.
+ */
+const SCALE_OUT_MS = 10;
 /** Payload bytes of ready events held in memory at most; beyond, payloads are read back. */
 const MAX_HELD_BYTES = 64 * 1024 * 1024;
 
@@ -120,6 +129,17 @@ export interface AsyncQueueOptions {
   retryDelayScale?: number;
 }
 
+/** A function's ready events (from `head` on) and its runs. */
+interface Lane {
+  functionId: string;
+  events: StoredEvent[];
+  head: number;
+  running: number;
+  /** When its newest run started. */
+  lastStart: number;
+  timer: NodeJS.Timeout | undefined;
+}
+
 /** A throttled function's waiting events, oldest first. */
 interface Waiting {
   functionId: string;
@@ -155,9 +175,8 @@ export function createAsyncQueue(opts: AsyncQueueOptions): AsyncQueue {
   let removalTimer: NodeJS.Timeout | undefined;
   let commitScheduled = false;
 
-  /** Events ready to run, oldest first (`readyHead` is the next). */
-  let ready: StoredEvent[] = [];
-  let readyHead = 0;
+  /** Per function: events ready to run, oldest first, and its runs in progress. */
+  const lanes = new Map<string, Lane>();
   let heldBytes = 0;
   /** Events waiting for a retry time, by id. */
   const delayed = new Map<number, NodeJS.Timeout>();
@@ -225,7 +244,16 @@ export function createAsyncQueue(opts: AsyncQueueOptions): AsyncQueue {
       if (heldBytes + e.payload.length > MAX_HELD_BYTES) e.payload = undefined;
       else heldBytes += e.payload.length;
     }
-    ready.push(e);
+    laneOf(fidOf(e)).events.push(e);
+  }
+
+  function laneOf(functionId: string): Lane {
+    let lane = lanes.get(functionId);
+    if (!lane) {
+      lane = { functionId, events: [], head: 0, running: 0, lastStart: 0, timer: undefined };
+      lanes.set(functionId, lane);
+    }
+    return lane;
   }
 
   /** Lets go of an event's payload (it stays on disk). */
@@ -292,33 +320,64 @@ export function createAsyncQueue(opts: AsyncQueueOptions): AsyncQueue {
         throttled.delete(w.functionId);
       }
     }
-    while (free > 0 && readyHead < ready.length) {
-      const e = ready[readyHead] as StoredEvent;
-      ready[readyHead++] = undefined as unknown as StoredEvent;
-      const w = throttled.get(fidOf(e));
+    for (const lane of lanes.values()) {
+      if (free <= 0) break;
+      const w = throttled.get(lane.functionId);
       if (w && w.events.length > 0) {
-        // Its function is throttled: it queues behind the older events.
-        release(e);
-        w.events.push(e);
-        waitingCount++;
-        continue;
+        // Its function is throttled: its events queue behind the older waiting ones.
+        while (lane.head < lane.events.length) {
+          const e = lane.events[lane.head++] as StoredEvent;
+          release(e);
+          w.events.push(e);
+          waitingCount++;
+        }
       }
-      start(e);
-      free--;
-    }
-    if (readyHead > 1024 && readyHead * 2 > ready.length) {
-      ready = ready.slice(readyHead);
-      readyHead = 0;
+      while (free > 0 && lane.head < lane.events.length) {
+        if (lane.running > 0 && now - lane.lastStart < SCALE_OUT_MS) {
+          // Its newest run is fresh: it will likely be done before another environment is.
+          lane.timer ??= setTimeout(
+            () => {
+              lane.timer = undefined;
+              schedulePump();
+            },
+            lane.lastStart + SCALE_OUT_MS - now,
+          );
+          break;
+        }
+        const e = lane.events[lane.head] as StoredEvent;
+        lane.events[lane.head++] = undefined as unknown as StoredEvent;
+        start(e);
+        free--;
+      }
+      if (lane.head > 1024 && lane.head * 2 > lane.events.length) {
+        lane.events = lane.events.slice(lane.head);
+        lane.head = 0;
+      }
+      if (lane.head >= lane.events.length && lane.running === 0) {
+        if (lane.timer) clearTimeout(lane.timer);
+        lanes.delete(lane.functionId);
+      } else if (lane.head >= lane.events.length) {
+        lane.events = [];
+        lane.head = 0;
+      }
     }
   }
 
   function start(e: StoredEvent): void {
     running++;
+    const lane = laneOf(fidOf(e));
+    lane.running++;
+    lane.lastStart = Date.now();
     attempt(e)
       .catch((err) => logger.error(`async invocation ${e.requestId} failed`, err))
       .finally(() => {
         release(e);
         running--;
+        lane.running--;
+        if (lane.running === 0 && lane.head >= lane.events.length && lanes.get(lane.functionId) === lane) {
+          if (lane.timer) clearTimeout(lane.timer);
+          lanes.delete(lane.functionId);
+        }
         checkDrained();
         schedulePump();
       });
@@ -481,7 +540,7 @@ export function createAsyncQueue(opts: AsyncQueueOptions): AsyncQueue {
     total = backlog.length;
     for (const e of backlog) {
       if (e.nextAttemptAt > now) delay(e);
-      else ready.push(e);
+      else laneOf(fidOf(e)).events.push(e);
     }
     if (backlog.length > 0) schedulePump();
   }
@@ -506,6 +565,7 @@ export function createAsyncQueue(opts: AsyncQueueOptions): AsyncQueue {
       closed = true;
       for (const w of throttled.values()) if (w.timer) clearTimeout(w.timer);
       for (const t of delayed.values()) clearTimeout(t);
+      for (const lane of lanes.values()) if (lane.timer) clearTimeout(lane.timer);
       delayed.clear();
       throttled.clear();
       backoff.clear();
