@@ -106,7 +106,12 @@ export type DestinationMessage =
   | { kind: 'record'; record: Record<string, unknown>; condition: Condition }
   | { kind: 'dead-letter'; body: string; attributes: Record<string, MessageAttribute> };
 
-/** Delivers to one service's resources (the Lambda target; later SQS, SNS, EventBridge, S3). */
+/**
+ * Delivers to one service's resources (the Lambda target; later SQS, SNS, EventBridge, S3).
+ * What each sends, as recorded: SQS the record (or dead-letter body and attributes) as the
+ * message; EventBridge the record as `detail` with `detail-type` "Lambda Function Invocation
+ * Result - Success" / "- Failure", `source` "lambda" and `resources` [bus ARN, function ARN].
+ */
 export interface DestinationTarget {
   /** Resolves once the message is durably handed over; throws when it cannot be. */
   deliver(arn: string, message: DestinationMessage): Promise<void>;
