@@ -106,6 +106,43 @@ test('AWS CLI: event invoke configs', {
       /ResourceNotFoundException.*doesn't have an EventInvokeConfig/s,
     );
 
+    // A version's config ends with the version, an alias's with the alias.
+    const published = (await aws('lambda', 'publish-version', '--function-name', 'eic-fn')) as {
+      Version: string;
+    };
+    await aws(
+      'lambda',
+      'create-alias',
+      '--function-name',
+      'eic-fn',
+      '--name',
+      'live',
+      '--function-version',
+      published.Version,
+    );
+    for (const q of [published.Version, 'live']) {
+      await aws(
+        'lambda',
+        'put-function-event-invoke-config',
+        '--function-name',
+        'eic-fn',
+        '--qualifier',
+        q,
+        '--maximum-retry-attempts',
+        '1',
+      );
+    }
+    const arnsOf = async () =>
+      (
+        (await aws('lambda', 'list-function-event-invoke-configs', '--function-name', 'eic-fn')) as {
+          FunctionEventInvokeConfigs: Array<{ FunctionArn: string }>;
+        }
+      ).FunctionEventInvokeConfigs.map((c) => c.FunctionArn.split(':').pop());
+    assert.deepEqual(await arnsOf(), [published.Version, 'live']);
+    await aws('lambda', 'delete-alias', '--function-name', 'eic-fn', '--name', 'live');
+    await aws('lambda', 'delete-function', '--function-name', 'eic-fn', '--qualifier', published.Version);
+    assert.deepEqual(await arnsOf(), []);
+
     // A config ends with its function: a new function of the same name starts without one.
     await aws(
       'lambda',
