@@ -201,7 +201,7 @@ export const asyncInvoke: BenchCase = {
         method: [
           `Function \`${FN}\`: \`${HANDLERS.record.trim()}\`; each event's payload carries a run id, a sequence number and its send time (ms).`,
           "Accepted/s: signed `X-Amz-Invocation-Type: Event` Invokes answered 202, closed loop. Ran: the handler's log lines, read back with FilterLogEvents on `/aws/lambda/bench-async` (all pages) once the queue is empty (the drain is detected by counting rows of the queue table in a read-only connection to Lambent's SQLite file, which is cheaper than polling the Logs API). The baseline keeps its handler's lines in memory.",
-          `Sent → ran: handler's Date.now() minus the send time in the payload (one clock: same host). Lambent runs up to ${16} queued events at once (config lambda.asyncConcurrency), each needing its own environment; the baseline runs 16 at once in-process.`,
+          `Sent → ran: handler's Date.now() minus the send time in the payload (one clock: same host). Lambent runs up to ${16} queued events at once (config lambda.asyncConcurrency), each needing its own environment, and gives a function another parallel run only once its newest run has gone on for 10 ms (so this quick handler keeps to a few warm environments); the baseline runs 16 at once in-process.`,
           "A warm-up run per variant (not recorded) comes first, so Lambent's 16 parallel runs find warm environments.",
           'Not measured here: runs across kill -9 (the integration tests cover durability).',
         ],

@@ -62,6 +62,8 @@ const configSchema = z.object({
       outbound: z.boolean().default(true),
       /** Parallel runs of queued asynchronous events. */
       asyncConcurrency: z.number().int().positive().default(16),
+      /** Multiplies async retry delays and maximum event ages (1 = AWS's minutes; tests use less). */
+      asyncRetryDelayScale: z.number().positive().max(1).default(1),
     })
     .default({}),
   /** Execution-environment isolation: `linux` (namespaces + cgroups) when possible, else `process`. */
@@ -119,6 +121,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv, overrides: ConfigInput = {
   if (env.LAMBENT_CONCURRENT_EXECUTIONS)
     lambda.concurrentExecutions = Number(env.LAMBENT_CONCURRENT_EXECUTIONS);
   if (env.LAMBENT_MAX_MEMORY_MB) lambda.maxMemoryMb = Number(env.LAMBENT_MAX_MEMORY_MB);
+  if (env.LAMBENT_ASYNC_RETRY_SCALE) lambda.asyncRetryDelayScale = Number(env.LAMBENT_ASYNC_RETRY_SCALE);
   if (Object.keys(lambda).length) fromEnv.lambda = lambda;
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   return parseConfig({ ...fromEnv, ...defined });

@@ -22,6 +22,7 @@ import {
   type InvokeCommandInput,
   PublishVersionCommand,
   PutFunctionConcurrencyCommand,
+  PutFunctionEventInvokeConfigCommand,
   PutProvisionedConcurrencyConfigCommand,
 } from '@aws-sdk/client-lambda';
 import { zipOf } from '../support/zips.js';
@@ -311,10 +312,26 @@ describe('parity: reserved concurrency', { concurrency: false }, () => {
         'exc_no_cap_requestresponse',
         await invoke({ FunctionName: fnArn, InvocationType: 'RequestResponse' }),
       );
-      rec.skip('put_event_invoke_conf', 'event invoke configs are another part of issue 4');
+      // The SQS queue is accepted as a destination though Lambent has no SQS yet.
+      const queueArn = `arn:aws:sqs:us-east-1:${ACCOUNT_ID}:${uniqueName('destination-queue')}`;
+      const putConf = await call(
+        ps.lambda.send(
+          new PutFunctionEventInvokeConfigCommand({
+            FunctionName: fnArn,
+            MaximumRetryAttempts: 0,
+            DestinationConfig: { OnFailure: { Destination: queueArn } },
+          }),
+        ),
+      );
+      if (putConf.LastModified instanceof Date || typeof putConf.LastModified === 'object')
+        putConf.LastModified = 'datetime';
+      rec.match('put_event_invoke_conf', putConf);
       // The event is accepted; AWS hands it to the on-failure destination (ZeroReservedConcurrency).
       rec.match('invoke_result', await invoke({ FunctionName: fnArn, InvocationType: 'Event' }));
-      rec.skip('msg', 'needs an SQS on-failure destination (no SQS in Lambent yet)');
+      rec.skip(
+        'msg',
+        'the ZeroReservedConcurrency record goes to SQS, which Lambent lacks (test/lambda-async.test.ts checks it through a Lambda destination)',
+      );
     } finally {
       await deleteFunction(name);
     }

@@ -11,16 +11,23 @@
  * (reserved and account concurrency, scaling rate and host memory, throttling with AWS's 429
  * bodies); Put/Get/Delete/ListProvisionedConcurrencyConfig(s) (environments initialised
  * ahead of time and kept, served first; status as AWS reports it; re-provisioned on start);
- * code download URLs.
+ * Put/Get/Update/Delete/ListFunctionEventInvokeConfig(s) with async retries, maximum event
+ * age and destinations (Lambda targets); code download URLs.
  *
- * Not yet (see docs/parity/lambda.md): event invoke configs, async
- * retries and destinations, function URLs, event source mappings, layer permissions, code
- * signing, container images, code from S3, response streaming.
+ * Not yet (see docs/parity/lambda.md): SQS/SNS/EventBridge/S3 destinations and dead-letter
+ * queues (accepted, not delivered), function URLs, event source mappings, layer permissions,
+ * code signing, container images, code from S3, response streaming.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { type AsyncEvent, createAsyncQueue } from '../../invoke/async-queue.js';
+import {
+  type AsyncEvent,
+  type AsyncObserver,
+  type AttemptResult,
+  createAsyncQueue,
+} from '../../invoke/async-queue.js';
+import { createDestinations } from '../../invoke/destinations.js';
 import type { Invoker } from '../../invoke/invoker.js';
 import { createRestJsonCodec } from '../../protocols/rest-json/codec.js';
 import { RestRouter } from '../../protocols/rest-json/router.js';
@@ -32,11 +39,14 @@ import type { BlobStore } from '../../storage/blob-store.js';
 import type { Db } from '../../storage/db.js';
 import type { Service } from '../service.js';
 import { createActivator } from './activator.js';
+import { asyncOutcomes, lambdaDestinationTarget } from './async-outcomes.js';
 import { createConcurrencyStore } from './concurrency-store.js';
 import type { LambdaDeps } from './deps.js';
 import { RequestEntityTooLargeException } from './errors.js';
+import { createEventInvokeConfigStore } from './event-invoke-config-store.js';
 import { aliasOperations } from './operations/aliases.js';
 import { concurrencyOperations, loadReservations, withReservations } from './operations/concurrency.js';
+import { eventInvokeConfigOperations, withEventInvokeConfigs } from './operations/event-invoke-configs.js';
 import { functionOperations } from './operations/functions.js';
 import { asyncEventRunner, invokeOperations } from './operations/invoke.js';
 import { layerOperations } from './operations/layers.js';
@@ -59,9 +69,12 @@ export function createLambdaService(opts: {
   blobs: BlobStore;
   logger: Logger;
   invoker: Invoker;
+  /** Metrics hooks of the async queue. */
+  asyncObserver?: AsyncObserver;
 }): Service {
   const { config, db, blobs, logger, invoker } = opts;
   const store = createLambdaStore(db);
+  const eventInvokeConfigs = createEventInvokeConfigStore(db);
   const activator = createActivator({
     store,
     blobs,
@@ -80,7 +93,10 @@ export function createLambdaService(opts: {
     new RequestEntityTooLargeException(
       `Request must be smaller than ${limit} bytes for the ${operation} operation`,
     );
-  let runAsync: (event: AsyncEvent) => Promise<void> = async () => undefined;
+  // The queue may start running events left from before a restart once this function returns.
+  let runAsync: (event: AsyncEvent) => Promise<AttemptResult> = async () => ({ kind: 'gone' });
+  let outcomes: ReturnType<typeof asyncOutcomes> | undefined;
+  const destinations = createDestinations({ logger });
   const deps: LambdaDeps = {
     store,
     blobs,
@@ -95,6 +111,10 @@ export function createLambdaService(opts: {
       concurrency: config.lambda.asyncConcurrency,
       capacity: invoker.concurrency,
       run: (event) => runAsync(event),
+      policy: (event) => outcomes?.policy(event),
+      onFinal: async (event, condition, response) => outcomes?.onFinal(event, condition, response),
+      retryDelayScale: config.lambda.asyncRetryDelayScale,
+      ...(opts.asyncObserver ? { observe: opts.asyncObserver } : {}),
     }),
     codeLocation(ctx: RequestContext, codeKey: string) {
       const expires = Math.floor(Date.now() / 1000) + CODE_URL_TTL_SECONDS;
@@ -108,8 +128,9 @@ export function createLambdaService(opts: {
       };
     },
   };
-  // The queue may start running events left from before a restart right away.
   runAsync = asyncEventRunner(deps);
+  outcomes = asyncOutcomes(deps, eventInvokeConfigs, destinations);
+  destinations.register('lambda', lambdaDestinationTarget(deps));
 
   const reservations = createConcurrencyStore(db);
   loadReservations(deps, reservations);
@@ -121,16 +142,21 @@ export function createLambdaService(opts: {
     withProvisioned(
       deps,
       provisioned,
-      withReservations(deps, reservations, [
-        ...functionOperations(deps),
-        ...aliasOperations(deps),
-        ...layerOperations(deps),
-        ...permissionOperations(deps),
-        ...tagAndAccountOperations(deps),
-        ...invokeOperations(deps),
-        ...concurrencyOperations(deps, reservations),
-        ...provisionedConcurrencyOperations(deps, provisioned),
-      ]),
+      withEventInvokeConfigs(
+        deps,
+        eventInvokeConfigs,
+        withReservations(deps, reservations, [
+          ...functionOperations(deps),
+          ...aliasOperations(deps),
+          ...layerOperations(deps),
+          ...permissionOperations(deps),
+          ...tagAndAccountOperations(deps),
+          ...invokeOperations(deps),
+          ...concurrencyOperations(deps, reservations),
+          ...provisionedConcurrencyOperations(deps, provisioned),
+          ...eventInvokeConfigOperations(deps, eventInvokeConfigs),
+        ]),
+      ),
     ),
   );
 

@@ -5,7 +5,7 @@
  * (src/invoke). Asynchronous events are stored durably before the 202.
  */
 
-import type { AsyncEvent } from '../../../invoke/async-queue.js';
+import type { AsyncEvent, AttemptResult } from '../../../invoke/async-queue.js';
 import type { FunctionTarget } from '../../../invoke/launch.js';
 import type { Operation, RequestContext } from '../../../protocols/types.js';
 import { structure } from '../../../shared/shapes.js';
@@ -93,7 +93,7 @@ export function invokeOperations(deps: LambdaDeps): Operation[] {
       assertJson(payload);
       if (type === 'Event') {
         if (payload.length > ASYNC_PAYLOAD_LIMIT) throw deps.tooLarge(ASYNC_PAYLOAD_LIMIT);
-        deps.asyncQueue.enqueue({
+        await deps.asyncQueue.enqueue({
           requestId: ctx.requestId,
           accountId: scope.accountId,
           region: scope.region,
@@ -133,11 +133,11 @@ export function invokeOperations(deps: LambdaDeps): Operation[] {
     input: structure({ FunctionName: S.functionNameLabel, InvokeArgs: { type: 'blob', required: true } }),
     inputPayload: 'InvokeArgs',
     output: { statusCode: 'Status' },
-    handler(input, ctx) {
+    async handler(input, ctx) {
       const payload = input.InvokeArgs as Buffer;
       const { scope, version, qualifier } = resolve(ctx, String(input.FunctionName), undefined);
       assertJson(payload);
-      deps.asyncQueue.enqueue({
+      await deps.asyncQueue.enqueue({
         requestId: ctx.requestId,
         accountId: scope.accountId,
         region: scope.region,
@@ -182,24 +182,40 @@ export function target(deps: LambdaDeps, scope: Scope, v: StoredVersion, arn: st
   };
 }
 
-/** Runs a stored asynchronous event (the durable queue calls this). */
-export function asyncEventRunner(deps: LambdaDeps): (event: AsyncEvent) => Promise<void> {
+/** Runs one attempt of a stored asynchronous event (the durable queue calls this). */
+export function asyncEventRunner(deps: LambdaDeps): (event: AsyncEvent) => Promise<AttemptResult> {
   return async (event) => {
     const scope = { accountId: event.accountId, region: event.region };
     // An alias is resolved (and its routing drawn) when the event runs.
     const version = runVersion(deps.store, scope, event.functionName, event.qualifier);
     // The function (or alias) was deleted after the event was accepted: nothing left to run.
-    if (!version) return;
+    if (!version) return { kind: 'gone' };
     const arn = functionArn(scope, event.functionName, event.qualifier);
     const outcome = await deps.invoker.invoke(target(deps, scope, version, arn), {
       requestId: event.requestId,
       payload: event.payload,
       tail: false,
     });
-    if (outcome.result.kind === 'error') {
-      const detail = outcome.result.payload.toString('utf8').slice(0, 300);
-      deps.logger.warn(`async invocation ${event.requestId} of ${event.functionName} failed: ${detail}`);
+    const result = outcome.result;
+    if (result.kind === 'error') {
+      const detail = result.payload.toString('utf8').slice(0, 300);
+      deps.logger.warn(
+        `async invocation ${event.requestId} of ${event.functionName} failed (attempt ${event.attempts}): ${detail}`,
+      );
+      return {
+        kind: 'function-error',
+        response: {
+          statusCode: 200,
+          executedVersion: version.version,
+          functionError: 'Unhandled',
+          payload: result.payload,
+        },
+      };
     }
+    return {
+      kind: 'success',
+      response: { statusCode: 200, executedVersion: version.version, payload: result.payload },
+    };
   };
 }
 
