@@ -474,4 +474,34 @@ describe('CloudWatch metrics through the JS SDK', () => {
     assert.equal(family('lambent_environments').type, 'GAUGE');
     assert.ok((value('lambent_environments', { state: 'live' }) ?? 0) >= 1);
   });
+  test('AsyncEventAge for each run of an Event invoke; AsyncEventsDropped for one given up', async () => {
+    await createFunction(lambda, 'masync');
+    for (let i = 0; i < 3; i++) {
+      const out = await lambda.send(
+        new InvokeCommand({ FunctionName: 'masync', InvocationType: 'Event', Payload: Buffer.from('{}') }),
+      );
+      assert.equal(out.StatusCode, 202);
+    }
+    // Reserved concurrency 0: AWS drops the event (ZeroReservedConcurrency).
+    await lambda.send(
+      new InvokeCommand({ FunctionName: 'mthrottled', InvocationType: 'Event', Payload: Buffer.from('{}') }),
+    );
+    const deadline = Date.now() + 15_000;
+    let age: Awaited<ReturnType<typeof stats>>;
+    let dropped: Awaited<ReturnType<typeof stats>>;
+    for (;;) {
+      age = await stats('AsyncEventAge', { FunctionName: 'masync' });
+      dropped = await stats('AsyncEventsDropped', { FunctionName: 'mthrottled' });
+      if ((age.Datapoints?.[0]?.SampleCount ?? 0) >= 3 && dropped.Datapoints?.length) break;
+      if (Date.now() > deadline) assert.fail(`async metrics missing: ${JSON.stringify({ age, dropped })}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const p = age.Datapoints?.[0];
+    assert.equal(p?.SampleCount, 3);
+    assert.equal(p?.Unit, 'Milliseconds');
+    assert.ok((p?.Maximum ?? -1) >= 0 && (p?.Maximum ?? Infinity) < 15_000, `age ${p?.Maximum}`);
+    assert.equal(dropped.Datapoints?.[0]?.Sum, 1);
+    const none = await stats('AsyncEventsDropped', { FunctionName: 'masync' });
+    assert.deepEqual(none.Datapoints, []);
+  });
 });

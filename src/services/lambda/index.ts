@@ -29,6 +29,8 @@ import {
 } from '../../invoke/async-queue.js';
 import { createDestinations } from '../../invoke/destinations.js';
 import type { Invoker } from '../../invoke/invoker.js';
+import type { Metrics } from '../../metrics/index.js';
+import type { LambdaMetrics } from '../../metrics/lambda.js';
 import { createRestJsonCodec } from '../../protocols/rest-json/codec.js';
 import { RestRouter } from '../../protocols/rest-json/router.js';
 import type { RequestContext } from '../../protocols/types.js';
@@ -69,8 +71,8 @@ export function createLambdaService(opts: {
   blobs: BlobStore;
   logger: Logger;
   invoker: Invoker;
-  /** Metrics hooks of the async queue. */
-  asyncObserver?: AsyncObserver;
+  /** Where the async queue's AsyncEventAge and AsyncEventsDropped go. */
+  metrics?: Metrics;
 }): Service {
   const { config, db, blobs, logger, invoker } = opts;
   const store = createLambdaStore(db);
@@ -114,7 +116,7 @@ export function createLambdaService(opts: {
       policy: (event) => outcomes?.policy(event),
       onFinal: async (event, condition, response) => outcomes?.onFinal(event, condition, response),
       retryDelayScale: config.lambda.asyncRetryDelayScale,
-      ...(opts.asyncObserver ? { observe: opts.asyncObserver } : {}),
+      ...(opts.metrics ? { observe: asyncObserver(opts.metrics.lambda) } : {}),
     }),
     codeLocation(ctx: RequestContext, codeKey: string) {
       const expires = Math.floor(Date.now() / 1000) + CODE_URL_TTL_SECONDS;
@@ -217,5 +219,13 @@ export function createLambdaService(opts: {
       await deps.asyncQueue.close();
       await activator.idle();
     },
+  };
+}
+
+/** The async queue's moments as Lambda's metrics: age at each attempt, events given up. */
+function asyncObserver(metrics: LambdaMetrics): AsyncObserver {
+  return {
+    eventAge: (functionId, qualifier, ageMs) => metrics.asyncEventAge(functionId, qualifier, ageMs),
+    dropped: (functionId, qualifier) => metrics.asyncEventDropped(functionId, qualifier),
   };
 }
