@@ -120,6 +120,7 @@ function settled(config: FunctionConfig, newRevision: boolean): FunctionConfig {
     StateReasonCode: _b,
     LastUpdateStatusReason: _c,
     LastUpdateStatusReasonCode: _d,
+    _serving: _e,
     ...rest
   } = config;
   return {

@@ -46,6 +46,20 @@ export interface FunctionConfig {
   _unzippedSize: number;
   /** Internal: the blob keys of `Layers`, in order (kept even if a layer version is deleted later). */
   _layerKeys?: string[];
+  /**
+   * Internal: what invocations run while an update is in progress or after it failed — the
+   * last configuration and code that became Active and Successful (as on Lambda, where the
+   * previous code keeps serving until the update succeeds). Dropped when an update settles.
+   */
+  _serving?: { config: FunctionConfig; codeKey: string };
+}
+
+/** The configuration and code invocations of a stored version run now (see `_serving`). */
+export function servingOf(v: { config: FunctionConfig; codeKey: string }): {
+  config: FunctionConfig;
+  codeKey: string;
+} {
+  return v.config.LastUpdateStatus !== 'Successful' && v.config._serving ? v.config._serving : v;
 }
 
 export interface LayerVersionConfig {

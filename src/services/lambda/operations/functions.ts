@@ -21,7 +21,7 @@ import {
   parseFunctionRef,
 } from '../identifiers.js';
 import { resolveLayers } from '../layer-refs.js';
-import { type FunctionConfig, lambdaTimestamp } from '../model.js';
+import { type FunctionConfig, lambdaTimestamp, servingOf } from '../model.js';
 import { assertRuntimeAllowed } from '../runtimes.js';
 import * as S from '../shapes.js';
 import type { Scope, StoredVersion } from '../store.js';
@@ -185,6 +185,7 @@ export function functionOperations(deps: LambdaDeps): Operation[] {
       LastUpdateStatus: _s,
       LastUpdateStatusReason: _r,
       LastUpdateStatusReasonCode: _c,
+      _serving: _v,
       ...rest
     } = latest.config;
     return store.transaction(() => {
@@ -410,6 +411,11 @@ export function functionOperations(deps: LambdaDeps): Operation[] {
 
   /** Stores a new $LATEST if nobody changed it meanwhile, publishes if asked, schedules activation. */
   function commitLatest(scope: Scope, before: StoredVersion, updated: StoredVersion, publishToo: boolean) {
+    // Invocations keep running what ran before until this update settles.
+    const serving = servingOf(before);
+    if (serving.config.State === 'Active' && serving.config.LastUpdateStatus === 'Successful') {
+      updated.config._serving = { config: withoutServing(serving.config), codeKey: serving.codeKey };
+    }
     const committed = store.transaction(() => {
       const current = store.getVersion(scope, before.name, '$LATEST');
       if (!current || current.config.RevisionId !== before.config.RevisionId) return false;
@@ -567,7 +573,13 @@ function sameConfiguration(a: FunctionConfig, b: FunctionConfig): boolean {
     LastModified: _m,
     State: _s,
     LastUpdateStatus: _u,
+    _serving: _v,
     ...rest
   }: FunctionConfig) => rest;
   return JSON.stringify(strip(a)) === JSON.stringify(strip(b));
+}
+
+function withoutServing(config: FunctionConfig): FunctionConfig {
+  const { _serving: _v, ...rest } = config;
+  return rest;
 }

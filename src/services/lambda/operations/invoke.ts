@@ -16,6 +16,7 @@ import {
   ResourceConflictException,
 } from '../errors.js';
 import { functionArn, functionNotFound, parseFunctionRef } from '../identifiers.js';
+import { servingOf } from '../model.js';
 import * as S from '../shapes.js';
 import type { LambdaStore, Scope, StoredVersion } from '../store.js';
 import { pickVersion, resolveQualifier } from './aliases.js';
@@ -154,7 +155,8 @@ export function invokeOperations(deps: LambdaDeps): Operation[] {
 
 /** What the invoke layer needs about a stored version (also provisioned concurrency's). */
 export function target(deps: LambdaDeps, scope: Scope, v: StoredVersion, arn: string): FunctionTarget {
-  const c = v.config;
+  // During an update (or after a failed one) the previous configuration and code keep serving.
+  const { config: c, codeKey } = servingOf(v);
   const layersDir = deps.activator.layersDir(c);
   return {
     accountId: scope.accountId,
@@ -174,7 +176,7 @@ export function target(deps: LambdaDeps, scope: Scope, v: StoredVersion, arn: st
       ? { applicationLogLevel: c.LoggingConfig.ApplicationLogLevel }
       : {}),
     ...(c.LoggingConfig.SystemLogLevel ? { systemLogLevel: c.LoggingConfig.SystemLogLevel } : {}),
-    codeDir: deps.activator.codeDir(v.codeKey),
+    codeDir: deps.activator.codeDir(codeKey),
     ...(layersDir ? { layersDir } : {}),
     credentials: deps.functionCredentials(scope.accountId),
     // Lambent's per-function switch (a tag, since Lambda has no such setting).
