@@ -24,6 +24,63 @@ const OK: InvokeOutcome = {
 const target = { functionId: 'a/r/f', functionKey: 'a/r/f/$LATEST', key: 'a/r/f/$LATEST/x', memoryMb: 128 };
 const request = { requestId: 'r', payload: Buffer.from('{}'), tail: false };
 
+test('a start left behind by a hand-over is claimed by the next request instead of a new start', async () => {
+  let scheduler: Scheduler | undefined;
+  const gates: Array<Promise<void>> = [];
+  let launches = 0;
+  const slowLaunch = deferred();
+  const fake = (): Environment => {
+    const env = {
+      key: target.key,
+      state: 'ready',
+      lastUsedAt: 0,
+      async invoke() {
+        env.state = 'busy';
+        await gates.shift();
+        env.state = 'ready';
+        return OK;
+      },
+      async stop() {
+        env.state = 'stopped';
+        scheduler?.forget(env as unknown as Environment);
+      },
+    };
+    return env as unknown as Environment;
+  };
+  scheduler = new Scheduler({
+    keepAliveMs: 60_000,
+    maxMemoryMb: 10_000,
+    concurrency: new ConcurrencyAccounting({ accountLimit: 10, scalingRatePer10s: 1000 }),
+    async launch() {
+      launches++;
+      if (launches === 2) await slowLaunch.promise;
+      return fake();
+    },
+  });
+  const tick = () => new Promise((r) => setImmediate(r));
+  const firstDone = deferred();
+  const secondDone = deferred();
+  gates.push(firstDone.promise, secondDone.promise, Promise.resolve());
+  const first = scheduler.run(target, request);
+  await tick();
+  const second = scheduler.run(target, request); // starts a second environment (slow)
+  await tick();
+  firstDone.resolve(); // ...but takes the first one, released sooner
+  assert.equal((await first).coldStart, true);
+  await tick();
+  // The first environment is busy with the second request: the third needs another one, and
+  // claims the start the second request left behind.
+  const third = scheduler.run(target, request);
+  await tick();
+  assert.equal(launches, 2, 'no third start');
+  slowLaunch.resolve();
+  assert.equal((await third).coldStart, true);
+  secondDone.resolve();
+  assert.equal((await second).coldStart, false);
+  assert.equal(scheduler.stats().environments, 2);
+  await scheduler.close();
+});
+
 test('a request whose environment is still starting takes one released sooner; the new one joins the pool', async () => {
   let scheduler: Scheduler | undefined;
   const gates: Array<Promise<void>> = [];

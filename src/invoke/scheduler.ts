@@ -61,6 +61,8 @@ export class Scheduler {
   private readonly pools = new Map<string, Pool>();
   /** functionKey → the key of its current configuration. */
   private readonly current = new Map<string, string>();
+  /** key → starts whose request took a released environment instead (see `spare`). */
+  private readonly spares = new Map<string, Array<Promise<Environment>>>();
   /** key → requests whose environment is starting, ready to take one released sooner. */
   private readonly waiting = new Map<string, Array<(env: Environment) => void>>();
   /** Memory limit of every environment not yet stopped. */
@@ -115,7 +117,12 @@ export class Scheduler {
    * waiting request into a cold start (each of which takes CPU from the others).
    */
   private async startOrTakeReleased(target: PoolTarget): Promise<{ env: Environment; cold: boolean }> {
-    const starting = this.start(target);
+    // A start whose request was served sooner by a released environment is claimed before a
+    // new one is begun: otherwise every hand-over leaves one more environment behind, and a
+    // steady stream of requests multiplies environments far past its concurrency.
+    const spares = this.spares.get(target.key);
+    const starting = spares?.shift() ?? this.start(target);
+    if (spares?.length === 0) this.spares.delete(target.key);
     let handOver: (env: Environment) => void = () => undefined;
     const released = new Promise<Environment>((resolve) => {
       handOver = resolve;
@@ -141,18 +148,37 @@ export class Scheduler {
         // Looked up again: the pool may have emptied (and gone) while this one started.
         if (winner.env.state !== 'stopped') this.pool(target.key).all.add(winner.env);
       } else {
-        starting.then(
-          (env) => {
-            if (env.state !== 'stopped') this.release(target, env);
-          },
-          () => undefined,
-        );
+        this.spare(target, starting);
       }
       return winner;
     } catch (err) {
       stopWaiting();
       throw err;
     }
+  }
+
+  /**
+   * A start nobody waits for any more: the next request that needs a new environment of the
+   * configuration claims it; unclaimed when ready, it joins the pool.
+   */
+  private spare(target: PoolTarget, starting: Promise<Environment>): void {
+    const list = this.spares.get(target.key) ?? [];
+    list.push(starting);
+    this.spares.set(target.key, list);
+    const unclaimed = () => {
+      const now = this.spares.get(target.key);
+      const i = now?.indexOf(starting) ?? -1;
+      if (!now || i < 0) return false;
+      now.splice(i, 1);
+      if (now.length === 0) this.spares.delete(target.key);
+      return true;
+    };
+    starting.then(
+      (env) => {
+        if (unclaimed() && env.state !== 'stopped') this.release(target, env);
+      },
+      () => void unclaimed(),
+    );
   }
 
   /** An environment is free again: to a request waiting for one, else to the idle pool. */
