@@ -47,6 +47,7 @@ export async function createLambent(config: Config, logger: Logger = createLogge
     outbound: config.lambda.outbound,
     keepAliveMs: config.lambda.keepAliveSeconds * 1000,
     limits: config.lambda,
+    prewarm: config.lambda.prewarmPoolSize,
   });
   const { services, logs } = createServices({ config, db, blobs, logger, invoker });
   invoker.attachLogs(logs);

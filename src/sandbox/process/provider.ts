@@ -17,6 +17,7 @@ import path from 'node:path';
 import { discoverInterpreters } from '../linux/rootfs.js';
 import type {
   ProviderDescription,
+  PoolStatus,
   Sandbox,
   SandboxExit,
   SandboxLayout,
@@ -93,6 +94,13 @@ export class ProcessSandboxProvider implements SandboxProvider {
 
   async releaseTmp(tmpDir: string): Promise<void> {
     await fs.promises.rm(tmpDir, { recursive: true, force: true });
+  }
+
+  /** No pools without namespaces: a pooled runtime could not get its code mounted later. */
+  definePools(): void {}
+
+  poolStatus(): PoolStatus[] {
+    return [];
   }
 
   describe(): ProviderDescription {

@@ -1,0 +1,37 @@
+// Entry point of a pre-started Node runtime (Lambent's pool of function-agnostic sandboxes): started
+// with no function, no code at /var/task and a minimal environment. It loads everything bootstrap.mjs
+// needs, then blocks on stdin until the platform assigns a function: one JSON object
+// `{"env": {...}}` with the function's complete environment, written after its code, layers and /tmp
+// were mounted. It then becomes exactly what `node bootstrap.mjs` would have been with that
+// environment, and runs bootstrap.mjs, which loads the handler as a normal start does.
+//
+// The platform only pools functions whose environment does not change how node itself starts
+// (NODE_OPTIONS, LD_*, TZ, ...): see poolEligible in src/invoke/launch.ts.
+
+import { fs, Module, path, url } from './builtins.mjs';
+// bootstrap.mjs's dependencies: compiled and evaluated now, so the assignment only evaluates
+// bootstrap.mjs itself. None of them reads the function's environment when loaded.
+import './errors.mjs';
+import './log-patch.mjs';
+import './rapid-client.mjs';
+import './streaming.mjs';
+import './user-function.mjs';
+
+let text;
+try {
+  text = fs.readFileSync(0, 'utf8');
+} catch {
+  process.exit(0);
+}
+if (!text) process.exit(0); // the platform went away before assigning a function
+const { env } = JSON.parse(text);
+
+for (const key of Object.keys(process.env)) if (!Object.hasOwn(env, key)) delete process.env[key];
+for (const [key, value] of Object.entries(env)) process.env[key] = value;
+// The code was mounted over /var/task after this process chdir'ed there: enter the new one.
+process.chdir(env.LAMBDA_TASK_ROOT || '/var/task');
+// NODE_PATH is read when node starts: recompute require()'s global paths from the new one.
+Module._initPaths?.();
+const bootstrap = path.join(path.dirname(url.fileURLToPath(import.meta.url)), 'bootstrap.mjs');
+process.argv[1] = bootstrap;
+await import(bootstrap);
