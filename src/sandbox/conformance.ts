@@ -173,7 +173,10 @@ export function sandboxConformance(options: ConformanceOptions): void {
       assert.equal(exit.signal, 'SIGKILL');
     });
 
-    it('reports a command that cannot be executed as an exec failure', { ...TEST_TIMEOUT, skip: options.pooled ? 'pooled: the process already runs at start()' : false }, async () => {
+    it('reports a command that cannot be executed as an exec failure', {
+      ...TEST_TIMEOUT,
+      skip: options.pooled ? 'pooled: the process already runs at start()' : false,
+    }, async () => {
       const layout = provider.layout({ codeDir, runtimeDir, tmpDir: newTmpDir() });
       const sandbox = provider.create(spec([`${layout.task}/no-such-bootstrap`]));
       live.add(sandbox);

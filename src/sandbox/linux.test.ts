@@ -8,6 +8,7 @@ import type { SandboxSpec } from './sandbox.js';
 /** A pool entry point for any command: reads the assignment, then execs its command with its environment. */
 const EXEC_ENTRY = [
   'import json, os, sys',
+  "os.write(1, b'lambent-pool-ready\\n')",
   'p = json.loads(sys.stdin.buffer.read())',
   "os.dup2(os.open('/dev/null', os.O_RDONLY), 0)",
   "os.chdir('/var/task')",

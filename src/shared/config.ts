@@ -69,7 +69,10 @@ const configSchema = z.object({
       prewarmPoolSize: z
         .union([
           z.number().int().min(0),
-          z.object({ nodejs: z.number().int().min(0).default(2), python: z.number().int().min(0).default(1) }),
+          z.object({
+            nodejs: z.number().int().min(0).default(2),
+            python: z.number().int().min(0).default(1),
+          }),
         ])
         .default({ nodejs: 2, python: 1 }),
     })

@@ -17,6 +17,8 @@ import './rapid-client.mjs';
 import './streaming.mjs';
 import './user-function.mjs';
 
+// Tells the platform this runtime is loaded and waiting (before any function: no function sees it).
+fs.writeSync(1, 'lambent-pool-ready\n');
 let text;
 try {
   text = fs.readFileSync(0, 'utf8');

@@ -54,6 +54,8 @@ def _become(env):
 
 
 def _run():
+    # Tells the platform this runtime is loaded and waiting (before any function: no function sees it).
+    os.write(1, b"lambent-pool-ready\n")
     assignment = _assignment()
     if assignment is None:
         sys.exit(0)  # the platform went away before assigning a function

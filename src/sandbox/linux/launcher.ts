@@ -144,12 +144,22 @@ sub assign {
   my $m = msg();
   unless ($m) { kill 'KILL', $init; return }
   my @a = @$m;
-  my (@mv, $payload);
+  my (@mv, @hm, $payload);
   while (@a) {
     my $k = shift @a;
     if ($k eq 'ro' || $k eq 'rw') { push @mv, [$k, shift @a, shift @a] }
+    elsif ($k eq 'host') { push @hm, [shift @a, shift @a] }
     elsif ($k eq 'payload') { $payload = shift @a }
     else { shift @a }
+  }
+  # Host-side moves first (a spare /tmp volume to the function's tmpDir): clone, attach, detach
+  # the original; MS_MOVE would refuse a mount under a shared parent.
+  for my $h (@hm) {
+    my $fd = sc('open_tree', -100, $h->[0], 1 | 0x80000);
+    afail("open_tree $h->[0]") if $fd < 0;
+    sc('move_mount', $fd, '', -100, $h->[1], 4) == 0 or afail("move_mount $h->[1]");
+    sc('close', $fd);
+    sc('umount2', $h->[0], 2) == 0 or afail("detach $h->[0]");
   }
   for my $x (@mv) {
     my $fd = sc('open_tree', -100, $x->[1], 1 | 0x80000);
@@ -364,8 +374,14 @@ export function encodeLaunch(c: LaunchConfig): Buffer {
  * A pooled sandbox's assignment: directories moved into its mount namespace (targets must
  * be empty mount points of the skeleton), then `payload` written to the command's stdin.
  */
-export function encodeAssign(mounts: readonly Mount[], payload: string): Buffer {
+export function encodeAssign(
+  mounts: readonly Mount[],
+  payload: string,
+  /** Done first, in the host's namespace: mount a clone of `from` at `to`, then detach `from`. */
+  hostMoves: ReadonlyArray<{ from: string; to: string }> = [],
+): Buffer {
   const t: string[] = [];
+  for (const m of hostMoves) t.push('host', m.from, m.to);
   for (const m of mounts) {
     if (m.kind === 'dev') throw new Error('a device cannot be assigned');
     t.push(m.kind, m.source, m.target);

@@ -29,6 +29,8 @@ export interface PrewarmHooks {
   create(def: PoolDefinition): LinuxSandbox;
   /** Whether a sandbox start is in progress right now. */
   starting(): boolean;
+  /** Background work that goes with each boot (the provider's spare /tmp volumes). */
+  spare?(): Promise<void>;
 }
 
 interface Pool {
@@ -177,32 +179,38 @@ export class Prewarm {
       return;
     }
     pool.booting = sandbox;
-    sandbox.boot().then(
-      () => {
-        if (pool.booting !== sandbox || this.closed) {
-          void sandbox.kill(); // the pool was redefined or closed meanwhile
-          return;
-        }
-        pool.booting = undefined;
-        pool.consecutiveFailures = 0;
-        pool.ready.push(sandbox);
-        // One that dies while waiting (killed from outside) leaves its place to a new one.
-        void sandbox.exited.then(() => {
-          const i = pool.ready.indexOf(sandbox);
-          if (i >= 0) {
-            pool.ready.splice(i, 1);
-            this.schedule(SETTLE_MS);
+    const spare = () => this.hooks.spare?.().catch(() => {});
+    sandbox
+      .boot()
+      .then(async () => {
+        await spare();
+      })
+      .then(
+        () => {
+          if (pool.booting !== sandbox || this.closed) {
+            void sandbox.kill(); // the pool was redefined or closed meanwhile
+            return;
           }
-        });
-        this.schedule(0);
-      },
-      (err: unknown) => {
-        if (pool.booting === sandbox) pool.booting = undefined;
-        void sandbox.kill();
-        this.failed(pool, err);
-        this.schedule(POLL_MS);
-      },
-    );
+          pool.booting = undefined;
+          pool.consecutiveFailures = 0;
+          pool.ready.push(sandbox);
+          // One that dies while waiting (killed from outside) leaves its place to a new one.
+          void sandbox.exited.then(() => {
+            const i = pool.ready.indexOf(sandbox);
+            if (i >= 0) {
+              pool.ready.splice(i, 1);
+              this.schedule(SETTLE_MS);
+            }
+          });
+          this.schedule(0);
+        },
+        (err: unknown) => {
+          if (pool.booting === sandbox) pool.booting = undefined;
+          void sandbox.kill();
+          this.failed(pool, err);
+          this.schedule(POLL_MS);
+        },
+      );
   }
 
   private failed(pool: Pool, err: unknown): void {

@@ -34,9 +34,9 @@ import type {
 import { DEFAULT_PIDS_MAX, MB_PER_CORE, SandboxStartError } from '../sandbox.js';
 import { LAUNCHER_SCRIPT, SYSCALLS } from './launcher.js';
 import { LauncherProcess } from './launcher-process.js';
+import { describePools, Prewarm } from './prewarm.js';
 import type { Rootfs } from './rootfs.js';
 import { buildRootfs, discoverInterpreters } from './rootfs.js';
-import { describePools, Prewarm } from './prewarm.js';
 import { LINUX_LAYOUT, LinuxSandbox, type LinuxSandboxDeps } from './sandbox.js';
 import { findTool, TmpVolumes } from './tmp-volumes.js';
 
@@ -68,6 +68,8 @@ export class LinuxUnavailableError extends Error {
 }
 
 const MiB = 1024 * 1024;
+/** Lambda's default EphemeralStorage: the size of the spare /tmp volumes pooled sandboxes use. */
+const DEFAULT_EPHEMERAL_MB = 512;
 
 export async function createLinuxProvider(options: LinuxProviderOptions): Promise<LinuxSandboxProvider> {
   const missing: string[] = [];
@@ -191,6 +193,11 @@ export class LinuxSandboxProvider implements SandboxProvider {
     starting: () => {
       for (const s of this.live) if (s.state === 'starting' && !(s.pooled && !s.adopted)) return true;
       return false;
+    },
+    spare: async () => {
+      const wanted = this.prewarm.status().reduce((n, p) => n + p.size, 0);
+      if (this.p.tmp.spareCount(DEFAULT_EPHEMERAL_MB) < wanted)
+        await this.p.tmp.prepareSpare(DEFAULT_EPHEMERAL_MB);
     },
   });
 

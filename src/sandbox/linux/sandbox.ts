@@ -26,6 +26,12 @@ export const LINUX_LAYOUT = {
   langBin: '/var/lang/bin',
 } as const;
 
+/**
+ * What a pool's entry point prints on stdout once it has loaded and waits for its assignment
+ * (runtimes/nodejs/pool.mjs, runtimes/python/pool.py); never seen by a function.
+ */
+export const POOL_READY = 'lambent-pool-ready\n';
+
 /** Lambda's per-environment file descriptor limit. */
 const NOFILE = 1024;
 
@@ -67,7 +73,11 @@ export class LinuxSandbox implements Sandbox {
     this.started.promise.catch(() => {});
     this.booted.promise.catch(() => {});
     launcher.attach({
-      output: (stream, chunk) => this.spec.onOutput(stream, chunk),
+      output: (stream, chunk) => {
+        // Pooled and not yet assigned: the runtime's one line says it waits for its function.
+        if (this.pooled && !this.assigned && chunk.includes(POOL_READY)) this.booted.resolve();
+        else this.spec.onOutput(stream, chunk);
+      },
       event: (line) => this.onEvent(line),
       close: (code, signal, spawnError) => {
         if (spawnError) {
@@ -111,7 +121,10 @@ export class LinuxSandbox implements Sandbox {
         hostname: deps.hostname,
         cwd: '/',
         nofile: NOFILE,
-        mounts: [...deps.rootfs.mounts, { kind: 'ro', source: spec.runtimeDir, target: LINUX_LAYOUT.runtime }],
+        mounts: [
+          ...deps.rootfs.mounts,
+          { kind: 'ro', source: spec.runtimeDir, target: LINUX_LAYOUT.runtime },
+        ],
         env: spec.env,
         argv: spec.command,
         network: 'host',
@@ -152,8 +165,17 @@ export class LinuxSandbox implements Sandbox {
     this.current = 'starting';
     const { spec, deps } = this;
     let config: Buffer;
+    // Pooled, new tmpDir: a spare volume made ahead of time, moved into place by the launcher.
+    const spare = this.pooled ? deps.tmp?.claimSpare(spec.tmpDir, spec.tmpSizeMb, this.uid) : undefined;
+    if (spare)
+      void this.started.promise.then(
+        () => spare.settle(true),
+        () => spare.settle(false),
+      );
     try {
-      if (deps.tmp) {
+      if (spare) {
+        // mounted by the launcher below
+      } else if (deps.tmp) {
         await deps.tmp.ensure(spec.tmpDir, spec.tmpSizeMb);
         await deps.tmp.chown(spec.tmpDir, this.uid, this.uid);
       } else {
@@ -167,7 +189,11 @@ export class LinuxSandbox implements Sandbox {
         { kind: 'rw', source: spec.tmpDir, target: LINUX_LAYOUT.tmp },
       ];
       config = this.pooled
-        ? encodeAssign(functionMounts, JSON.stringify({ env: spec.env, command: spec.command }))
+        ? encodeAssign(
+            functionMounts,
+            JSON.stringify({ env: spec.env, command: spec.command }),
+            spare ? [{ from: spare.from, to: spec.tmpDir }] : [],
+          )
         : encodeLaunch({
             syscalls: deps.syscalls,
             parentPid: process.pid,
@@ -207,9 +233,9 @@ export class LinuxSandbox implements Sandbox {
         break;
       case 'ready':
         if (this.pooled) {
-          // Booted, unassigned: back to 'created' until adopt() + start().
+          // Running, unassigned: back to 'created' until adopt() + start(); booted once the
+          // runtime reports that it has loaded and waits (POOL_READY).
           if (this.current === 'starting') this.current = 'created';
-          this.booted.resolve();
           break;
         }
         if (this.current === 'starting') this.current = 'running';
@@ -256,7 +282,9 @@ export class LinuxSandbox implements Sandbox {
       // left for the provider's sweep of stale cgroups
     }
     this.current = 'exited';
-    this.booted.reject(new SandboxStartError(`pooled sandbox ${this.id} ended before it was assigned`, 'setup'));
+    this.booted.reject(
+      new SandboxStartError(`pooled sandbox ${this.id} ended before it was assigned`, 'setup'),
+    );
     this.started.reject(
       this.startFailure ??
         (this.killing

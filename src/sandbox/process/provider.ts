@@ -16,8 +16,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { discoverInterpreters } from '../linux/rootfs.js';
 import type {
-  ProviderDescription,
   PoolStatus,
+  ProviderDescription,
   Sandbox,
   SandboxExit,
   SandboxLayout,
