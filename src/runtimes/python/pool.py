@@ -39,8 +39,14 @@ def _assignment():
     return json.loads(data) if data else None
 
 
+# What python itself put in the environment at startup (PEP 538 locale coercion sets LC_CTYPE): the
+# function's LANG and LC_* equal the pool's (launch.ts), so a normal start would have added the same.
+_ADDED_AT_STARTUP = {k: v for k, v in os.environ.items() if k.startswith("LC_")}
+
+
 def _become(env):
     os.environ.clear()
+    os.environ.update({k: v for k, v in _ADDED_AT_STARTUP.items() if k not in env})
     os.environ.update(env)
     # The code was mounted over /var/task after this process chdir'ed there: enter the new one.
     os.chdir(env.get("LAMBDA_TASK_ROOT", "/var/task"))
