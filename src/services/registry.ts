@@ -1,10 +1,10 @@
 /** The one explicit map of services the gateway serves. Add a service here. */
 
-import type { Invoker } from '../invoke/invoker.js';
 import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { Db } from '../storage/db.js';
+import type { Invoker } from '../invoke/invoker.js';
 import { createLambdaService } from './lambda/index.js';
 import { createLogsService, type LogsApi } from './logs/index.js';
 import type { Service } from './service.js';

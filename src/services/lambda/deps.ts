@@ -2,8 +2,8 @@
 import type { AsyncQueue } from '../../invoke/async-queue.js';
 import type { Invoker } from '../../invoke/invoker.js';
 import type { RequestContext } from '../../protocols/types.js';
-import type { Config } from '../../shared/config.js';
 import type { AwsError } from '../../shared/errors.js';
+import type { Config } from '../../shared/config.js';
 import type { Logger } from '../../shared/logger.js';
 import type { BlobStore } from '../../storage/blob-store.js';
 import type { Activator } from './activator.js';
