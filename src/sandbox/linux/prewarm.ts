@@ -23,6 +23,8 @@ const BUSY_FRACTION = 0.75;
 const MAX_DEFER_MS = 2_000;
 /** After a failed boot, wait before the next one (doubling, capped). */
 const BACKOFF_MS = [100, 1_000, 5_000, 30_000];
+/** A boot that takes longer (a runtime stuck before it reports ready) is a failure. */
+const BOOT_TIMEOUT_MS = 60_000;
 
 export interface PrewarmHooks {
   /** Starts one pooled sandbox (not yet booted). */
@@ -89,7 +91,10 @@ export class Prewarm {
     const pool = this.pools.get(name);
     if (!pool || pool.def.runtimeDir !== runtimeDir) return undefined;
     for (let s = pool.ready.shift(); s; s = pool.ready.shift()) {
-      if (s.state !== 'created') continue; // died while parked
+      if (s.state !== 'created') {
+        void s.kill(); // died (or broke) while waiting
+        continue;
+      }
       pool.taken++;
       this.schedule(SETTLE_MS);
       return s;
@@ -180,8 +185,13 @@ export class Prewarm {
     }
     pool.booting = sandbox;
     const spare = () => this.hooks.spare?.().catch(() => {});
-    sandbox
-      .boot()
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`boot took over ${BOOT_TIMEOUT_MS} ms`)), BOOT_TIMEOUT_MS);
+      timer.unref();
+    });
+    Promise.race([sandbox.boot(), timeout])
+      .finally(() => clearTimeout(timer))
       .then(async () => {
         await spare();
       })

@@ -54,6 +54,8 @@ export class LinuxSandbox implements Sandbox {
   /** Pooled: booted ahead of time; `booted` settles when its runtime runs, unassigned. */
   private readonly booted = deferred<void>();
   private assigned = false;
+  /** Pooled: the command runs ('exec', fd 3) and has printed POOL_READY ('loaded', stdout), in either order. */
+  private readonly bootSteps = new Set<'exec' | 'loaded'>();
   private initPid: number | undefined;
   private readonly events: LauncherEvent[] = [];
   private readonly started = deferred<void>();
@@ -75,8 +77,10 @@ export class LinuxSandbox implements Sandbox {
     launcher.attach({
       output: (stream, chunk) => {
         // Pooled and not yet assigned: the runtime's one line says it waits for its function.
-        if (this.pooled && !this.assigned && chunk.includes(POOL_READY)) this.booted.resolve();
-        else this.spec.onOutput(stream, chunk);
+        if (this.pooled && !this.assigned && chunk.includes(POOL_READY)) {
+          this.bootSteps.add('loaded');
+          this.checkBooted();
+        } else this.spec.onOutput(stream, chunk);
       },
       event: (line) => this.onEvent(line),
       close: (code, signal, spawnError) => {
@@ -91,6 +95,10 @@ export class LinuxSandbox implements Sandbox {
         void this.finish({ code, signal });
       },
     });
+  }
+
+  private checkBooted(): void {
+    if (this.bootSteps.size === 2 && this.current === 'created') this.booted.resolve();
   }
 
   get id(): string {
@@ -236,6 +244,8 @@ export class LinuxSandbox implements Sandbox {
           // Running, unassigned: back to 'created' until adopt() + start(); booted once the
           // runtime reports that it has loaded and waits (POOL_READY).
           if (this.current === 'starting') this.current = 'created';
+          this.bootSteps.add('exec');
+          this.checkBooted();
           break;
         }
         if (this.current === 'starting') this.current = 'running';
