@@ -34,10 +34,13 @@ await new Promise((resolve) => {
   setTimeout(resolve, 2000).unref(); // a warm-up never holds the pool up
   server.listen(0, '127.0.0.1', () => {
     const client = new RapidClient(`127.0.0.1:${server.address().port}`);
-    client.next().then(
-      (res) => JSON.parse(res.body.toString('utf8')),
-      () => {},
-    ).finally(done);
+    client
+      .next()
+      .then(
+        (res) => JSON.parse(res.body.toString('utf8')),
+        () => {},
+      )
+      .finally(done);
   });
 });
 
