@@ -3,7 +3,7 @@
  * accepts only this sandbox's uid, the sandbox with the function's code, layers, /tmp and
  * limits, the exact environment variables Lambda sets, and the log stream its output goes to.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import path from 'node:path';
@@ -258,11 +258,25 @@ export async function launchEnvironment(
   const layout = ctx.sandboxes.layout(dirs);
   // The uid is known once the sandbox exists; the endpoint is created first, so it asks late.
   let sandboxUid: number | undefined;
+  // A function a pre-started sandbox may serve: its bootstrap can also use a token port (the
+  // token goes to the runtime privately, see SandboxSpec.runtimeRoute).
+  const outbound = ctx.outbound && t.outbound;
+  // (Node's only so far: the Python bootstrap keeps the uid-checked address.)
+  const tokenable =
+    ctx.sandboxes.isolation === 'linux' &&
+    poolFor(
+      t,
+      lambdaEnvironment(t, layout, { runtimeApi: '', logStream, endpointUrl: '' }),
+      outbound,
+      layout,
+    ) === 'nodejs';
+  const token = tokenable ? randomBytes(16).toString('hex') : undefined;
   const endpoint = await createRuntimeEndpoint({
     authorize: async (socket: Socket) => {
       if (ctx.sandboxes.isolation !== 'linux') return true;
       return sandboxUid !== undefined && (await peerUidOf(socket)) === sandboxUid;
     },
+    ...(token ? { token } : {}),
   });
   // Lines are gathered for a few milliseconds and stored together: one write per burst
   // (START, output, END, REPORT) instead of one per line keeps the warm path and the WAL light.
@@ -284,7 +298,6 @@ export async function launchEnvironment(
   const runtimePort = Number(endpoint.address.split(':')[1]);
   const platformPort = Number(new URL(endpointUrl).port);
   const env = lambdaEnvironment(t, layout, { runtimeApi: endpoint.address, logStream, endpointUrl });
-  const outbound = ctx.outbound && t.outbound;
   const pool = poolFor(t, env, outbound, layout);
   const sandbox = ctx.sandboxes.create({
     id,
@@ -297,6 +310,7 @@ export async function launchEnvironment(
     loopbackPorts: [runtimePort, platformPort],
     onOutput: (stream, chunk) => capture.write(stream, chunk),
     ...(pool ? { pool } : {}),
+    ...(pool && token && endpoint.tokenPort ? { runtimeRoute: { port: endpoint.tokenPort, token } } : {}),
   });
   sandboxUid = sandbox.uid;
   const environment = new Environment({

@@ -53,6 +53,11 @@ export interface SandboxSpec {
    * `outbound` and the pool's runtimeDir are served; others start normally.
    */
   pool?: string;
+  /**
+   * For a pooled runtime only, delivered with its environment but not in it: a second, token-
+   * authenticated port of its Runtime API (RuntimeEndpointOptions.token).
+   */
+  runtimeRoute?: { port: number; token: string };
 }
 
 /** A pool of sandboxes started ahead of time with a runtime and no function (see SandboxSpec.pool). */

@@ -13,7 +13,7 @@ import { fs, Module, net, path, url } from './builtins.mjs';
 // bootstrap.mjs itself. None of them reads the function's environment when loaded.
 import './errors.mjs';
 import './log-patch.mjs';
-import { RapidClient } from './rapid-client.mjs';
+import { RapidClient, useTokenRoute } from './rapid-client.mjs';
 import './streaming.mjs';
 import './user-function.mjs';
 
@@ -53,7 +53,8 @@ try {
   process.exit(0);
 }
 if (!text) process.exit(0); // the platform went away before assigning a function
-const { env } = JSON.parse(text);
+const { env, runtimeRoute } = JSON.parse(text);
+if (runtimeRoute) useTokenRoute(runtimeRoute.port, runtimeRoute.token);
 
 for (const key of Object.keys(process.env)) if (!Object.hasOwn(env, key)) delete process.env[key];
 for (const [key, value] of Object.entries(env)) process.env[key] = value;

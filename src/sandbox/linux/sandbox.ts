@@ -199,7 +199,7 @@ export class LinuxSandbox implements Sandbox {
       config = this.pooled
         ? encodeAssign(
             functionMounts,
-            JSON.stringify({ env: spec.env, command: spec.command }),
+            JSON.stringify({ env: spec.env, command: spec.command, runtimeRoute: spec.runtimeRoute }),
             spare ? [{ from: spare.from, to: spec.tmpDir }] : [],
           )
         : encodeLaunch({
