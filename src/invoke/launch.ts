@@ -264,6 +264,7 @@ export async function launchEnvironment(
   // (Node's only so far: the Python bootstrap keeps the uid-checked address.)
   const tokenable =
     ctx.sandboxes.isolation === 'linux' &&
+    ctx.sandboxes.poolStatus().some((p) => p.name === 'nodejs' && p.size > 0) &&
     poolFor(
       t,
       lambdaEnvironment(t, layout, { runtimeApi: '', logStream, endpointUrl: '' }),
