@@ -166,7 +166,8 @@ export const coldStart: BenchCase = {
       const label: Record<Variant, string> = {
         baseline: 'baseline: spawn `node` on the handler file, until its result is printed',
         fresh: 'Lambent Invoke, new function (never run before), pool on',
-        updated: 'Lambent Invoke after UpdateFunctionConfiguration (old environment retired meanwhile), pool on',
+        updated:
+          'Lambent Invoke after UpdateFunctionConfiguration (old environment retired meanwhile), pool on',
         'fresh-nopool': 'Lambent Invoke, new function, no pool (size 0)',
         'updated-nopool': 'Lambent Invoke after UpdateFunctionConfiguration, no pool (size 0)',
         'lambda-local': 'peer: `lambda-local` CLI (spawn, until its result is printed)',
