@@ -50,6 +50,7 @@ export async function createLambent(config: Config, logger: Logger = createLogge
     keepAliveMs: config.lambda.keepAliveSeconds * 1000,
     limits: config.lambda,
     metrics: metrics.lambda,
+    prewarm: config.lambda.prewarmPoolSize,
   });
   const { services, logs } = createServices({ config, db, blobs, logger, invoker, metrics });
   invoker.attachLogs(logs);

@@ -69,6 +69,9 @@ describe('lambent up', () => {
     });
     assert.match(res.stdout, /^isolation: (linux \(namespaces \+ cgroups\): full|process: REDUCED)$/m);
     assert.equal(res.status, res.stdout.includes('REDUCED') ? 1 : 0);
+    // The pools of pre-started sandboxes (defaults: 2 Node, 1 Python), booted for real.
+    if (!res.stdout.includes('REDUCED'))
+      assert.match(res.stdout, /^ {2}prewarm: nodejs 2\/2 ready, python 1\/1 ready/m);
   });
 
   test('refuses a non-loopback address with the default keys', () => {

@@ -15,7 +15,6 @@ export const CASE_ORDER = ['warm-invoke', 'cold-start', 'sandbox', 'burst', 'asy
 
 const NOT_YET = [
   '**Function URLs / API Gateway requests per second**: not measured — Lambent has neither yet (issue 5, case 6). The case gets added when they land.',
-  '**Cold start with a pre-warmed pool**: the pool does not exist yet (issue 3/4); the cold-start case measures starts without one.',
 ];
 
 function table(t: Table): string {

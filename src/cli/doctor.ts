@@ -2,8 +2,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { type PooledFamily, poolDefinitions } from '../invoke/launch.js';
 import { createSandboxProvider } from '../sandbox/index.js';
 import { configFromEnv } from '../shared/config.js';
+import { packageRoot } from '../shared/version.js';
 
 export async function doctor(options: { dataDir?: string }): Promise<number> {
   const config = configFromEnv(process.env, { dataDir: options.dataDir, port: 0 });
@@ -16,6 +18,18 @@ export async function doctor(options: { dataDir?: string }): Promise<number> {
       dataDir: scratch,
       logger: { warn: (m) => warnings.push(m) },
     });
+    // The pools of pre-started sandboxes, as the server would define them: a real boot of each.
+    const sizes = config.lambda.prewarmPoolSize;
+    provider.definePools(
+      poolDefinitions(provider, path.join(packageRoot, 'src', 'runtimes'), 0).map((d) => ({
+        ...d,
+        size: typeof sizes === 'number' ? sizes : (sizes[d.name as PooledFamily] ?? 0),
+      })),
+    );
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && provider.poolStatus().some((p) => p.ready < p.size && p.failures === 0)) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
     const d = provider.describe();
     await provider.close();
     const out = process.stdout;
@@ -23,6 +37,9 @@ export async function doctor(options: { dataDir?: string }): Promise<number> {
       `isolation: ${d.isolation === 'linux' ? 'linux (namespaces + cgroups): full' : 'process: REDUCED'}\n`,
     );
     for (const [k, v] of Object.entries(d.details)) out.write(`  ${k}: ${v}\n`);
+    for (const p of d.pools ?? []) {
+      if (p.lastError) out.write(`  prewarm ${p.name} failed: ${p.lastError}\n`);
+    }
     if (d.missing.length) {
       out.write('missing for full isolation:\n');
       for (const m of d.missing) out.write(`  - ${m}\n`);

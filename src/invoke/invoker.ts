@@ -11,7 +11,15 @@ import type { LambdaMetrics } from '../metrics/lambda.js';
 import type { LogsApi } from '../services/logs/index.js';
 import { ConcurrencyAccounting, functionIdOf } from './concurrency.js';
 import type { Environment, InvokeOutcome, InvokeRequest } from './environment.js';
-import { type FunctionTarget, type LaunchContext, launchEnvironment, tmpDirFor } from './launch.js';
+import {
+  type FunctionTarget,
+  type LaunchContext,
+  launchEnvironment,
+  POOLED_FAMILIES,
+  type PooledFamily,
+  poolDefinitions,
+  tmpDirFor,
+} from './launch.js';
 import { ProvisionedConcurrency } from './provisioned.js';
 import { Scheduler } from './scheduler.js';
 
@@ -46,8 +54,24 @@ export interface InvokerLimits {
 }
 
 export function createInvoker(
-  ctx: LaunchContext & { keepAliveMs: number; limits: InvokerLimits; metrics?: LambdaMetrics },
+  ctx: LaunchContext & {
+    keepAliveMs: number;
+    limits: InvokerLimits;
+    metrics?: LambdaMetrics;
+    /** Pre-started sandboxes per runtime family (lambda.prewarmPoolSize); absent: none. */
+    prewarm?: number | Partial<Record<PooledFamily, number>>;
+  },
 ): Invoker {
+  if (ctx.prewarm !== undefined) {
+    const sizes = ctx.prewarm;
+    const sizeOf = (f: PooledFamily) => (typeof sizes === 'number' ? sizes : (sizes[f] ?? 0));
+    ctx.sandboxes.definePools(
+      poolDefinitions(ctx.sandboxes, ctx.runtimeDir, 0).map((d) => ({
+        ...d,
+        size: POOLED_FAMILIES.includes(d.name as PooledFamily) ? sizeOf(d.name as PooledFamily) : 0,
+      })),
+    );
+  }
   /** functionId → /tmp directories not in use by a live environment. */
   const freeTmp = new Map<string, string[]>();
   const slots = new Map<string, number>();

@@ -3,13 +3,13 @@
  * accepts only this sandbox's uid, the sandbox with the function's code, layers, /tmp and
  * limits, the exact environment variables Lambda sets, and the log stream its output goes to.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import path from 'node:path';
 import { createRuntimeEndpoint } from '../sandbox/runtime-api/endpoint.js';
 import { peerUidOf } from '../sandbox/runtime-api/peer-uid.js';
-import type { SandboxLayout, SandboxProvider } from '../sandbox/sandbox.js';
+import type { PoolDefinition, SandboxLayout, SandboxProvider } from '../sandbox/sandbox.js';
 import type { LogsApi } from '../services/logs/index.js';
 import type { Logger } from '../shared/logger.js';
 import { Environment } from './environment.js';
@@ -63,6 +63,81 @@ export interface LaunchContext {
 
 /** `AWS_LAMBDA_INITIALIZATION_TYPE`: how the environment came to be. */
 export type InitializationType = 'on-demand' | 'provisioned-concurrency';
+
+/** Runtime families whose bootstrap is Lambent's: their sandboxes can be started before the function is known. */
+export const POOLED_FAMILIES = ['nodejs', 'python'] as const;
+export type PooledFamily = (typeof POOLED_FAMILIES)[number];
+
+function familyOf(runtime: string): PooledFamily | undefined {
+  return POOLED_FAMILIES.find((f) => runtime.startsWith(f));
+}
+
+/** What every environment of a family gets whatever the function: the pool boots with exactly this. */
+function bootEnvironment(family: PooledFamily, layout: SandboxLayout): Record<string, string> {
+  return { ...baseEnvironment(layout), ...(family === 'python' ? { PYTHONUNBUFFERED: '1' } : {}) };
+}
+
+/** The variables every runtime starts with (a function's own Environment may override them). */
+function baseEnvironment(layout: SandboxLayout): Record<string, string> {
+  return {
+    PATH: `${layout.langBin}:/usr/local/bin:/usr/bin:/bin:${layout.opt}/bin`,
+    LD_LIBRARY_PATH: `${layout.langBin}/../lib:/lib64:/usr/lib64:${layout.runtime}:${layout.runtime}/lib:${layout.task}:${layout.task}/lib:${layout.opt}/lib`,
+    LANG: 'en_US.UTF-8',
+    TZ: ':UTC',
+  };
+}
+
+/**
+ * The pools of pre-started sandboxes, one per family (the host's node and python3 serve
+ * every version of their family). Their entry points (runtimes/nodejs/pool.mjs,
+ * runtimes/python/pool.py) take a function's environment on stdin and run its bootstrap.
+ */
+export function poolDefinitions(
+  sandboxes: SandboxProvider,
+  runtimeDir: string,
+  size: number,
+): PoolDefinition[] {
+  const layout = sandboxes.layout({ codeDir: runtimeDir, runtimeDir, tmpDir: runtimeDir });
+  return POOLED_FAMILIES.map((family) => ({
+    name: family,
+    command:
+      family === 'nodejs'
+        ? [`${layout.langBin}/node`, `${layout.runtime}/nodejs/pool.mjs`]
+        : [`${layout.langBin}/python3`, `${layout.runtime}/python/pool.py`],
+    env: bootEnvironment(family, layout),
+    runtimeDir,
+    size,
+  }));
+}
+
+/**
+ * Variables an interpreter (or the dynamic loader, or a wrapper) reads when it starts, before
+ * a pooled runtime learns the function's environment. NODE_PATH and PYTHONPATH are applied
+ * by the pool's entry points.
+ */
+const READ_AT_PROCESS_START =
+  /^(NODE_(?!PATH$)|PYTHON(?!PATH$)|LD_|LC_|LANG$|LANGUAGE$|TZ$|MALLOC_|GLIBC_|UV_|OPENSSL_|SSL_CERT_|AWS_LAMBDA_EXEC_WRAPPER$)/;
+
+/**
+ * The pool that may serve this function, if any: a Lambent bootstrap family, with outbound
+ * access (without it the sandbox needs its own network namespace and relays for this
+ * environment's Runtime API port, made before the runtime starts), and an environment that
+ * agrees with the pool's on everything read at process start.
+ */
+export function poolFor(
+  t: Pick<FunctionTarget, 'runtime'>,
+  env: Record<string, string>,
+  outbound: boolean,
+  layout: SandboxLayout,
+): PooledFamily | undefined {
+  const family = familyOf(t.runtime);
+  if (!family || !outbound) return undefined;
+  const boot = bootEnvironment(family, layout);
+  for (const key of new Set([...Object.keys(env), ...Object.keys(boot)])) {
+    if (READ_AT_PROCESS_START.test(key) && env[key] !== boot[key]) return undefined;
+  }
+  return family;
+}
 
 /** Lambda's reserved variables: a function's own Environment cannot override these. */
 const RESERVED = new Set([
@@ -119,10 +194,7 @@ export function lambdaEnvironment(
   const own = Object.fromEntries(Object.entries(t.environment).filter(([k]) => !RESERVED.has(k)));
   const pyVersion = t.runtime.startsWith('python') ? t.runtime.slice('python'.length) : '';
   const env: Record<string, string> = {
-    PATH: `${layout.langBin}:/usr/local/bin:/usr/bin:/bin:${layout.opt}/bin`,
-    LD_LIBRARY_PATH: `${layout.langBin}/../lib:/lib64:/usr/lib64:${layout.runtime}:${layout.runtime}/lib:${layout.task}:${layout.task}/lib:${layout.opt}/lib`,
-    LANG: 'en_US.UTF-8',
-    TZ: ':UTC',
+    ...baseEnvironment(layout),
     ...own,
     _HANDLER: t.handler,
     AWS_REGION: t.region,
@@ -190,11 +262,26 @@ export async function launchEnvironment(
   const layout = ctx.sandboxes.layout(dirs);
   // The uid is known once the sandbox exists; the endpoint is created first, so it asks late.
   let sandboxUid: number | undefined;
+  // A function a pre-started sandbox may serve: its bootstrap can also use a token port (the
+  // token goes to the runtime privately, see SandboxSpec.runtimeRoute).
+  const outbound = ctx.outbound && t.outbound;
+  // (Node's only so far: the Python bootstrap keeps the uid-checked address.)
+  const tokenable =
+    ctx.sandboxes.isolation === 'linux' &&
+    ctx.sandboxes.poolStatus().some((p) => p.name === 'nodejs' && p.size > 0) &&
+    poolFor(
+      t,
+      lambdaEnvironment(t, layout, { runtimeApi: '', logStream, endpointUrl: '' }),
+      outbound,
+      layout,
+    ) === 'nodejs';
+  const token = tokenable ? randomBytes(16).toString('hex') : undefined;
   const endpoint = await createRuntimeEndpoint({
     authorize: async (socket: Socket) => {
       if (ctx.sandboxes.isolation !== 'linux') return true;
       return sandboxUid !== undefined && (await peerUidOf(socket)) === sandboxUid;
     },
+    ...(token ? { token } : {}),
   });
   // Lines are gathered for a few milliseconds and stored together: one write per burst
   // (START, output, END, REPORT) instead of one per line keeps the warm path and the WAL light.
@@ -215,19 +302,28 @@ export async function launchEnvironment(
   const endpointUrl = ctx.endpointUrl();
   const runtimePort = Number(endpoint.address.split(':')[1]);
   const platformPort = Number(new URL(endpointUrl).port);
+  const env = lambdaEnvironment(t, layout, {
+    runtimeApi: endpoint.address,
+    logStream,
+    endpointUrl,
+    initType,
+  });
+  const pool = poolFor(t, env, outbound, layout);
   const sandbox = ctx.sandboxes.create({
     id,
     command: runtimeCommand(t.runtime, layout, t),
-    env: lambdaEnvironment(t, layout, { runtimeApi: endpoint.address, logStream, endpointUrl, initType }),
+    env,
     ...dirs,
     tmpSizeMb: t.ephemeralMb,
     memoryMb: t.memoryMb,
-    outbound: ctx.outbound && t.outbound,
+    outbound,
     loopbackPorts: [runtimePort, platformPort],
     onOutput: (stream, chunk) => capture.write(stream, chunk),
+    ...(pool ? { pool } : {}),
+    ...(pool && token && endpoint.tokenPort ? { runtimeRoute: { port: endpoint.tokenPort, token } } : {}),
   });
   sandboxUid = sandbox.uid;
-  const env = new Environment({
+  const environment = new Environment({
     id,
     key,
     version: t.version,
@@ -243,9 +339,9 @@ export async function launchEnvironment(
     tmpDir,
     onStopped,
   });
-  env.provisioned = initType === 'provisioned-concurrency';
-  await env.init();
-  return env;
+  environment.provisioned = initType === 'provisioned-concurrency';
+  await environment.init();
+  return environment;
 }
 
 export function tmpDirFor(ctx: LaunchContext, t: FunctionTarget, slot: number): string {

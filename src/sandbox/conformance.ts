@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, beforeEach, describe, it } from 'node:test';
 import type { Sandbox, SandboxExit, SandboxProvider, SandboxSpec } from './sandbox.js';
 import { SandboxStartError } from './sandbox.js';
 
@@ -20,6 +20,13 @@ export interface ConformanceOptions {
   skip?: string | false;
   /** Hostile-process containment tests (isolating implementations only). */
   containment: boolean;
+  /**
+   * Sandboxes come from a pool of pre-started ones: their process already runs when start()
+   * is called, so a command that cannot be executed is its exit (127), not a start failure.
+   */
+  pooled?: boolean;
+  /** Runs before each test (e.g. waits for a pool to be full). */
+  beforeEach?: () => Promise<void>;
 }
 
 const MiB = 1024 * 1024;
@@ -60,6 +67,10 @@ export function sandboxConformance(options: ConformanceOptions): void {
       await Promise.all([...live].map((s) => s.kill()));
       await provider?.close();
       fs.rmSync(base, { recursive: true, force: true });
+    });
+
+    beforeEach(async () => {
+      await options.beforeEach?.();
     });
 
     const newTmpDir = () => path.join(base, `tmp-${tmpCount++}`);
@@ -162,7 +173,10 @@ export function sandboxConformance(options: ConformanceOptions): void {
       assert.equal(exit.signal, 'SIGKILL');
     });
 
-    it('reports a command that cannot be executed as an exec failure', TEST_TIMEOUT, async () => {
+    it('reports a command that cannot be executed as an exec failure', {
+      ...TEST_TIMEOUT,
+      skip: options.pooled ? 'pooled: the process already runs at start()' : false,
+    }, async () => {
       const layout = provider.layout({ codeDir, runtimeDir, tmpDir: newTmpDir() });
       const sandbox = provider.create(spec([`${layout.task}/no-such-bootstrap`]));
       live.add(sandbox);

@@ -18,6 +18,11 @@
  *   exactly the given environment; RLIMIT_NOFILE 1024; pid 1 forwards signals and reaps.
  *   Launchers are started ahead of time and parked in their cgroups (joining a cgroup costs
  *   an RCU grace period), so a start costs ~2.5 ms over a bare spawn of the same command.
+ * - linux/prewarm.ts: pools of pre-started, function-agnostic sandboxes (SandboxSpec.pool,
+ *   SandboxProvider.definePools): the runtime boots ahead of time; at a start the launcher
+ *   moves the function's code, layers and /tmp into the sandbox's mount namespace and the
+ *   runtime gets its environment on stdin. Single-use; refilled one at a time at low priority
+ *   while the CPUs are not busy. Spare /tmp volumes are formatted ahead of time for them.
  * - cgroups/: memory (+memsw/swap.max), pids.max, CPU share by memory (1769 MB = 1024
  *   shares = one core under contention; hard quota optional), freeze/thaw, kill-all, OOM
  *   count, peak memory; v1, v2 and hybrid (v1 resources + cgroup2 freeze/kill).
@@ -53,6 +58,8 @@ import type { SandboxIsolation, SandboxProvider } from './sandbox.js';
 
 export type {
   OutputStream,
+  PoolDefinition,
+  PoolStatus,
   ProviderDescription,
   Sandbox,
   SandboxExit,

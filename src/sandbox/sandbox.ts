@@ -45,6 +45,45 @@ export interface SandboxSpec {
   loopbackPorts?: number[];
   /** Raw output, delivered as it is written. All of it has arrived when `exited` resolves. */
   onOutput(stream: OutputStream, chunk: Buffer): void;
+  /**
+   * Name of a pool of pre-started sandboxes (SandboxProvider.definePools) that may serve this
+   * spec instead of a new sandbox: its runtime was started with the pool's command and gets
+   * `env` on its stdin. The caller sets it only when that is equivalent to running `command`
+   * with `env` (the pool's entry point then runs the same bootstrap). Only specs with
+   * `outbound` and the pool's runtimeDir are served; others start normally.
+   */
+  pool?: string;
+  /**
+   * For a pooled runtime only, delivered with its environment but not in it: a second, token-
+   * authenticated port of its Runtime API (RuntimeEndpointOptions.token).
+   */
+  runtimeRoute?: { port: number; token: string };
+}
+
+/** A pool of sandboxes started ahead of time with a runtime and no function (see SandboxSpec.pool). */
+export interface PoolDefinition {
+  name: string;
+  /** The pool's entry point: it reads `{"env": {...}}` on stdin, then runs the function's bootstrap. */
+  command: string[];
+  /** Environment the runtime boots with (no function's data). */
+  env: Record<string, string>;
+  runtimeDir: string;
+  /** Sandboxes kept started; 0 disables the pool. */
+  size: number;
+}
+
+export interface PoolStatus {
+  name: string;
+  size: number;
+  /** Started and waiting for a function. */
+  ready: number;
+  booting: number;
+  /** Handed to functions since the server started. */
+  taken: number;
+  /** Specs naming this pool that found it empty (they started normally). */
+  missed: number;
+  failures: number;
+  lastError?: string;
 }
 
 export interface SandboxExit {
@@ -99,6 +138,8 @@ export interface ProviderDescription {
   /** Why full isolation is not in force (empty for linux). */
   missing: string[];
   details: Record<string, string>;
+  /** Pools of pre-started sandboxes (see SandboxProvider.definePools). */
+  pools?: PoolStatus[];
 }
 
 export interface SandboxProvider {
@@ -109,6 +150,13 @@ export interface SandboxProvider {
   /** The function behind tmpDir is gone: drop its /tmp (unmount and delete its volume). */
   releaseTmp(tmpDir: string): Promise<void>;
   describe(): ProviderDescription;
+  /**
+   * Replaces the pools of pre-started sandboxes (filled in the background at low priority).
+   * Providers without the means (process) ignore it: specs naming a pool start normally.
+   */
+  definePools(pools: PoolDefinition[]): void;
+  /** Each defined pool's state (empty when the provider keeps no pools). */
+  poolStatus(): PoolStatus[];
   /** Kills every live sandbox and releases what the provider made. */
   close(): Promise<void>;
 }

@@ -64,6 +64,19 @@ const configSchema = z.object({
       asyncConcurrency: z.number().int().positive().default(16),
       /** Multiplies async retry delays and maximum event ages (1 = AWS's minutes; tests use less). */
       asyncRetryDelayScale: z.number().positive().max(1).default(1),
+      /**
+       * Sandboxes started ahead of time per runtime family, with the runtime booted and no
+       * function: a cold start takes one (0 disables). One number for every family, or per family.
+       */
+      prewarmPoolSize: z
+        .union([
+          z.number().int().min(0),
+          z.object({
+            nodejs: z.number().int().min(0).default(2),
+            python: z.number().int().min(0).default(1),
+          }),
+        ])
+        .default({ nodejs: 2, python: 1 }),
     })
     .default({}),
   /** Execution-environment isolation: `linux` (namespaces + cgroups) when possible, else `process`. */
@@ -122,9 +135,21 @@ export function configFromEnv(env: NodeJS.ProcessEnv, overrides: ConfigInput = {
     lambda.concurrentExecutions = Number(env.LAMBENT_CONCURRENT_EXECUTIONS);
   if (env.LAMBENT_MAX_MEMORY_MB) lambda.maxMemoryMb = Number(env.LAMBENT_MAX_MEMORY_MB);
   if (env.LAMBENT_ASYNC_RETRY_SCALE) lambda.asyncRetryDelayScale = Number(env.LAMBENT_ASYNC_RETRY_SCALE);
+  if (env.LAMBENT_PREWARM_POOL) lambda.prewarmPoolSize = parsePoolSize(env.LAMBENT_PREWARM_POOL);
   if (Object.keys(lambda).length) fromEnv.lambda = lambda;
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   return parseConfig({ ...fromEnv, ...defined });
+}
+
+/** LAMBENT_PREWARM_POOL: `2` (every family) or `nodejs=2,python=0`. */
+function parsePoolSize(text: string): number | { nodejs?: number; python?: number } {
+  if (!text.includes('=')) return Number(text);
+  return Object.fromEntries(
+    text.split(',').map((part) => {
+      const [k, v] = part.split('=');
+      return [(k ?? '').trim(), Number(v)];
+    }),
+  );
 }
 
 export function isLoopbackHost(host: string): boolean {

@@ -14,6 +14,16 @@ const INVOCATION_PATH = '/2018-06-01/runtime/invocation/';
 const INIT_ERROR_PATH = '/2018-06-01/runtime/init/error';
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 
+/**
+ * A pre-started runtime's private way in (pool.mjs): a second port of the same Runtime API where the
+ * connection proves itself with a token instead of the server scanning /proc/net/tcp for its uid.
+ */
+let tokenRoute = null;
+
+export function useTokenRoute(port, token) {
+  tokenRoute = { port, token };
+}
+
 export class RapidClient {
   #host;
   #port;
@@ -94,8 +104,23 @@ export class RapidClient {
   }
 
   #connect() {
-    const socket = connect({ host: this.#host, port: this.#port, noDelay: true });
-    socket.on('data', (chunk) => this.#onData(chunk));
+    const route = tokenRoute;
+    const socket = connect({ host: this.#host, port: route ? route.port : this.#port, noDelay: true });
+    if (route) {
+      // Token first; everything else waits (corked) for the server's one-byte go-ahead.
+      socket.write(`${route.token}\n`, 'latin1');
+      socket.cork();
+      let acked = false;
+      socket.on('data', (chunk) => {
+        if (acked) return this.#onData(chunk);
+        acked = true;
+        if (chunk[0] !== 0x4b) return this.#fail(socket, new Error('Runtime API refused the token'));
+        socket.uncork();
+        if (chunk.length > 1) this.#onData(chunk.subarray(1));
+      });
+    } else {
+      socket.on('data', (chunk) => this.#onData(chunk));
+    }
     const fail = (err) => this.#fail(socket, err);
     socket.on('error', fail);
     socket.on('close', () => fail(new Error('Runtime API connection closed')));

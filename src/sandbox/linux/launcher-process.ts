@@ -58,8 +58,14 @@ export class LauncherProcess {
     this.backlog = [];
   }
 
+  /** The last message: stdin closes after it. */
   configure(config: Buffer): void {
     this.child.stdin?.end(config);
+  }
+
+  /** A message with more to follow (a pooled sandbox's configuration, before its assignment). */
+  send(config: Buffer): void {
+    this.child.stdin?.write(config);
   }
 
   kill(): void {

@@ -7,7 +7,9 @@
  * package). It loads no module: strict.pm and warnings.pm alone cost ~3 ms.
  *
  * Protocol. argv: the cgroup.procs files to join, joined at once; then stdin: the
- * configuration as NUL-separated tokens (see encodeLaunch), read to EOF. Joining a cgroup
+ * configuration as NUL-separated tokens after their byte count (see encodeLaunch). A pooled
+ * sandbox (`pool`) gets a second message after its command runs: the assignment
+ * (encodeAssign), answered by `assigned`. Joining a cgroup
  * waits for an RCU grace period (~7 ms here) when the kernel's cgroup lock is idle, so the
  * provider starts launchers ahead of time: they join a fresh cgroup and park on stdin,
  * and a sandbox's start only pays for the configuration and the syscalls after it.
@@ -16,6 +18,7 @@
  *   `init <pid>`            host pid of the namespace's pid 1 (signals go there, it forwards)
  *   `ready`                 the command's exec succeeded
  *   `execfail <errno> <m>`  the command's exec failed
+ *   `assigned`              (pooled) directories mounted and payload delivered
  *   `error <what>: <m>`     setup failed (exit 125)
  *   `exit <n>` | `signal <n>`              how the command's process ended
  *   `initexit <n>` | `initsignal <n>`      how pid 1 ended (killed with the cgroup: `initsignal 9`)
@@ -39,7 +42,20 @@ open(my $st, '>&=', 3) or exit 125;
 select((select($st), $| = 1)[0]);
 for my $p (@ARGV) { open(my $f, '>', $p) or exit 124; syswrite($f, '0') or exit 124; close $f }
 print $st "parked\n";
-my @t; { local $/; my $c = <STDIN>; exit 0 unless defined $c && length $c; @t = split /\0/, $c, -1; pop @t; }
+sub msg {
+  my $len = <STDIN>;
+  return undef unless defined $len && $len =~ /^(\d+)\n$/;
+  my $want = $1 + 0;
+  my $c = '';
+  my $n = read(STDIN, $c, $want);
+  return undef unless defined $n && $n > 0 && $n == $want;
+  my @x = split /\0/, $c, -1;
+  pop @x;
+  return \@x;
+}
+my $first = msg();
+exit 0 unless $first;
+my @t = @$first;
 my (%o, @mnt, @env, @argv, @port, %sys);
 while (@t) {
   my $k = shift @t;
@@ -51,6 +67,7 @@ while (@t) {
   else { $o{$k} = shift @t }
 }
 sub fail { print $st "error $_[0]: $!\n"; exit 125 }
+my ($RDONLY, $NOSUID, $NODEV, $NOEXEC, $REMOUNT, $BIND, $REC, $PRIVATE) = (1, 2, 4, 8, 32, 4096, 16384, 262144);
 sub sc { my ($n, @a) = @_; syscall($sys{$n}, @a) }
 my ($uid, $gid) = ($o{uid} + 0, $o{gid} + 0);
 sub drop {
@@ -118,6 +135,57 @@ if ($o{net} eq 'none') {
   }
   close $hostns;
 }
+# A pooled sandbox's assignment (second message): the function's directories, cloned here in
+# the host's mount namespace and moved into pid 1's, then its environment for the runtime,
+# which waits for it on stdin. Until now the runtime ran at nice 19; its uid's threads get 0.
+my ($init, $pr, $pw);
+sub afail { print $st "error $_[0]: $!\n"; kill 'KILL', $init; waitpid($init, 0); exit 125 }
+sub assign {
+  my $m = msg();
+  unless ($m) { kill 'KILL', $init; return }
+  my @a = @$m;
+  my (@mv, @hm, $payload);
+  while (@a) {
+    my $k = shift @a;
+    if ($k eq 'ro' || $k eq 'rw') { push @mv, [$k, shift @a, shift @a] }
+    elsif ($k eq 'host') { push @hm, [shift @a, shift @a] }
+    elsif ($k eq 'payload') { $payload = shift @a }
+    else { shift @a }
+  }
+  # Host-side moves first (a spare /tmp volume to the function's tmpDir): clone, attach, detach
+  # the original; MS_MOVE would refuse a mount under a shared parent.
+  for my $h (@hm) {
+    my $fd = sc('open_tree', -100, $h->[0], 1 | 0x80000);
+    afail("open_tree $h->[0]") if $fd < 0;
+    sc('move_mount', $fd, '', -100, $h->[1], 4) == 0 or afail("move_mount $h->[1]");
+    sc('close', $fd);
+    sc('umount2', $h->[0], 2) == 0 or afail("detach $h->[0]");
+  }
+  for my $x (@mv) {
+    my $fd = sc('open_tree', -100, $x->[1], 1 | 0x80000);
+    afail("open_tree $x->[1]") if $fd < 0;
+    push @$x, $fd;
+  }
+  open(my $ns, '<', "/proc/$init/ns/mnt") or afail('open mount namespace');
+  sc('setns', fileno($ns), 0x00020000) == 0 or afail('setns mount');
+  for my $x (@mv) {
+    sc('move_mount', $x->[3], '', -100, $x->[2], 4) == 0 or afail("move_mount $x->[2]");
+    my $fl = $BIND | $REMOUNT | $NOSUID | $NODEV;
+    $fl |= $RDONLY if $x->[0] eq 'ro';
+    sc('mount', 0, $x->[2], 0, $fl, 0) == 0 or afail("remount $x->[2]");
+    sc('close', $x->[3]);
+  }
+  setpriority(2, $uid, 0) or afail('setpriority');
+  $payload //= '';
+  my $off = 0;
+  while ($off < length $payload) {
+    my $w = syswrite($pw, $payload, length($payload) - $off, $off);
+    afail('write payload') unless $w;
+    $off += $w;
+  }
+  close $pw;
+  print $st "assigned\n";
+}
 sub pump {
   my %peer = (fileno($_[0]) => $_[1], fileno($_[1]) => $_[0]);
   my %open = (fileno($_[0]) => $_[0], fileno($_[1]) => $_[1]);
@@ -136,22 +204,27 @@ sub pump {
   }
 }
 
-sc('unshare', 0x00020000 | 0x04000000 | 0x08000000 | 0x20000000) == 0 or fail('unshare');
-my $init = fork();
+# The mount namespace is pid 1's alone (it unshares it below): this process stays in the host's,
+# where a pooled sandbox's code is found at its assignment.
+sc('unshare', 0x04000000 | 0x08000000 | 0x20000000) == 0 or fail('unshare');
+if ($o{pool}) { pipe($pr, $pw) or fail('pipe') }
+$init = fork();
 fail('fork') unless defined $init;
 if ($init) {
   close $lr;
+  close $pr if $pr;
   print $st "init $init\n";
+  assign() if $o{pool};
   waitpid($init, 0);
   my $s = $?;
   print $st (($s & 127) ? 'initsignal ' . ($s & 127) : 'initexit ' . ($s >> 8)), "\n";
   exit 0;
 }
 close $lw;
+close $pw if $pw;
 $0 = '/init';
-sc('unshare', 0x02000000) == 0 or fail('unshare cgroup');
+sc('unshare', 0x00020000 | 0x02000000) == 0 or fail('unshare mount, cgroup');
 my $root = $o{root};
-my ($RDONLY, $NOSUID, $NODEV, $NOEXEC, $REMOUNT, $BIND, $REC, $PRIVATE) = (1, 2, 4, 8, 32, 4096, 16384, 262144);
 sc('mount', 0, '/', 0, $REC | $PRIVATE, 0) == 0 or fail('make / private');
 sc('mount', $root, $root, 0, $BIND, 0) == 0 or fail("bind $root");
 for my $m (@mnt) {
@@ -191,6 +264,7 @@ if ($main == 0) {
   %ENV = ();
   for my $e (@env) { my $i = index($e, '='); $ENV{substr($e, 0, $i)} = substr($e, $i + 1) }
   chdir($o{cwd});
+  if ($pr) { open(STDIN, '<&', $pr) or exit 127; close $pr; setpriority(0, 0, 19) }
   exec { $argv[0] } @argv;
   syswrite($ew, ($! + 0) . ' ' . $!);
   exit 127;
@@ -227,6 +301,8 @@ export const SYSCALLS: Record<string, Record<string, number>> = {
     prctl: 157,
     setns: 308,
     setrlimit: 160,
+    open_tree: 428,
+    move_mount: 429,
   },
   arm64: {
     close: 57,
@@ -241,6 +317,8 @@ export const SYSCALLS: Record<string, Record<string, number>> = {
     prctl: 167,
     setns: 268,
     setrlimit: 164,
+    open_tree: 428,
+    move_mount: 429,
   },
 };
 
@@ -269,6 +347,11 @@ export interface LaunchConfig {
   /** `host`: share the host's network namespace; `none`: loopback only, plus relayed ports. */
   network: 'host' | 'none';
   relayPorts: readonly number[];
+  /**
+   * A pooled sandbox: the command starts without the function's directories and reads its
+   * stdin for the assignment (encodeAssign), which the launcher waits for after the start.
+   */
+  pool?: boolean;
 }
 
 export function encodeLaunch(c: LaunchConfig): Buffer {
@@ -276,6 +359,7 @@ export function encodeLaunch(c: LaunchConfig): Buffer {
   for (const [name, nr] of Object.entries(c.syscalls)) t.push('sys', `${name}=${nr}`);
   t.push('ppid', String(c.parentPid), 'uid', String(c.uid), 'gid', String(c.gid));
   t.push('root', c.root, 'hostname', c.hostname, 'cwd', c.cwd, 'nofile', String(c.nofile), 'net', c.network);
+  if (c.pool) t.push('pool', '1');
   for (const m of c.mounts) t.push(m.kind, m.source, m.target);
   for (const [k, v] of Object.entries(c.env)) {
     if (!k || k.includes('=')) throw new Error(`invalid environment variable name ${JSON.stringify(k)}`);
@@ -283,14 +367,40 @@ export function encodeLaunch(c: LaunchConfig): Buffer {
   }
   for (const a of c.argv) t.push('arg', a);
   for (const p of c.relayPorts) t.push('port', String(p));
-  const text = t.join('\0');
+  return frame(t);
+}
+
+/**
+ * A pooled sandbox's assignment: directories moved into its mount namespace (targets must
+ * be empty mount points of the skeleton), then `payload` written to the command's stdin.
+ */
+export function encodeAssign(
+  mounts: readonly Mount[],
+  payload: string,
+  /** Done first, in the host's namespace: mount a clone of `from` at `to`, then detach `from`. */
+  hostMoves: ReadonlyArray<{ from: string; to: string }> = [],
+): Buffer {
+  const t: string[] = [];
+  for (const m of hostMoves) t.push('host', m.from, m.to);
+  for (const m of mounts) {
+    if (m.kind === 'dev') throw new Error('a device cannot be assigned');
+    t.push(m.kind, m.source, m.target);
+  }
+  t.push('payload', payload);
+  return frame(t);
+}
+
+/** Tokens NUL-terminated, after a decimal byte count line: the launcher reads messages one at a time. */
+function frame(t: string[]): Buffer {
   if (t.some((s) => s.includes('\0'))) throw new Error('sandbox configuration values cannot contain NUL');
-  return Buffer.from(`${text}\0`);
+  const body = Buffer.from(`${t.join('\0')}\0`);
+  return Buffer.concat([Buffer.from(`${body.length}\n`), body]);
 }
 
 export type LauncherEvent =
   | { kind: 'init'; pid: number }
   | { kind: 'ready' }
+  | { kind: 'assigned' }
   | { kind: 'execfail'; errno: number; message: string }
   | { kind: 'error'; message: string }
   | { kind: 'exit'; code: number }
@@ -308,6 +418,8 @@ export function parseLauncherLine(line: string): LauncherEvent | undefined {
       return { kind: 'init', pid: n };
     case 'ready':
       return { kind: 'ready' };
+    case 'assigned':
+      return { kind: 'assigned' };
     case 'execfail': {
       const sp = rest.indexOf(' ');
       return { kind: 'execfail', errno: n, message: sp < 0 ? rest : rest.slice(sp + 1) };

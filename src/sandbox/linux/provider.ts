@@ -23,13 +23,21 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Cgroup, CgroupDriver, CgroupLimits } from '../cgroups/cgroup.js';
 import { detectCgroups } from '../cgroups/driver.js';
-import type { ProviderDescription, SandboxLayout, SandboxProvider, SandboxSpec } from '../sandbox.js';
+import type {
+  PoolDefinition,
+  PoolStatus,
+  ProviderDescription,
+  SandboxLayout,
+  SandboxProvider,
+  SandboxSpec,
+} from '../sandbox.js';
 import { DEFAULT_PIDS_MAX, MB_PER_CORE, SandboxStartError } from '../sandbox.js';
 import { LAUNCHER_SCRIPT, SYSCALLS } from './launcher.js';
 import { LauncherProcess } from './launcher-process.js';
+import { describePools, Prewarm } from './prewarm.js';
 import type { Rootfs } from './rootfs.js';
 import { buildRootfs, discoverInterpreters } from './rootfs.js';
-import { LINUX_LAYOUT, LinuxSandbox } from './sandbox.js';
+import { LINUX_LAYOUT, LinuxSandbox, type LinuxSandboxDeps } from './sandbox.js';
 import { findTool, TmpVolumes } from './tmp-volumes.js';
 
 export interface LinuxProviderOptions {
@@ -60,6 +68,8 @@ export class LinuxUnavailableError extends Error {
 }
 
 const MiB = 1024 * 1024;
+/** Lambda's default EphemeralStorage: the size of the spare /tmp volumes pooled sandboxes use. */
+const DEFAULT_EPHEMERAL_MB = 512;
 
 export async function createLinuxProvider(options: LinuxProviderOptions): Promise<LinuxSandboxProvider> {
   const missing: string[] = [];
@@ -166,6 +176,11 @@ interface Slot {
 
 /** Limits of a parked launcher until a sandbox takes it: room for perl and nothing else. */
 const PARKED_LIMITS: CgroupLimits = { memoryBytes: 64 * MiB, pidsMax: 4, cpuShares: 64 };
+/**
+ * Limits of a pooled sandbox until a function takes it: room to boot a runtime, and the
+ * smallest CPU share (v1 minimum) so that booting never competes with invocations.
+ */
+const POOL_LIMITS: CgroupLimits = { memoryBytes: 256 * MiB, pidsMax: DEFAULT_PIDS_MAX, cpuShares: 2 };
 
 export class LinuxSandboxProvider implements SandboxProvider {
   readonly isolation = 'linux' as const;
@@ -173,10 +188,31 @@ export class LinuxSandboxProvider implements SandboxProvider {
   private readonly parked: Slot[] = [];
   private cursor: number;
   private closed = false;
+  private readonly prewarm = new Prewarm({
+    create: (def) => this.createPooled(def),
+    starting: () => {
+      for (const s of this.live) if (s.state === 'starting' && !(s.pooled && !s.adopted)) return true;
+      return false;
+    },
+    spare: async () => {
+      const wanted = this.prewarm.status().reduce((n, p) => n + p.size, 0);
+      if (this.p.tmp.spareCount(DEFAULT_EPHEMERAL_MB) < wanted)
+        await this.p.tmp.prepareSpare(DEFAULT_EPHEMERAL_MB);
+    },
+  });
 
   constructor(private readonly p: ProviderParts) {
     this.cursor = Math.floor(Math.random() * p.uidCount);
     this.refill();
+  }
+
+  definePools(pools: PoolDefinition[]): void {
+    if (this.closed) return;
+    this.prewarm.define(pools.filter((d) => d.size > 0));
+  }
+
+  poolStatus(): PoolStatus[] {
+    return this.prewarm.status();
   }
 
   layout(): SandboxLayout {
@@ -184,25 +220,70 @@ export class LinuxSandboxProvider implements SandboxProvider {
   }
 
   create(spec: SandboxSpec): LinuxSandbox {
+    if (spec.pool && spec.outbound && !this.closed) {
+      validate(spec);
+      const pooled = this.prewarm.take(spec.pool, spec.runtimeDir);
+      if (pooled) {
+        try {
+          pooled.adopt(spec, this.limitsOf(spec));
+          return pooled;
+        } catch {
+          void pooled.kill(); // e.g. the runtime already uses more than the function's memory
+        }
+      }
+    }
     return this.createSandbox(spec, true);
   }
 
   private createSandbox(spec: SandboxSpec, tmpVolume: boolean): LinuxSandbox {
     if (this.closed) throw new SandboxStartError('the sandbox provider is closed', 'setup');
     validate(spec);
+    this.prewarm.noteStart();
     const limits = this.limitsOf(spec);
     const slot = this.takeParked(limits) ?? this.newSlot(limits, this.p.tmp.owner(spec.tmpDir));
-    const sandbox = new LinuxSandbox(spec, slot.uid, slot.cgroup, slot.launcher, {
+    const sandbox = new LinuxSandbox(spec, slot.uid, slot.cgroup, slot.launcher, this.deps(tmpVolume));
+    this.live.add(sandbox);
+    return sandbox;
+  }
+
+  private deps(tmpVolume: boolean): LinuxSandboxDeps {
+    return {
       syscalls: this.p.syscalls,
       rootfs: this.p.rootfs,
       tmp: tmpVolume ? this.p.tmp : undefined,
       hostname: this.p.hostname,
-      started: () => this.refill(),
+      started: () => {
+        this.prewarm.noteStart();
+        this.refill();
+      },
       released: (s) => {
         this.live.delete(s);
         this.refill();
       },
-    });
+    };
+  }
+
+  /**
+   * A sandbox for a pool (prewarm.ts): its own uid and cgroup (joined at the launcher's start:
+   * the parked launchers stay for on-demand starts), the pool's command, no function.
+   */
+  private createPooled(def: PoolDefinition): LinuxSandbox {
+    if (this.closed) throw new SandboxStartError('the sandbox provider is closed', 'setup');
+    const slot = this.newSlot(POOL_LIMITS);
+    const spec: SandboxSpec = {
+      id: `pool-${def.name}-${slot.uid}`,
+      command: def.command,
+      env: def.env,
+      codeDir: def.runtimeDir,
+      runtimeDir: def.runtimeDir,
+      tmpDir: def.runtimeDir,
+      tmpSizeMb: 1,
+      memoryMb: POOL_LIMITS.memoryBytes / MiB,
+      outbound: true,
+      // Nothing is expected before the assignment; what comes anyway goes to the server's stderr.
+      onOutput: (_stream, chunk) => process.stderr.write(chunk),
+    };
+    const sandbox = new LinuxSandbox(spec, slot.uid, slot.cgroup, slot.launcher, this.deps(true), true);
     this.live.add(sandbox);
     return sandbox;
   }
@@ -322,6 +403,7 @@ export class LinuxSandboxProvider implements SandboxProvider {
     return {
       isolation: 'linux',
       missing: [],
+      pools: this.prewarm.status(),
       details: {
         namespaces:
           'mount, pid, ipc, uts, cgroup; network: host (or loopback-only plus relayed ports without outbound)',
@@ -333,6 +415,7 @@ export class LinuxSandboxProvider implements SandboxProvider {
         ...this.p.notes,
         uids: `${this.p.uidBase}..${this.p.uidBase + this.p.uidCount - 1}`,
         prestart: `${this.p.prestart} launchers parked in their cgroups`,
+        prewarm: describePools(this.prewarm.status()),
         interpreters: rootfs.interpreters.map((i) => `${i.names[0]}=${i.executable}`).join(' '),
         rootfs: rootfs.root,
       },
@@ -343,6 +426,7 @@ export class LinuxSandboxProvider implements SandboxProvider {
     this.closed = true;
     const parked = this.parked.splice(0);
     await Promise.all([
+      this.prewarm.close(),
       ...[...this.live].map((s) => s.kill()),
       ...parked.map(async (slot) => {
         slot.launcher.kill();

@@ -1,11 +1,19 @@
-/** One Linux sandbox: a launcher process (launcher.ts) driven through its fd-3 events. */
+/**
+ * One Linux sandbox: a launcher process (launcher.ts) driven through its fd-3 events.
+ *
+ * A pooled sandbox (prewarm.ts) is booted ahead of time with a pool's command and no function:
+ * boot() starts it without /var/task, /opt and /tmp, and resolves once the runtime runs (it
+ * then waits on its stdin). adopt() gives it a function's spec; start() then mounts that
+ * function's directories into it and hands the runtime the environment, instead of starting
+ * a process. It is single-use like any sandbox: it ends with its function's environment.
+ */
 import fs from 'node:fs';
-import type { Cgroup } from '../cgroups/cgroup.js';
+import type { Cgroup, CgroupLimits } from '../cgroups/cgroup.js';
 import type { Sandbox, SandboxExit, SandboxSpec, SandboxState } from '../sandbox.js';
 import { SandboxStartError } from '../sandbox.js';
 import { deferred, errnoName, signalName } from '../util.js';
 import type { LauncherEvent, Mount } from './launcher.js';
-import { encodeLaunch, parseLauncherLine } from './launcher.js';
+import { encodeAssign, encodeLaunch, parseLauncherLine } from './launcher.js';
 import type { LauncherProcess } from './launcher-process.js';
 import type { Rootfs } from './rootfs.js';
 import type { TmpVolumes } from './tmp-volumes.js';
@@ -17,6 +25,12 @@ export const LINUX_LAYOUT = {
   tmp: '/tmp',
   langBin: '/var/lang/bin',
 } as const;
+
+/**
+ * What a pool's entry point prints on stdout once it has loaded and waits for its assignment
+ * (runtimes/nodejs/pool.mjs, runtimes/python/pool.py); never seen by a function.
+ */
+export const POOL_READY = 'lambent-pool-ready\n';
 
 /** Lambda's per-environment file descriptor limit. */
 const NOFILE = 1024;
@@ -36,8 +50,12 @@ export interface LinuxSandboxDeps {
 type Status = { code: number | null; signal: NodeJS.Signals | null };
 
 export class LinuxSandbox implements Sandbox {
-  readonly id: string;
   private current: SandboxState = 'created';
+  /** Pooled: booted ahead of time; `booted` settles when its runtime runs, unassigned. */
+  private readonly booted = deferred<void>();
+  private assigned = false;
+  /** Pooled: the command runs ('exec', fd 3) and has printed POOL_READY ('loaded', stdout), in either order. */
+  private readonly bootSteps = new Set<'exec' | 'loaded'>();
   private initPid: number | undefined;
   private readonly events: LauncherEvent[] = [];
   private readonly started = deferred<void>();
@@ -47,16 +65,23 @@ export class LinuxSandbox implements Sandbox {
   private lastPeak = 0;
 
   constructor(
-    private readonly spec: SandboxSpec,
+    private spec: SandboxSpec,
     readonly uid: number,
     private readonly cgroup: Cgroup,
     private readonly launcher: LauncherProcess,
     private readonly deps: LinuxSandboxDeps,
+    readonly pooled = false,
   ) {
-    this.id = spec.id;
     this.started.promise.catch(() => {});
+    this.booted.promise.catch(() => {});
     launcher.attach({
-      output: (stream, chunk) => spec.onOutput(stream, chunk),
+      output: (stream, chunk) => {
+        // Pooled and not yet assigned: the runtime's one line says it waits for its function.
+        if (this.pooled && !this.assigned && chunk.includes(POOL_READY)) {
+          this.bootSteps.add('loaded');
+          this.checkBooted();
+        } else this.spec.onOutput(stream, chunk);
+      },
       event: (line) => this.onEvent(line),
       close: (code, signal, spawnError) => {
         if (spawnError) {
@@ -72,6 +97,14 @@ export class LinuxSandbox implements Sandbox {
     });
   }
 
+  private checkBooted(): void {
+    if (this.bootSteps.size === 2 && this.current === 'created') this.booted.resolve();
+  }
+
+  get id(): string {
+    return this.spec.id;
+  }
+
   get state(): SandboxState {
     return this.current;
   }
@@ -80,27 +113,13 @@ export class LinuxSandbox implements Sandbox {
     return this.exit.promise;
   }
 
-  async start(): Promise<void> {
-    if (this.current !== 'created') throw new Error(`sandbox ${this.id} cannot start: it is ${this.current}`);
+  /** Pooled: starts the pool's command without a function (see the file's header). */
+  async boot(): Promise<void> {
+    if (!this.pooled || this.current !== 'created') throw new Error(`sandbox ${this.id} cannot boot`);
     this.current = 'starting';
     const { spec, deps } = this;
     let config: Buffer;
     try {
-      if (deps.tmp) {
-        await deps.tmp.ensure(spec.tmpDir, spec.tmpSizeMb);
-        await deps.tmp.chown(spec.tmpDir, this.uid, this.uid);
-      } else {
-        fs.chownSync(spec.tmpDir, this.uid, this.uid);
-      }
-      const mounts: Mount[] = [
-        ...deps.rootfs.mounts,
-        { kind: 'ro', source: spec.codeDir, target: LINUX_LAYOUT.task },
-        { kind: 'ro', source: spec.runtimeDir, target: LINUX_LAYOUT.runtime },
-        ...(spec.layersDir
-          ? [{ kind: 'ro' as const, source: spec.layersDir, target: LINUX_LAYOUT.opt }]
-          : []),
-        { kind: 'rw', source: spec.tmpDir, target: LINUX_LAYOUT.tmp },
-      ];
       config = encodeLaunch({
         syscalls: deps.syscalls,
         parentPid: process.pid,
@@ -108,14 +127,100 @@ export class LinuxSandbox implements Sandbox {
         gid: this.uid,
         root: deps.rootfs.root,
         hostname: deps.hostname,
-        cwd: LINUX_LAYOUT.task,
+        cwd: '/',
         nofile: NOFILE,
-        mounts,
+        mounts: [
+          ...deps.rootfs.mounts,
+          { kind: 'ro', source: spec.runtimeDir, target: LINUX_LAYOUT.runtime },
+        ],
         env: spec.env,
         argv: spec.command,
-        network: spec.outbound ? 'host' : 'none',
-        relayPorts: spec.outbound ? [] : (spec.loopbackPorts ?? []),
+        network: 'host',
+        relayPorts: [],
+        pool: true,
       });
+    } catch (err) {
+      this.startFailure ??= new SandboxStartError(`sandbox ${this.id}: ${(err as Error).message}`, 'setup');
+      this.booted.reject(this.startFailure);
+      await this.kill();
+      return this.booted.promise;
+    }
+    this.launcher.send(config);
+    return this.booted.promise;
+  }
+
+  /**
+   * Pooled and booted: this sandbox now serves `spec` (same runtimeDir as the pool's, with
+   * outbound access); start() assigns it. Its command is the pool's, `spec.command` is unused.
+   */
+  adopt(spec: SandboxSpec, limits: CgroupLimits): void {
+    if (!this.pooled || this.current !== 'created' || this.assigned)
+      throw new Error(`sandbox ${this.id} cannot be adopted: it is ${this.current}`);
+    this.assigned = true;
+    // The function's limits before anything of it runs (a runtime already above its memory fails here).
+    this.cgroup.setLimits(limits);
+    this.cgroup.resetMemoryPeak();
+    this.spec = spec;
+  }
+
+  get adopted(): boolean {
+    return this.assigned;
+  }
+
+  async start(): Promise<void> {
+    if (this.current !== 'created') throw new Error(`sandbox ${this.id} cannot start: it is ${this.current}`);
+    if (this.pooled && !this.assigned) throw new Error(`sandbox ${this.id} is pooled: adopt() it first`);
+    this.current = 'starting';
+    const { spec, deps } = this;
+    let config: Buffer;
+    // Pooled, new tmpDir: a spare volume made ahead of time, moved into place by the launcher.
+    const spare = this.pooled ? deps.tmp?.claimSpare(spec.tmpDir, spec.tmpSizeMb, this.uid) : undefined;
+    if (spare)
+      void this.started.promise.then(
+        () => spare.settle(true),
+        () => spare.settle(false),
+      );
+    try {
+      if (spare) {
+        // mounted by the launcher below
+      } else if (deps.tmp) {
+        await deps.tmp.ensure(spec.tmpDir, spec.tmpSizeMb);
+        await deps.tmp.chown(spec.tmpDir, this.uid, this.uid);
+      } else {
+        fs.chownSync(spec.tmpDir, this.uid, this.uid);
+      }
+      const functionMounts: Mount[] = [
+        { kind: 'ro', source: spec.codeDir, target: LINUX_LAYOUT.task },
+        ...(spec.layersDir
+          ? [{ kind: 'ro' as const, source: spec.layersDir, target: LINUX_LAYOUT.opt }]
+          : []),
+        { kind: 'rw', source: spec.tmpDir, target: LINUX_LAYOUT.tmp },
+      ];
+      config = this.pooled
+        ? encodeAssign(
+            functionMounts,
+            JSON.stringify({ env: spec.env, command: spec.command, runtimeRoute: spec.runtimeRoute }),
+            spare ? [{ from: spare.from, to: spec.tmpDir }] : [],
+          )
+        : encodeLaunch({
+            syscalls: deps.syscalls,
+            parentPid: process.pid,
+            uid: this.uid,
+            gid: this.uid,
+            root: deps.rootfs.root,
+            hostname: deps.hostname,
+            cwd: LINUX_LAYOUT.task,
+            nofile: NOFILE,
+            mounts: [
+              ...deps.rootfs.mounts,
+              { kind: 'ro', source: spec.runtimeDir, target: LINUX_LAYOUT.runtime },
+              ...functionMounts,
+            ],
+            env: spec.env,
+            argv: spec.command,
+            network: spec.outbound ? 'host' : 'none',
+            relayPorts: spec.outbound ? [] : (spec.loopbackPorts ?? []),
+          });
     } catch (err) {
       this.startFailure ??= new SandboxStartError(`sandbox ${this.id}: ${(err as Error).message}`, 'setup');
       await this.kill();
@@ -135,6 +240,19 @@ export class LinuxSandbox implements Sandbox {
         this.initPid = event.pid;
         break;
       case 'ready':
+        if (this.pooled) {
+          // Running, unassigned: back to 'created' until adopt() + start(); booted once the
+          // runtime reports that it has loaded and waits (POOL_READY).
+          if (this.current === 'starting') this.current = 'created';
+          this.bootSteps.add('exec');
+          this.checkBooted();
+          break;
+        }
+        if (this.current === 'starting') this.current = 'running';
+        this.started.resolve();
+        this.deps.started(this);
+        break;
+      case 'assigned':
         if (this.current === 'starting') this.current = 'running';
         this.started.resolve();
         this.deps.started(this);
@@ -145,6 +263,7 @@ export class LinuxSandbox implements Sandbox {
           'exec',
           errnoName(event.errno),
         );
+        this.booted.reject(this.startFailure);
         this.started.reject(this.startFailure);
         break;
       case 'error':
@@ -152,6 +271,7 @@ export class LinuxSandbox implements Sandbox {
           `sandbox ${this.id}: setup failed: ${event.message}`,
           'setup',
         );
+        this.booted.reject(this.startFailure);
         this.started.reject(this.startFailure);
         break;
     }
@@ -172,6 +292,9 @@ export class LinuxSandbox implements Sandbox {
       // left for the provider's sweep of stale cgroups
     }
     this.current = 'exited';
+    this.booted.reject(
+      new SandboxStartError(`pooled sandbox ${this.id} ended before it was assigned`, 'setup'),
+    );
     this.started.reject(
       this.startFailure ??
         (this.killing

@@ -12,7 +12,7 @@
  * mkfs, mount) the first time a tmpDir is used, nothing after.
  */
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -35,6 +35,8 @@ const imageBytes = (sizeMb: number) => Math.ceil(sizeMb * 1.03 + 2) * MiB;
 
 export class TmpVolumes {
   private readonly volumes = new Map<string, Volume>();
+  /** Empty volumes made ahead of time (prepareSpare), mounted at their own directory. */
+  private readonly spares: Array<{ dir: string; sizeMb: number }> = [];
 
   private readonly imagesDir: string;
   /** tmpfs volumes carry this as their source, to be told apart from other tmpfs mounts. */
@@ -63,6 +65,9 @@ export class TmpVolumes {
     for (const name of fs.readdirSync(this.imagesDir)) {
       if (name.endsWith('.ext4') && !this.isMountedImage(path.join(this.imagesDir, name))) {
         fs.rmSync(path.join(this.imagesDir, name), { force: true });
+      }
+      if (name.startsWith('spare-') && !this.volumes.has(path.join(this.imagesDir, name))) {
+        fs.rmSync(path.join(this.imagesDir, name), { recursive: true, force: true });
       }
     }
     return n;
@@ -137,6 +142,69 @@ export class TmpVolumes {
     if ((st.mode & 0o7777) !== 0o700) await fs.promises.chmod(key, 0o700);
   }
 
+  /**
+   * Makes an empty volume ahead of time (for pooled sandboxes: a new function's first start
+   * then skips mkfs and mount), mounted at a directory of its own under the images directory.
+   */
+  async prepareSpare(sizeMb: number): Promise<void> {
+    const dir = path.join(this.imagesDir, `spare-${randomBytes(6).toString('hex')}`);
+    await this.ensure(dir, sizeMb);
+    this.spares.push({ dir, sizeMb });
+  }
+
+  spareCount(sizeMb: number): number {
+    return this.spares.filter((s) => s.sizeMb === sizeMb).length;
+  }
+
+  /**
+   * Gives tmpDir a spare volume, if it has none yet and a spare of that size exists: the
+   * spare's root is handed to uid and its image renamed as tmpDir's; the caller then mounts
+   * it at tmpDir (a clone of the mount at `from`, `from` detached: see launcher.ts `host`)
+   * and calls settle() with the outcome. Until then ensure(tmpDir) waits for it.
+   */
+  claimSpare(
+    tmpDir: string,
+    sizeMb: number,
+    uid: number,
+  ): { from: string; settle(ok: boolean): void } | undefined {
+    const key = path.resolve(tmpDir);
+    if (this.volumes.has(key)) return undefined;
+    const i = this.spares.findIndex((s) => s.sizeMb === sizeMb);
+    const spare = this.spares[i];
+    if (!spare || this.mounted(key)) return undefined;
+    this.spares.splice(i, 1);
+    const spareVolume = this.volumes.get(spare.dir);
+    this.volumes.delete(spare.dir);
+    try {
+      fs.mkdirSync(key, { recursive: true });
+      fs.chownSync(spare.dir, uid, uid);
+      if (this.backing === 'ext4-loop')
+        fs.renameSync(this.imagePath(spare.dir, sizeMb), this.imagePath(key, sizeMb));
+    } catch {
+      if (spareVolume) this.volumes.set(spare.dir, spareVolume);
+      void this.release(spare.dir).catch(() => {});
+      return undefined;
+    }
+    let settle!: (ok: boolean) => void;
+    const ready = new Promise<void>((resolve, reject) => {
+      settle = (ok) => (ok ? resolve() : reject(new Error(`could not move a spare volume to ${key}`)));
+    });
+    const volume = { sizeMb, ready };
+    this.volumes.set(key, volume);
+    ready.catch(() => {
+      if (this.volumes.get(key) === volume) this.volumes.delete(key);
+      void this.detach(spare.dir).catch(() => {});
+      void this.detach(key).catch(() => {});
+    });
+    return {
+      from: spare.dir,
+      settle: (ok) => {
+        settle(ok);
+        if (ok) fs.rm(spare.dir, { recursive: true, force: true }, () => {});
+      },
+    };
+  }
+
   async release(tmpDir: string): Promise<void> {
     const key = path.resolve(tmpDir);
     const volume = this.volumes.get(key);
@@ -146,6 +214,7 @@ export class TmpVolumes {
   }
 
   async releaseAll(): Promise<void> {
+    this.spares.splice(0);
     await Promise.all([...this.volumes.keys()].map((k) => this.release(k)));
   }
 

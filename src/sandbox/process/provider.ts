@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { discoverInterpreters } from '../linux/rootfs.js';
 import type {
+  PoolStatus,
   ProviderDescription,
   Sandbox,
   SandboxExit,
@@ -93,6 +94,13 @@ export class ProcessSandboxProvider implements SandboxProvider {
 
   async releaseTmp(tmpDir: string): Promise<void> {
     await fs.promises.rm(tmpDir, { recursive: true, force: true });
+  }
+
+  /** No pools without namespaces: a pooled runtime could not get its code mounted later. */
+  definePools(): void {}
+
+  poolStatus(): PoolStatus[] {
+    return [];
   }
 
   describe(): ProviderDescription {

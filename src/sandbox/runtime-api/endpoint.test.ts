@@ -401,4 +401,32 @@ describe('Runtime API endpoint', () => {
     assert.equal((await res.json()).errorType, 'InvalidRequestID');
     assert.equal(seen.length, 2);
   });
+
+  it('token port: the right token line, then HTTP; anything else is dropped unread', async () => {
+    const e = await endpoint({ authorize: () => false, token: 'sekret' });
+    assert.ok(e.tokenPort);
+    /** Sends `first`, waits for the go-ahead (or the close), then an HTTP request; returns all it got back. */
+    const talk = (first: string) =>
+      new Promise<string>((resolve) => {
+        const socket = connect({ host: '127.0.0.1', port: e.tokenPort as number });
+        let got = '';
+        socket.on('data', (chunk) => {
+          got += chunk.toString('latin1');
+          if (got === 'K')
+            socket.write(
+              'POST /2018-06-01/runtime/invocation/x/response HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\n\r\n1',
+            );
+          if (got.includes('InvalidRequestID')) socket.destroy();
+        });
+        socket.on('error', () => {});
+        socket.on('close', () => resolve(got));
+        setTimeout(() => socket.destroy(), 2000);
+        socket.write(first);
+      });
+    const ok = await talk('sekret\n');
+    assert.match(ok, /^KHTTP\/1\.1 400 /);
+    assert.match(ok, /InvalidRequestID/);
+    assert.equal(await talk('wrong!\n'), '');
+    assert.equal(await talk('GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\n\r\n'), '');
+  });
 });

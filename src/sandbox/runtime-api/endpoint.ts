@@ -10,8 +10,14 @@
  * accepted but buffered; errors in its trailers are honoured.
  * Not implemented: the Extensions, Logs and Telemetry APIs, `/runtime/restore/*` (SnapStart).
  */
+import { timingSafeEqual } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { type AddressInfo, createServer as createNetServer, type Socket } from 'node:net';
+import {
+  type AddressInfo,
+  createServer as createNetServer,
+  type Server as NetServer,
+  type Socket,
+} from 'node:net';
 import { REQUESTED_STATE, type RuntimeStateName, transition } from './runtime-state.js';
 import type {
   InitOutcome,
@@ -57,10 +63,13 @@ export async function createRuntimeEndpoint(options: RuntimeEndpointOptions = {}
 
 class Endpoint implements RuntimeEndpoint {
   address = '';
+  tokenPort: number | undefined;
   readonly initialized: Promise<InitOutcome>;
 
   private readonly maxBytes: number;
   private readonly authorize: RuntimeEndpointOptions['authorize'];
+  private readonly token: Buffer | undefined;
+  private readonly tokenNet: NetServer | undefined;
   private readonly http = createHttpServer();
   private readonly net = createNetServer({ pauseOnConnect: false });
   private readonly sockets = new Set<Socket>();
@@ -85,6 +94,11 @@ class Endpoint implements RuntimeEndpoint {
   constructor(options: RuntimeEndpointOptions) {
     this.maxBytes = options.maxResponseBytes ?? MAX_PAYLOAD_SIZE;
     this.authorize = options.authorize;
+    if (options.token) {
+      this.token = Buffer.from(`${options.token}\n`);
+      this.tokenNet = createNetServer({ pauseOnConnect: false });
+      this.tokenNet.on('connection', (socket: Socket) => this.onTokenConnection(socket));
+    }
     this.initialized = new Promise<InitOutcome>((resolve, reject) => {
       this.settleInit = resolve;
       this.failInit = reject;
@@ -99,16 +113,55 @@ class Endpoint implements RuntimeEndpoint {
     this.net.on('connection', (socket: Socket) => this.onConnection(socket));
   }
 
-  listen(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.net.once('error', reject);
-      this.net.listen({ host: '127.0.0.1', port: 0 }, () => {
-        this.net.off('error', reject);
-        const { port } = this.net.address() as AddressInfo;
-        this.address = `127.0.0.1:${port}`;
-        resolve();
+  async listen(): Promise<void> {
+    const listen = (server: NetServer) =>
+      new Promise<number>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ host: '127.0.0.1', port: 0 }, () => {
+          server.off('error', reject);
+          resolve((server.address() as AddressInfo).port);
+        });
       });
-    });
+    const [port, tokenPort] = await Promise.all([
+      listen(this.net),
+      this.tokenNet ? listen(this.tokenNet) : undefined,
+    ]);
+    this.address = `127.0.0.1:${port}`;
+    this.tokenPort = tokenPort;
+  }
+
+  /** The token port: the first bytes must be exactly the token line, or the connection is dropped. */
+  private onTokenConnection(socket: Socket): void {
+    const expected = this.token;
+    if (this.closing || !expected) {
+      socket.destroy();
+      return;
+    }
+    socket.setNoDelay(true);
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+    let got: Buffer = Buffer.alloc(0);
+    const timer = setTimeout(() => socket.destroy(), 10_000);
+    const onData = (chunk: Buffer) => {
+      got = got.length === 0 ? chunk : Buffer.concat([got, chunk]);
+      if (got.length < expected.length) return;
+      clearTimeout(timer);
+      if (got.length !== expected.length || !timingSafeEqual(got, expected)) {
+        socket.destroy();
+        return;
+      }
+      socket.off('data', onData);
+      socket.pause();
+      if (this.closing) {
+        socket.destroy();
+        return;
+      }
+      // The client sends nothing more until this byte: no HTTP byte was read here.
+      socket.write('K');
+      this.http.emit('connection', socket);
+      socket.resume();
+    };
+    socket.on('data', onData);
   }
 
   invoke(invocation: Invocation): Promise<InvocationResult> {
@@ -153,6 +206,7 @@ class Endpoint implements RuntimeEndpoint {
     if (this.closing) return this.closing;
     this.abort(new Error('RuntimeEndpoint closed'));
     this.closing = new Promise<void>((resolve) => {
+      this.tokenNet?.close();
       this.net.close(() => resolve());
       for (const socket of this.sockets) socket.destroy();
       this.sockets.clear();
