@@ -195,6 +195,10 @@ export class Environment {
       result = { kind: 'error', payload: exitPayload(req.requestId, ending.exit) };
     }
     if (this.initOutcome?.kind !== 'ready') lost = true;
+    // The runtime wrote its output to the pipe before it sent the response, but both may
+    // become readable in the same turn with the response handled first: let the rest of that
+    // turn's I/O in, so the function's last lines come before END (and into the tail).
+    if (ending.kind === 'result') await new Promise<void>((resolve) => setImmediate(resolve));
 
     capture.flushPartial();
     const report = this.o.platformLog.end({

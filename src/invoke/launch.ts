@@ -286,9 +286,9 @@ export async function launchEnvironment(
   // Lines are gathered for a few milliseconds and stored together: one write per burst
   // (START, output, END, REPORT) instead of one per line keeps the warm path and the WAL light.
   let pending: LogEvent[] = [];
-  let flushTimer: NodeJS.Timeout | undefined;
+  let flushScheduled = false;
   const flush = () => {
-    flushTimer = undefined;
+    flushScheduled = false;
     const events = pending;
     pending = [];
     ctx.logs
@@ -297,7 +297,10 @@ export async function launchEnvironment(
   };
   const capture = new OutputCapture((event) => {
     pending.push(event);
-    flushTimer ??= setTimeout(flush, LOG_FLUSH_MS);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setTimeout(flush, LOG_FLUSH_MS);
+    }
   });
   const endpointUrl = ctx.endpointUrl();
   const runtimePort = Number(endpoint.address.split(':')[1]);
