@@ -18,19 +18,17 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import {
   CreateAliasCommand,
-  CreateFunctionCommand,
   InvokeCommand,
   type LambdaClient,
   PublishVersionCommand,
   PutFunctionConcurrencyCommand,
 } from '@aws-sdk/client-lambda';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { deployNode } from './support/functions.js';
 import { removeDataDir, startServer, type TestServer } from './support/server.js';
-import { active } from './support/wait.js';
-import { zipOf } from './support/zips.js';
 
 const PROMTOOL = process.env.LAMBENT_PROMTOOL ?? '/usr/bin/promtool';
-const ROLE = 'arn:aws:iam::000000000000:role/r';
+const _ROLE = 'arn:aws:iam::000000000000:role/r';
 const HANDLER = `
 exports.handler = async (event) => {
   if (event.sleep) await new Promise((r) => setTimeout(r, event.sleep));
@@ -45,19 +43,6 @@ function cloudwatch(server: TestServer): CloudWatchClient {
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
     maxAttempts: 1,
   });
-}
-
-async function createFunction(lambda: LambdaClient, name: string): Promise<void> {
-  await lambda.send(
-    new CreateFunctionCommand({
-      FunctionName: name,
-      Runtime: 'nodejs20.x',
-      Handler: 'index.handler',
-      Role: ROLE,
-      Code: { ZipFile: await zipOf({ 'index.js': HANDLER }) },
-    }),
-  );
-  await active(lambda, name);
 }
 
 async function invoke(
@@ -105,8 +90,8 @@ describe('CloudWatch metrics through the JS SDK', () => {
     server = await startServer();
     lambda = server.lambda();
     cw = cloudwatch(server);
-    await createFunction(lambda, 'mfn');
-    await createFunction(lambda, 'mthrottled');
+    await deployNode(lambda, 'mfn', HANDLER);
+    await deployNode(lambda, 'mthrottled', HANDLER);
     await lambda.send(new PublishVersionCommand({ FunctionName: 'mfn' }));
     await lambda.send(new CreateAliasCommand({ FunctionName: 'mfn', Name: 'live', FunctionVersion: '1' }));
     await lambda.send(
@@ -475,7 +460,7 @@ describe('CloudWatch metrics through the JS SDK', () => {
     assert.ok((value('lambent_environments', { state: 'live' }) ?? 0) >= 1);
   });
   test('AsyncEventAge for each run of an Event invoke; AsyncEventsDropped for one given up', async () => {
-    await createFunction(lambda, 'masync');
+    await deployNode(lambda, 'masync', HANDLER);
     for (let i = 0; i < 3; i++) {
       const out = await lambda.send(
         new InvokeCommand({ FunctionName: 'masync', InvocationType: 'Event', Payload: Buffer.from('{}') }),

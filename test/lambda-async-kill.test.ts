@@ -10,17 +10,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { CloudWatchLogsClient, paginateFilterLogEvents } from '@aws-sdk/client-cloudwatch-logs';
-import {
-  CreateFunctionCommand,
-  InvokeCommand,
-  LambdaClient,
-  PutFunctionEventInvokeConfigCommand,
-} from '@aws-sdk/client-lambda';
+import { InvokeCommand, LambdaClient, PutFunctionEventInvokeConfigCommand } from '@aws-sdk/client-lambda';
 import { exited, startCli } from './support/cli.js';
-import { active } from './support/wait.js';
-import { zipOf } from './support/zips.js';
+import { deployNode } from './support/functions.js';
 
-const ROLE = 'arn:aws:iam::000000000000:role/r';
+const _ROLE = 'arn:aws:iam::000000000000:role/r';
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 const lambdaAt = (url: string) =>
   new LambdaClient({ endpoint: url, region: 'us-east-1', credentials, maxAttempts: 1 });
@@ -56,19 +50,6 @@ async function seen(url: string, name: string): Promise<Array<{ n: string; reque
   return out;
 }
 
-async function deploy(lambda: LambdaClient, name: string): Promise<void> {
-  await lambda.send(
-    new CreateFunctionCommand({
-      FunctionName: name,
-      Runtime: 'nodejs20.x',
-      Handler: 'index.handler',
-      Role: ROLE,
-      Code: { ZipFile: await zipOf({ 'index.js': HANDLER }) },
-    }),
-  );
-  await active(lambda, name);
-}
-
 const dirs: string[] = [];
 after(() => {
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
@@ -84,8 +65,8 @@ test('kill -9 under load: every event answered 202 runs at least once; a waiting
   let cli = await startCli(['--port', '0', '--data-dir', dir], env);
   let lambda = lambdaAt(cli.url);
   try {
-    await deploy(lambda, 'kill9');
-    await deploy(lambda, 'kill9-flaky');
+    await deployNode(lambda, 'kill9', HANDLER);
+    await deployNode(lambda, 'kill9-flaky', HANDLER);
     await lambda.send(
       new PutFunctionEventInvokeConfigCommand({ FunctionName: 'kill9-flaky', MaximumRetryAttempts: 1 }),
     );

@@ -10,7 +10,6 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
-  CreateFunctionCommand,
   InvokeCommand,
   type LambdaClient,
   PutFunctionConcurrencyCommand,
@@ -18,11 +17,10 @@ import {
   type PutFunctionEventInvokeConfigCommandInput,
 } from '@aws-sdk/client-lambda';
 import Database from 'better-sqlite3';
+import { deployNode } from './support/functions.js';
 import { removeDataDir, startServer, type TestServer } from './support/server.js';
-import { active } from './support/wait.js';
-import { zipOf } from './support/zips.js';
 
-const ROLE = 'arn:aws:iam::000000000000:role/r';
+const _ROLE = 'arn:aws:iam::000000000000:role/r';
 const ARN = 'arn:aws:lambda:us-east-1:000000000000:function:';
 /** 1 minute → 300 ms, 2 minutes → 600 ms, a 60 s maximum age → 300 ms. */
 const SCALE = 0.005;
@@ -39,19 +37,6 @@ interface Got {
   event: Record<string, unknown>;
   requestId: string;
   at: number;
-}
-
-async function deploy(lambda: LambdaClient, name: string): Promise<void> {
-  await lambda.send(
-    new CreateFunctionCommand({
-      FunctionName: name,
-      Runtime: 'nodejs20.x',
-      Handler: 'index.handler',
-      Role: ROLE,
-      Code: { ZipFile: await zipOf({ 'index.js': HANDLER }) },
-    }),
-  );
-  await active(lambda, name);
 }
 
 async function eventConfig(lambda: LambdaClient, input: PutFunctionEventInvokeConfigCommandInput) {
@@ -105,7 +90,7 @@ describe('asynchronous invocation: retries, age, destinations', () => {
   before(async () => {
     server = await startServer({ lambda: { asyncRetryDelayScale: SCALE } });
     lambda = server.lambda();
-    await deploy(lambda, 'dest');
+    await deployNode(lambda, 'dest', HANDLER);
   });
   after(async () => {
     lambda.destroy();
@@ -114,7 +99,7 @@ describe('asynchronous invocation: retries, age, destinations', () => {
   });
 
   test('a function error is retried twice with the same request id, then goes to OnFailure', async () => {
-    await deploy(lambda, 'fails');
+    await deployNode(lambda, 'fails', HANDLER);
     await eventConfig(lambda, {
       FunctionName: 'fails',
       DestinationConfig: { OnFailure: { Destination: `${ARN}dest` } },
@@ -171,7 +156,7 @@ describe('asynchronous invocation: retries, age, destinations', () => {
   });
 
   test('success goes to OnSuccess; MaximumRetryAttempts 0 gives up after one attempt', async () => {
-    await deploy(lambda, 'once');
+    await deployNode(lambda, 'once', HANDLER);
     await eventConfig(lambda, {
       FunctionName: 'once',
       MaximumRetryAttempts: 0,
@@ -208,7 +193,7 @@ describe('asynchronous invocation: retries, age, destinations', () => {
   });
 
   test('an event older than MaximumEventAgeInSeconds is given up (EventAgeExceeded)', async () => {
-    await deploy(lambda, 'ages');
+    await deployNode(lambda, 'ages', HANDLER);
     // Age 60 s and a first retry after 1 minute (both scaled): the retry would be too old.
     await eventConfig(lambda, {
       FunctionName: 'ages',
@@ -237,7 +222,7 @@ describe('asynchronous invocation: retries, age, destinations', () => {
   });
 
   test('reserved concurrency 0: the event goes to OnFailure without running (ZeroReservedConcurrency)', async () => {
-    await deploy(lambda, 'blocked');
+    await deployNode(lambda, 'blocked', HANDLER);
     await lambda.send(
       new PutFunctionConcurrencyCommand({ FunctionName: 'blocked', ReservedConcurrentExecutions: 0 }),
     );
@@ -263,7 +248,7 @@ describe('asynchronous invocation: retries, age, destinations', () => {
   });
 
   test('an SQS destination is accepted; the event still finishes though SQS does not exist yet', async () => {
-    await deploy(lambda, 'to-sqs');
+    await deployNode(lambda, 'to-sqs', HANDLER);
     await eventConfig(lambda, {
       FunctionName: 'to-sqs',
       MaximumRetryAttempts: 0,
@@ -291,8 +276,8 @@ describe('asynchronous invocation across a restart', () => {
     let server = await startServer({ lambda: { asyncRetryDelayScale: 0.025 } });
     let lambda = server.lambda();
     try {
-      await deploy(lambda, 'dest');
-      await deploy(lambda, 'flaky');
+      await deployNode(lambda, 'dest', HANDLER);
+      await deployNode(lambda, 'flaky', HANDLER);
       await eventConfig(lambda, {
         FunctionName: 'flaky',
         MaximumRetryAttempts: 1,

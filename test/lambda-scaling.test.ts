@@ -8,17 +8,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
-  CreateFunctionCommand,
   InvokeCommand,
   type LambdaClient,
   UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
+import { deployNode } from './support/functions.js';
 import { removeDataDir, startServer, type TestServer } from './support/server.js';
-import { active, updated } from './support/wait.js';
+import { updated } from './support/wait.js';
 import { zipOf } from './support/zips.js';
 
-const ROLE = 'arn:aws:iam::000000000000:role/r';
+const _ROLE = 'arn:aws:iam::000000000000:role/r';
 
 /** Answers the code generation it belongs to, after sleeping `event.sleep` ms. */
 const handlerOf = (generation: string) => `
@@ -55,19 +55,6 @@ async function until<T>(
   return last;
 }
 
-async function create(lambda: LambdaClient, name: string, code: string): Promise<void> {
-  await lambda.send(
-    new CreateFunctionCommand({
-      FunctionName: name,
-      Runtime: 'nodejs20.x',
-      Role: ROLE,
-      Handler: 'index.handler',
-      Code: { ZipFile: await zipOf({ 'index.js': code }) },
-    }),
-  );
-  await active(lambda, name);
-}
-
 async function call(
   lambda: LambdaClient,
   name: string,
@@ -98,7 +85,7 @@ describe('scaling out and in', () => {
   });
 
   test('concurrent demand starts one environment per concurrent call; idle ones are reaped', async () => {
-    await create(lambda, 'scaler', handlerOf('one'));
+    await deployNode(lambda, 'scaler', handlerOf('one'));
     assert.equal((await invokeStats(server)).environments, 0);
 
     // 8 calls that overlap for 600 ms need 8 environments at once.
@@ -141,7 +128,7 @@ describe('updating a function under steady load', () => {
   });
 
   test('code and configuration updates fail no invocation; old environments drain and stop', async () => {
-    await create(lambda, 'steady', handlerOf('v1'));
+    await deployNode(lambda, 'steady', handlerOf('v1'));
 
     // Four clients invoking back to back (each call holds its environment for 20 ms).
     const seen: string[] = [];
