@@ -341,7 +341,8 @@ describe('concurrency: host memory', () => {
   let lambda: LambdaClient;
 
   before(async () => {
-    server = await startServer({ lambda: { maxMemoryMb: 256 } });
+    // Never frozen while the test runs: every environment counts its whole limit.
+    server = await startServer({ lambda: { maxMemoryMb: 256, freezeDelayMs: 600_000 } });
     lambda = instrument(server.lambda());
   });
   after(async () => {
@@ -388,5 +389,42 @@ describe('concurrency: host memory', () => {
 
     // A function larger than the host can never start.
     assertThrottled(await run('mem-big'), 'ConcurrentInvocationLimitExceeded');
+  });
+});
+
+describe('concurrency: host memory, frozen environments', () => {
+  let server: TestServer;
+  let lambda: LambdaClient;
+
+  before(async () => {
+    // Frozen as soon as they are idle; the ceiling fits two 128 MB limits, not four.
+    server = await startServer({ lambda: { maxMemoryMb: 320, freezeDelayMs: 0 } });
+    lambda = instrument(server.lambda());
+  });
+  after(async () => {
+    await server.stop();
+    removeDataDir(server.dataDir);
+  });
+
+  test('a frozen environment counts what it uses, so more stay warm than their limits would allow', async () => {
+    const names = ['frozen-a', 'frozen-b', 'frozen-c', 'frozen-d'];
+    for (const name of names) await deploy(lambda, name);
+    const run = (name: string) => attempt(lambda, name, {}, true);
+    const health = async () =>
+      (
+        (await (await fetch(`${server.url}/_lambent/health`)).json()) as {
+          parts: { invoke: { environments: number; memoryMb: number } };
+        }
+      ).parts.invoke;
+
+    for (const name of names) {
+      assert.ok(coldStart(await run(name)), `${name} starts`);
+      await new Promise((r) => setTimeout(r, 200)); // frozen meanwhile
+    }
+    const held = await health();
+    assert.equal(held.environments, 4);
+    assert.ok(held.memoryMb < 2 * 128, `4 frozen environments count ${held.memoryMb} MB`);
+    // All four are still warm: thawing one counts its limit again, and it fits.
+    for (const name of names) assert.ok(!coldStart(await run(name)), `${name} stayed warm`);
   });
 });

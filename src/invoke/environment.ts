@@ -82,6 +82,8 @@ export class Environment {
   lastUsedAt = Date.now();
   /** Started for provisioned concurrency: kept (never reaped) and served first. */
   provisioned = false;
+  /** Called once the sandbox is frozen (the scheduler then counts its real memory use). */
+  onFrozen: (() => void) | undefined;
   private initDurationMs: number | undefined;
   private initOutcome: InitOutcome | undefined;
   private freezeTimer: NodeJS.Timeout | undefined;
@@ -132,6 +134,9 @@ export class Environment {
     this.initDurationMs = performance.now() - this.startedAt;
     this.initOutcome = outcome;
     if (this.state === 'initializing') this.transition('ready');
+    // Idle until its first invocation (which cancels this): a provisioned environment, or one
+    // whose request was served sooner by another, is frozen like any idle environment.
+    if (this.state === 'ready' && outcome?.kind === 'ready') this.scheduleFreeze();
   }
 
   /** INVOKE: runs one invocation to its end: response, error, timeout or crash. */
@@ -272,6 +277,11 @@ export class Environment {
     };
   }
 
+  /** Memory the sandbox uses now (its cgroup's usage). */
+  memoryUsedBytes(): number {
+    return this.o.sandbox.memoryUsedBytes();
+  }
+
   private onExit(_exit: SandboxExit): void {
     // A sandbox that ends on its own between invocations takes the environment with it.
     // During INIT or INVOKE the running phase sees the exit and reports it first.
@@ -283,7 +293,12 @@ export class Environment {
       this.freezeTimer = undefined;
       if (this.state !== 'ready') return;
       this.transition('frozen');
-      this.freezing = this.o.sandbox.freeze().catch(() => undefined);
+      this.freezing = this.o.sandbox
+        .freeze()
+        .then(() => {
+          if (this.state === 'frozen') this.onFrozen?.();
+        })
+        .catch(() => undefined);
     }, this.o.freezeDelayMs);
     this.freezeTimer.unref();
   }

@@ -246,3 +246,72 @@ test('provisioned environments count against host memory and are never evicted f
   );
   await scheduler.close();
 });
+
+test('a frozen environment counts the memory it uses; thawed, its limit counts again', async () => {
+  let scheduler: Scheduler | undefined;
+  let clock = 0;
+  const byKey = new Map<string, Environment & { usedMb: number }>();
+  const fake = (key: string) => {
+    const env = {
+      key,
+      state: 'ready',
+      lastUsedAt: 0,
+      usedMb: 10,
+      onFrozen: undefined as (() => void) | undefined,
+      memoryUsedBytes: () => env.usedMb * 1024 * 1024,
+      async invoke() {
+        env.state = 'busy';
+        await new Promise((r) => setImmediate(r));
+        env.state = 'ready';
+        env.lastUsedAt = ++clock;
+        return OK;
+      },
+      async stop() {
+        env.state = 'stopped';
+        scheduler?.forget(env as unknown as Environment);
+      },
+    };
+    byKey.set(key, env as unknown as Environment & { usedMb: number });
+    return env as unknown as Environment;
+  };
+  const freeze = (key: string) => {
+    const env = byKey.get(key) as Environment;
+    env.state = 'frozen';
+    env.onFrozen?.();
+  };
+  scheduler = new Scheduler({
+    keepAliveMs: 60_000,
+    maxMemoryMb: 300,
+    concurrency: new ConcurrencyAccounting({ accountLimit: 10, scalingRatePer10s: 1000 }),
+    async launch(t) {
+      return fake(t.key);
+    },
+  });
+  const t = (name: string) => ({
+    functionId: `a/r/${name}`,
+    functionKey: `a/r/${name}/1`,
+    key: `a/r/${name}/1/x`,
+    memoryMb: 128,
+  });
+
+  await scheduler.run(t('a'), request);
+  freeze('a/r/a/1/x');
+  assert.equal(scheduler.stats().memoryMb, 10);
+  await scheduler.run(t('b'), request);
+  freeze('a/r/b/1/x');
+  await scheduler.run(t('c'), request);
+  // 128 + 10 + 10: three 128 MB environments under a 300 MB ceiling, none evicted.
+  assert.deepEqual(scheduler.stats(), { environments: 3, idle: 3, memoryMb: 148, maxMemoryMb: 300 });
+
+  // a thaws: its whole limit counts again while it runs (and until it is frozen again).
+  assert.equal((await scheduler.run(t('a'), request)).coldStart, false);
+  assert.equal(scheduler.stats().memoryMb, 266);
+
+  // d does not fit (266 + 128): idle ones go, least recently used first — b (10), then c (128).
+  assert.equal((await scheduler.run(t('d'), request)).coldStart, true);
+  assert.equal(byKey.get('a/r/b/1/x')?.state, 'stopped');
+  assert.equal(byKey.get('a/r/c/1/x')?.state, 'stopped');
+  assert.equal(byKey.get('a/r/a/1/x')?.state, 'ready');
+  assert.deepEqual(scheduler.stats(), { environments: 2, idle: 2, memoryMb: 256, maxMemoryMb: 300 });
+  await scheduler.close();
+});

@@ -8,10 +8,13 @@
  * 1. concurrency: the invocation takes a lease (reserved or unreserved pool) before anything
  *    else and releases it when it ends — throttled at once when none is free;
  * 2. scaling rate: only a new environment takes a token from the function's bucket;
- * 3. host memory: the memory limits of live environments (plus those being started) never
- *    add up to more than `maxMemoryMb`. When a new one does not fit, idle environments are
- *    stopped, least recently used first, and the start waits until they are gone; only when
- *    even that cannot make room is the invocation throttled.
+ * 3. host memory: the memory limits of running environments (plus those being started) and
+ *    what frozen ones really use never add up to more than `maxMemoryMb`. A frozen
+ *    environment cannot grow, so it counts with its cgroup's usage (a warm Node runtime holds
+ *    ~8 MB, against a 128 MB limit) until it is thawed, when its limit counts again. When a
+ *    start or a thaw does not fit, idle environments are stopped, least recently used first,
+ *    and it waits until they are gone; only when even that cannot make room is the
+ *    invocation throttled.
  *
  * Provisioned concurrency (src/invoke/provisioned.ts) starts environments through
  * `startProvisioned`: they sit in their pool's `provisioned` idle list, are taken before
@@ -19,6 +22,8 @@
  */
 import { type ConcurrencyAccounting, Throttled } from './concurrency.js';
 import type { Environment, InvokeOutcome, InvokeRequest } from './environment.js';
+
+const MIB = 1024 * 1024;
 
 /** The scheduler is shutting down: the invocation did not run (an async event stays queued). */
 export class SchedulerClosed extends Error {
@@ -65,7 +70,7 @@ export class Scheduler {
   private readonly spares = new Map<string, Array<Promise<Environment>>>();
   /** key → requests whose environment is starting, ready to take one released sooner. */
   private readonly waiting = new Map<string, Array<(env: Environment) => void>>();
-  /** Memory limit of every environment not yet stopped. */
+  /** What every environment not yet stopped counts: its limit, or its usage while frozen. */
   private readonly memoryOf = new Map<Environment, number>();
   /** Sum of `memoryOf` plus the environments being started. */
   private committedMb = 0;
@@ -95,6 +100,10 @@ export class Scheduler {
       const pool = this.pools.get(target.key);
       // Provisioned environments first; past them, on-demand ones.
       let env = takeIdle(pool?.provisioned) ?? takeIdle(pool?.idle);
+      // A frozen environment counted its usage: its limit counts again before it runs.
+      if (env && (this.memoryOf.get(env) ?? target.memoryMb) < target.memoryMb) {
+        await this.chargeLimit(env, target);
+      }
       let coldStart = false;
       if (!env) {
         const got = await this.startOrTakeReleased(target);
@@ -208,7 +217,7 @@ export class Scheduler {
     // Its configuration becomes the current one, as an invocation's would (else release would
     // stop it); provisioned.ts always builds targets from the version's configuration as it is now.
     this.retireOutdated(target);
-    await this.reserveMemory(target);
+    await this.reserveMemory(target.memoryMb);
     let env: Environment;
     try {
       env = await this.o.launch(target, true);
@@ -222,7 +231,7 @@ export class Scheduler {
       onStopped();
       return env;
     }
-    this.memoryOf.set(env, target.memoryMb);
+    this.track(env, target.memoryMb);
     this.provisionedStopped.set(env, onStopped);
     if (!env.initFailed) this.release(target, env);
     return env;
@@ -278,7 +287,7 @@ export class Scheduler {
   /** A new environment: scaling token, room in memory (evicting idle ones), then launch. */
   private async start(target: PoolTarget): Promise<Environment> {
     this.o.concurrency.takeScalingToken(target.functionId);
-    await this.reserveMemory(target);
+    await this.reserveMemory(target.memoryMb);
     let env: Environment;
     try {
       env = await this.o.launch(target);
@@ -290,15 +299,41 @@ export class Scheduler {
       // It ended during INIT and has already been forgotten.
       this.freeMemory(target.memoryMb);
     } else {
-      this.memoryOf.set(env, target.memoryMb);
+      this.track(env, target.memoryMb);
     }
     return env;
   }
 
-  /** Adds the target's memory to the committed total once it fits, or throws `Throttled`. */
-  private async reserveMemory(target: PoolTarget): Promise<void> {
+  /** Counts a live environment's limit; once frozen it counts what it uses (see `chargeFrozen`). */
+  private track(env: Environment, limitMb: number): void {
+    this.memoryOf.set(env, limitMb);
+    env.onFrozen = () => this.chargeFrozen(env, limitMb);
+  }
+
+  private chargeFrozen(env: Environment, limitMb: number): void {
+    const charged = this.memoryOf.get(env);
+    if (charged === undefined || env.state !== 'frozen') return;
+    const usedMb = Math.min(limitMb, Math.max(1, Math.ceil(env.memoryUsedBytes() / MIB)));
+    if (usedMb >= charged) return;
+    this.memoryOf.set(env, usedMb);
+    this.freeMemory(charged - usedMb);
+  }
+
+  /** A frozen environment about to run counts its whole limit again (evicting others if need be). */
+  private async chargeLimit(env: Environment, target: PoolTarget): Promise<void> {
+    const charged = this.memoryOf.get(env) ?? target.memoryMb;
+    try {
+      await this.reserveMemory(target.memoryMb - charged);
+    } catch (err) {
+      this.release(target, env);
+      throw err;
+    }
+    this.memoryOf.set(env, target.memoryMb);
+  }
+
+  /** Adds `need` MB to the committed total once it fits, or throws `Throttled`. */
+  private async reserveMemory(need: number): Promise<void> {
     const max = this.o.maxMemoryMb;
-    const need = target.memoryMb;
     // The host is full: closest to AWS's account-level limit.
     const full = () => new Throttled('ConcurrentInvocationLimitExceeded', 'memory');
     if (need > max) throw full();
@@ -321,6 +356,8 @@ export class Scheduler {
         }
         if (this.committedMb - leaving + need > max) throw full();
       }
+      // Environments that stopped at once have freed their memory already.
+      if (this.committedMb + need <= max) continue;
       const left = deadline - Date.now();
       if (left <= 0) throw full();
       await new Promise<void>((resolve) => {

@@ -244,7 +244,7 @@ export function sandboxConformance(options: ConformanceOptions): void {
       await assert.rejects(sandbox.start());
     });
 
-    it('reports peak memory', TEST_TIMEOUT, async () => {
+    it('reports peak memory and memory in use', TEST_TIMEOUT, async () => {
       const r = await launch(
         [
           'node',
@@ -255,10 +255,13 @@ export function sandboxConformance(options: ConformanceOptions): void {
       );
       await r.waitFor('allocated');
       assert.ok(r.sandbox.maxMemoryUsedBytes() >= 64 * MiB, `peak ${r.sandbox.maxMemoryUsedBytes()}`);
+      const used = r.sandbox.memoryUsedBytes();
+      assert.ok(used >= 64 * MiB && used <= 512 * MiB, `in use ${used}`);
       r.sandbox.resetMaxMemory();
       assert.ok(r.sandbox.maxMemoryUsedBytes() > 0);
       await r.sandbox.kill();
       assert.ok(r.sandbox.maxMemoryUsedBytes() >= 64 * MiB, 'kept after exit');
+      assert.equal(r.sandbox.memoryUsedBytes(), 0, 'nothing in use after exit');
     });
 
     it('keeps /tmp for the next sandbox of the same tmpDir', TEST_TIMEOUT, async () => {

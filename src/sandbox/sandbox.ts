@@ -118,6 +118,8 @@ export interface Sandbox {
   readonly exited: Promise<SandboxExit>;
   /** Peak memory since start or the last resetMaxMemory() (cgroup peak; process fallback: peak RSS). */
   maxMemoryUsedBytes(): number;
+  /** Memory in use now (cgroup usage; process fallback: resident set of the command). */
+  memoryUsedBytes(): number;
   resetMaxMemory(): void;
 }
 

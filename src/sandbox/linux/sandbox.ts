@@ -361,6 +361,15 @@ export class LinuxSandbox implements Sandbox {
     return this.exit.promise;
   }
 
+  memoryUsedBytes(): number {
+    if (this.current === 'exited') return 0;
+    try {
+      return this.cgroup.memoryCurrentBytes();
+    } catch {
+      return 0;
+    }
+  }
+
   maxMemoryUsedBytes(): number {
     if (this.current === 'exited') return this.lastPeak;
     try {

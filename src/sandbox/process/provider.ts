@@ -303,6 +303,18 @@ export class ProcessSandbox implements Sandbox {
     return this.exit.promise;
   }
 
+  /** Resident set of the command's process (VmRSS; Linux only, 0 elsewhere). */
+  memoryUsedBytes(): number {
+    const pid = this.child?.pid;
+    if (this.current === 'exited' || pid === undefined) return 0;
+    try {
+      const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+      return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0) * 1024;
+    } catch {
+      return 0;
+    }
+  }
+
   /**
    * Peak RSS of the command's process (VmHWM; Linux only, 0 elsewhere). After exit: the
    * last value read while it ran (a dead process has no /proc entry left to ask).
