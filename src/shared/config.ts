@@ -50,7 +50,10 @@ const configSchema = z.object({
       minimumUnreservedConcurrency: z.number().int().min(0).default(100),
       /** New execution environments per function per 10 s, refilled continuously (AWS: 1000). */
       scalingRatePer10s: z.number().int().positive().default(1000),
-      /** Ceiling on the sum of live environments' memory limits (default: most of the machine). */
+      /**
+       * Ceiling on running environments' memory limits plus frozen environments' real usage
+       * (default: most of the machine).
+       */
       maxMemoryMb: z.number().int().positive().default(defaultMaxMemoryMb()),
       /** Idle execution environments are stopped after this long. */
       keepAliveSeconds: z.number().int().positive().default(600),
