@@ -11,7 +11,7 @@ import {
   DEFAULT_MAXIMUM_RETRY_ATTEMPTS,
   type RetryPolicy,
   type StoredEvent,
-} from '../../invoke/async-queue.js';
+} from '../../invoke/async/queue.js';
 import {
   type AttemptResponse,
   type Condition,

@@ -1,5 +1,5 @@
 /** What Lambda's operations share: the store, the blob store, limits and helpers. */
-import type { AsyncQueue } from '../../invoke/async-queue.js';
+import type { AsyncQueue } from '../../invoke/async/queue.js';
 import type { Invoker } from '../../invoke/invoker.js';
 import type { RequestContext } from '../../protocols/types.js';
 import type { Config } from '../../shared/config.js';

@@ -26,7 +26,7 @@ import {
   type AsyncObserver,
   type AttemptResult,
   createAsyncQueue,
-} from '../../invoke/async-queue.js';
+} from '../../invoke/async/queue.js';
 import { createDestinations } from '../../invoke/destinations.js';
 import type { Invoker } from '../../invoke/invoker.js';
 import type { Metrics } from '../../metrics/index.js';

@@ -5,7 +5,7 @@
  * (src/invoke). Asynchronous events are stored durably before the 202.
  */
 
-import type { AsyncEvent, AttemptResult } from '../../../invoke/async-queue.js';
+import type { AsyncEvent, AttemptResult } from '../../../invoke/async/queue.js';
 import type { FunctionTarget } from '../../../invoke/launch.js';
 import type { Operation, RequestContext } from '../../../protocols/types.js';
 import { structure } from '../../../shared/shapes.js';
