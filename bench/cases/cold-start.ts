@@ -83,7 +83,10 @@ export const coldStart: BenchCase = {
 
       const lambentOnce = async (name: string, pooled: boolean): Promise<Sample> => {
         const target = pooled ? server : nopool;
-        const before = pooled ? await poolFull() : undefined;
+        // Every sample starts with the pooled server at rest (its pool full): its background
+        // refill after a pooled sample must not overlap the next sample of the other server.
+        const full = await poolFull();
+        const before = pooled ? full : undefined;
         const r = await ctx.loadgen.run<OnceResult>({
           kind: 'once',
           target: invokeTarget(target, name, PAYLOAD, { tail: true }),
@@ -226,7 +229,7 @@ export const coldStart: BenchCase = {
           '"new function": CreateFunction + wait Active before, DeleteFunction after, both untimed — nothing of the function is warm; its /tmp volume is new.',
           '"after UpdateFunctionConfiguration": an environment variable changes and the function is waited Updated (untimed); the next Invoke needs a new environment while the old idle one is being stopped.',
           'Baseline: the load generator spawns `node invoke.cjs <handler> <event>` (requires the file, awaits the handler, prints the JSON) with a clean environment; time until the result line arrives.',
-          'Pool on: the default pool (2 Node, 1 Python sandboxes started ahead of time, runtime booted, no function); before each sample the case waits, untimed, until the Node pool is full again (a cold start that follows another within ~100 ms may find it empty and start normally). A second server with `prewarmPoolSize: 0` gives the starts without a pool (parked launchers only), interleaved in the same run.',
+          'Pool on: the default pool (2 Node, 1 Python sandboxes started ahead of time, runtime booted, no function); before each sample (of either server) the case waits, untimed, until the Node pool is full again (a cold start that follows another within ~100 ms may find it empty and start normally). A second server with `prewarmPoolSize: 0` gives the starts without a pool (parked launchers only), interleaved in the same run.',
           `Pool not full after 10 s of waiting before a sample: ${poolNotFull} times.`,
         ],
         tables,
