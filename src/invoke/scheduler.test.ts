@@ -38,7 +38,8 @@ test('a start left behind by a hand-over is claimed by the next request instead 
         env.state = 'busy';
         await gates.shift();
         env.state = 'ready';
-        return OK;
+        // Longer than a start: the scale-out rule does not wait for a release.
+        return { ...OK, durationMs: 1_000 };
       },
       async stop() {
         env.state = 'stopped';
@@ -313,5 +314,68 @@ test('a frozen environment counts the memory it uses; thawed, its limit counts a
   assert.equal(byKey.get('a/r/c/1/x')?.state, 'stopped');
   assert.equal(byKey.get('a/r/a/1/x')?.state, 'ready');
   assert.deepEqual(scheduler.stats(), { environments: 2, idle: 2, memoryMb: 256, maxMemoryMb: 300 });
+  await scheduler.close();
+});
+
+test('a short invocation about to end is waited for instead of starting another environment', async () => {
+  let scheduler: Scheduler | undefined;
+  let launches = 0;
+  const gates: Array<Promise<void>> = [];
+  const fake = (): Environment => {
+    const env = {
+      key: target.key,
+      state: 'ready',
+      lastUsedAt: 0,
+      async invoke() {
+        env.state = 'busy';
+        await gates.shift();
+        env.state = 'ready';
+        return OK; // 1 ms
+      },
+      async stop() {
+        env.state = 'stopped';
+        scheduler?.forget(env as unknown as Environment);
+      },
+    };
+    return env as unknown as Environment;
+  };
+  scheduler = new Scheduler({
+    keepAliveMs: 60_000,
+    maxMemoryMb: 10_000,
+    concurrency: new ConcurrencyAccounting({ accountLimit: 10, scalingRatePer10s: 1000 }),
+    async launch() {
+      launches++;
+      await new Promise((r) => setTimeout(r, 30)); // a start takes 30 ms
+      return fake();
+    },
+  });
+  gates.push(Promise.resolve());
+  await scheduler.run(target, request); // history: 1 ms invocations, 30 ms starts
+  const busy = deferred();
+  gates.push(busy.promise, Promise.resolve());
+  const first = scheduler.run(target, request);
+  await new Promise((r) => setImmediate(r));
+  // One running, one arriving: it waits (up to 3 ms) for the running one rather than starting.
+  const second = scheduler.run(target, request);
+  await new Promise((r) => setImmediate(r));
+  busy.resolve();
+  await Promise.all([first, second]);
+  assert.equal(launches, 1);
+  assert.equal((await second).coldStart, false);
+
+  // Two arriving while one runs: more are waiting than running, so one starts at once.
+  const held = deferred();
+  gates.push(held.promise, Promise.resolve(), Promise.resolve());
+  const a = scheduler.run(target, request);
+  await new Promise((r) => setImmediate(r));
+  const b = scheduler.run(target, request);
+  const c = scheduler.run(target, request);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(launches, 2, 'c starts at once (more waiting than running); b waits a little');
+  // a is still running when b's wait (2 × 1 ms + 1) is over: b starts too.
+  await new Promise((r) => setTimeout(r, 60));
+  assert.equal(launches, 3);
+  held.resolve();
+  await Promise.all([a, b, c]);
   await scheduler.close();
 });

@@ -66,6 +66,10 @@ export class Scheduler {
   private readonly pools = new Map<string, Pool>();
   /** functionKey → the key of its current configuration. */
   private readonly current = new Map<string, string>();
+  /** key → moving average of its invocations' durations (ms), for the scale-out rule. */
+  private readonly durations = new Map<string, number>();
+  /** Moving average of environment starts (ms), every function. */
+  private startMs = 50;
   /** key → starts whose request took a released environment instead (see `spare`). */
   private readonly spares = new Map<string, Array<Promise<Environment>>>();
   /** key → requests whose environment is starting, ready to take one released sooner. */
@@ -111,6 +115,11 @@ export class Scheduler {
         coldStart = got.cold;
       }
       const outcome = await env.invoke(request);
+      const d = this.durations.get(target.key);
+      this.durations.set(
+        target.key,
+        d === undefined ? outcome.durationMs : d + (outcome.durationMs - d) * 0.2,
+      );
       if (!outcome.environmentLost && (env.state === 'ready' || env.state === 'frozen'))
         this.release(target, env);
       return { ...outcome, coldStart };
@@ -126,12 +135,6 @@ export class Scheduler {
    * waiting request into a cold start (each of which takes CPU from the others).
    */
   private async startOrTakeReleased(target: PoolTarget): Promise<{ env: Environment; cold: boolean }> {
-    // A start whose request was served sooner by a released environment is claimed before a
-    // new one is begun: otherwise every hand-over leaves one more environment behind, and a
-    // steady stream of requests multiplies environments far past its concurrency.
-    const spares = this.spares.get(target.key);
-    const starting = spares?.shift() ?? this.start(target);
-    if (spares?.length === 0) this.spares.delete(target.key);
     let handOver: (env: Environment) => void = () => undefined;
     const released = new Promise<Environment>((resolve) => {
       handOver = resolve;
@@ -139,6 +142,30 @@ export class Scheduler {
     const waiters = this.waiting.get(target.key) ?? [];
     waiters.push(handOver);
     this.waiting.set(target.key, waiters);
+    // Scale-out rule: when this configuration's invocations are shorter than a start and at
+    // least as many are running as are waiting, one is about to end — wait that long for it
+    // before starting another environment. Under a steady stream on a small host, a start per
+    // momentarily unserved request takes the CPU the running ones need and multiplies
+    // environments; slow handlers and real growth in demand still start at once, as on AWS.
+    const grace = this.releaseExpectedWithin(target);
+    if (grace > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const env = await Promise.race([
+        released,
+        new Promise<undefined>((resolve) => {
+          timer = setTimeout(() => resolve(undefined), grace);
+        }),
+      ]);
+      clearTimeout(timer);
+      // Handed over: release() has already taken it off the waiting list.
+      if (env) return { env, cold: false };
+    }
+    // A start whose request was served sooner by a released environment is claimed before a
+    // new one is begun: otherwise every hand-over leaves one more environment behind, and a
+    // steady stream of requests multiplies environments far past its concurrency.
+    const spares = this.spares.get(target.key);
+    const starting = spares?.shift() ?? this.start(target);
+    if (spares?.length === 0) this.spares.delete(target.key);
     const stopWaiting = () => {
       const list = this.waiting.get(target.key);
       const i = list?.indexOf(handOver) ?? -1;
@@ -164,6 +191,18 @@ export class Scheduler {
       stopWaiting();
       throw err;
     }
+  }
+
+  /** How long to wait for a release before starting an environment (0: start now). */
+  private releaseExpectedWithin(target: PoolTarget): number {
+    const duration = this.durations.get(target.key);
+    if (duration === undefined || duration >= this.startMs) return 0;
+    const pool = this.pools.get(target.key);
+    if (!pool) return 0;
+    const running = pool.all.size - pool.idle.length - pool.provisioned.length;
+    // Every waiting request (this one included) needs one of the running ones to end.
+    if (running < (this.waiting.get(target.key)?.length ?? 0)) return 0;
+    return Math.min(this.startMs, 2 * duration + 1);
   }
 
   /**
@@ -289,8 +328,10 @@ export class Scheduler {
     this.o.concurrency.takeScalingToken(target.functionId);
     await this.reserveMemory(target.memoryMb);
     let env: Environment;
+    const began = performance.now();
     try {
       env = await this.o.launch(target);
+      this.startMs += (performance.now() - began - this.startMs) * 0.2;
     } catch (err) {
       this.freeMemory(target.memoryMb);
       throw err;
