@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { type PooledFamily, poolDefinitions } from '../invoke/launch.js';
+import { poolDefinitions } from '../invoke/launch.js';
 import { createSandboxProvider } from '../sandbox/index.js';
 import { configFromEnv } from '../shared/config.js';
 import { packageRoot } from '../shared/version.js';
@@ -19,12 +19,8 @@ export async function doctor(options: { dataDir?: string }): Promise<number> {
       logger: { warn: (m) => warnings.push(m) },
     });
     // The pools of pre-started sandboxes, as the server would define them: a real boot of each.
-    const sizes = config.lambda.prewarmPoolSize;
     provider.definePools(
-      poolDefinitions(provider, path.join(packageRoot, 'src', 'runtimes'), 0).map((d) => ({
-        ...d,
-        size: typeof sizes === 'number' ? sizes : (sizes[d.name as PooledFamily] ?? 0),
-      })),
+      poolDefinitions(provider, path.join(packageRoot, 'src', 'runtimes'), config.lambda.prewarmPoolSize),
     );
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline && provider.poolStatus().some((p) => p.ready < p.size && p.failures === 0)) {

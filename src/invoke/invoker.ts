@@ -15,8 +15,7 @@ import {
   type FunctionTarget,
   type LaunchContext,
   launchEnvironment,
-  POOLED_FAMILIES,
-  type PooledFamily,
+  type PoolSizes,
   poolDefinitions,
   tmpDirFor,
 } from './launch.js';
@@ -59,18 +58,11 @@ export function createInvoker(
     limits: InvokerLimits;
     metrics?: LambdaMetrics;
     /** Pre-started sandboxes per runtime family (lambda.prewarmPoolSize); absent: none. */
-    prewarm?: number | Partial<Record<PooledFamily, number>>;
+    prewarm?: PoolSizes;
   },
 ): Invoker {
   if (ctx.prewarm !== undefined) {
-    const sizes = ctx.prewarm;
-    const sizeOf = (f: PooledFamily) => (typeof sizes === 'number' ? sizes : (sizes[f] ?? 0));
-    ctx.sandboxes.definePools(
-      poolDefinitions(ctx.sandboxes, ctx.runtimeDir, 0).map((d) => ({
-        ...d,
-        size: POOLED_FAMILIES.includes(d.name as PooledFamily) ? sizeOf(d.name as PooledFamily) : 0,
-      })),
-    );
+    ctx.sandboxes.definePools(poolDefinitions(ctx.sandboxes, ctx.runtimeDir, ctx.prewarm));
   }
   /** functionId → /tmp directories not in use by a live environment. */
   const freeTmp = new Map<string, string[]>();

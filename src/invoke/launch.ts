@@ -67,6 +67,7 @@ export type InitializationType = 'on-demand' | 'provisioned-concurrency';
 /** Runtime families whose bootstrap is Lambent's: their sandboxes can be started before the function is known. */
 export const POOLED_FAMILIES = ['nodejs', 'python'] as const;
 export type PooledFamily = (typeof POOLED_FAMILIES)[number];
+export type PoolSizes = number | Partial<Record<PooledFamily, number>>;
 
 function familyOf(runtime: string): PooledFamily | undefined {
   return POOLED_FAMILIES.find((f) => runtime.startsWith(f));
@@ -91,11 +92,12 @@ function baseEnvironment(layout: SandboxLayout): Record<string, string> {
  * The pools of pre-started sandboxes, one per family (the host's node and python3 serve
  * every version of their family). Their entry points (runtimes/nodejs/pool.mjs,
  * runtimes/python/pool.py) take a function's environment on stdin and run its bootstrap.
+ * `sizes` is `lambda.prewarmPoolSize`: one size for every family, or one per family.
  */
 export function poolDefinitions(
   sandboxes: SandboxProvider,
   runtimeDir: string,
-  size: number,
+  sizes: PoolSizes,
 ): PoolDefinition[] {
   const layout = sandboxes.layout({ codeDir: runtimeDir, runtimeDir, tmpDir: runtimeDir });
   return POOLED_FAMILIES.map((family) => ({
@@ -106,7 +108,7 @@ export function poolDefinitions(
         : [`${layout.langBin}/python3`, `${layout.runtime}/python/pool.py`],
     env: bootEnvironment(family, layout),
     runtimeDir,
-    size,
+    size: typeof sizes === 'number' ? sizes : (sizes[family] ?? 0),
   }));
 }
 
