@@ -24,30 +24,52 @@ const OK: InvokeOutcome = {
 const target = { functionId: 'a/r/f', functionKey: 'a/r/f/$LATEST', key: 'a/r/f/$LATEST/x', memoryMb: 128 };
 const request = { requestId: 'r', payload: Buffer.from('{}'), tail: false };
 
+type FakeEnvironment = Environment & { usedMb: number };
+
+/**
+ * A stand-in environment: each invocation awaits `during()` (a gate, a delay) and answers
+ * `outcome`; stop() tells the scheduler, as a real environment's onStopped does.
+ */
+function fakeEnvironment(
+  scheduler: () => Scheduler | undefined,
+  o: {
+    key?: string;
+    during?: () => Promise<unknown>;
+    outcome?: InvokeOutcome;
+    provisioned?: boolean;
+    /** Sets lastUsedAt after each invocation (default: left at 0). */
+    clock?: () => number;
+  } = {},
+): FakeEnvironment {
+  const env = {
+    key: o.key ?? target.key,
+    state: 'ready',
+    lastUsedAt: 0,
+    provisioned: o.provisioned ?? false,
+    initFailed: false,
+    usedMb: 10,
+    onFrozen: undefined as (() => void) | undefined,
+    memoryUsedBytes: () => env.usedMb * 1024 * 1024,
+    async invoke() {
+      env.state = 'busy';
+      await o.during?.();
+      env.state = 'ready';
+      if (o.clock) env.lastUsedAt = o.clock();
+      return o.outcome ?? OK;
+    },
+    async stop() {
+      env.state = 'stopped';
+      scheduler()?.forget(env as unknown as Environment);
+    },
+  };
+  return env as unknown as FakeEnvironment;
+}
+
 test('a start left behind by a hand-over is claimed by the next request instead of a new start', async () => {
   let scheduler: Scheduler | undefined;
   const gates: Array<Promise<void>> = [];
   let launches = 0;
   const slowLaunch = deferred();
-  const fake = (): Environment => {
-    const env = {
-      key: target.key,
-      state: 'ready',
-      lastUsedAt: 0,
-      async invoke() {
-        env.state = 'busy';
-        await gates.shift();
-        env.state = 'ready';
-        // Longer than a start: the scale-out rule does not wait for a release.
-        return { ...OK, durationMs: 1_000 };
-      },
-      async stop() {
-        env.state = 'stopped';
-        scheduler?.forget(env as unknown as Environment);
-      },
-    };
-    return env as unknown as Environment;
-  };
   scheduler = new Scheduler({
     keepAliveMs: 60_000,
     maxMemoryMb: 10_000,
@@ -55,7 +77,11 @@ test('a start left behind by a hand-over is claimed by the next request instead 
     async launch() {
       launches++;
       if (launches === 2) await slowLaunch.promise;
-      return fake();
+      // Longer than a start: the scale-out rule does not wait for a release.
+      return fakeEnvironment(() => scheduler, {
+        during: () => gates.shift() as Promise<void>,
+        outcome: { ...OK, durationMs: 1_000 },
+      });
     },
   });
   const tick = () => new Promise((r) => setImmediate(r));
@@ -87,31 +113,13 @@ test('a request whose environment is still starting takes one released sooner; t
   const gates: Array<Promise<void>> = [];
   const launched: Environment[] = [];
   const secondLaunch = deferred();
-  const fake = (): Environment => {
-    const env = {
-      key: target.key,
-      state: 'ready',
-      lastUsedAt: 0,
-      async invoke() {
-        env.state = 'busy';
-        await gates.shift();
-        env.state = 'ready';
-        return OK;
-      },
-      async stop() {
-        env.state = 'stopped';
-        scheduler?.forget(env as unknown as Environment);
-      },
-    };
-    return env as unknown as Environment;
-  };
   scheduler = new Scheduler({
     keepAliveMs: 60_000,
     maxMemoryMb: 10_000,
     concurrency: new ConcurrencyAccounting({ accountLimit: 10, scalingRatePer10s: 1000 }),
     async launch() {
       if (launched.length === 1) await secondLaunch.promise;
-      const env = fake();
+      const env = fakeEnvironment(() => scheduler, { during: () => gates.shift() as Promise<void> });
       launched.push(env);
       return env;
     },
@@ -140,26 +148,6 @@ test('a request whose environment is still starting takes one released sooner; t
 test('provisioned environments are served first, never reaped, and reported when they stop', async () => {
   let now = 0;
   let scheduler: Scheduler | undefined;
-  const make = (provisioned: boolean): Environment => {
-    const env = {
-      key: target.key,
-      state: 'ready',
-      lastUsedAt: 0,
-      provisioned,
-      initFailed: false,
-      async invoke() {
-        env.state = 'busy';
-        await new Promise((r) => setTimeout(r, 20));
-        env.state = 'ready';
-        return OK;
-      },
-      async stop() {
-        env.state = 'stopped';
-        scheduler?.forget(env as unknown as Environment);
-      },
-    };
-    return env as unknown as Environment;
-  };
   const launched: Environment[] = [];
   scheduler = new Scheduler({
     keepAliveMs: 1000,
@@ -167,7 +155,10 @@ test('provisioned environments are served first, never reaped, and reported when
     now: () => now,
     concurrency: new ConcurrencyAccounting({ accountLimit: 10, scalingRatePer10s: 1000 }),
     async launch(_t, provisioned) {
-      const env = make(provisioned === true);
+      const env = fakeEnvironment(() => scheduler, {
+        during: () => new Promise((r) => setTimeout(r, 20)),
+        provisioned: provisioned === true,
+      });
       launched.push(env);
       return env;
     },
@@ -198,33 +189,16 @@ test('provisioned environments are served first, never reaped, and reported when
 
 test('provisioned environments count against host memory and are never evicted for on-demand ones', async () => {
   let scheduler: Scheduler | undefined;
-  const make = (provisioned: boolean): Environment => {
-    const env = {
-      key: target.key,
-      state: 'ready',
-      lastUsedAt: 0,
-      provisioned,
-      initFailed: false,
-      async invoke() {
-        env.state = 'busy';
-        await new Promise((r) => setTimeout(r, 30));
-        env.state = 'ready';
-        return OK;
-      },
-      async stop() {
-        env.state = 'stopped';
-        scheduler?.forget(env as unknown as Environment);
-      },
-    };
-    return env as unknown as Environment;
-  };
   scheduler = new Scheduler({
     keepAliveMs: 60_000,
     maxMemoryMb: 256,
     evictionWaitMs: 50,
     concurrency: new ConcurrencyAccounting({ accountLimit: 10, scalingRatePer10s: 1000 }),
     async launch(_t, provisioned) {
-      return make(provisioned === true);
+      return fakeEnvironment(() => scheduler, {
+        during: () => new Promise((r) => setTimeout(r, 30)),
+        provisioned: provisioned === true,
+      });
     },
   });
   const kept = [
@@ -251,29 +225,15 @@ test('provisioned environments count against host memory and are never evicted f
 test('a frozen environment counts the memory it uses; thawed, its limit counts again', async () => {
   let scheduler: Scheduler | undefined;
   let clock = 0;
-  const byKey = new Map<string, Environment & { usedMb: number }>();
+  const byKey = new Map<string, FakeEnvironment>();
   const fake = (key: string) => {
-    const env = {
+    const env = fakeEnvironment(() => scheduler, {
       key,
-      state: 'ready',
-      lastUsedAt: 0,
-      usedMb: 10,
-      onFrozen: undefined as (() => void) | undefined,
-      memoryUsedBytes: () => env.usedMb * 1024 * 1024,
-      async invoke() {
-        env.state = 'busy';
-        await new Promise((r) => setImmediate(r));
-        env.state = 'ready';
-        env.lastUsedAt = ++clock;
-        return OK;
-      },
-      async stop() {
-        env.state = 'stopped';
-        scheduler?.forget(env as unknown as Environment);
-      },
-    };
-    byKey.set(key, env as unknown as Environment & { usedMb: number });
-    return env as unknown as Environment;
+      during: () => new Promise((r) => setImmediate(r)),
+      clock: () => ++clock,
+    });
+    byKey.set(key, env);
+    return env;
   };
   const freeze = (key: string) => {
     const env = byKey.get(key) as Environment;
@@ -321,24 +281,6 @@ test('a short invocation about to end is waited for instead of starting another 
   let scheduler: Scheduler | undefined;
   let launches = 0;
   const gates: Array<Promise<void>> = [];
-  const fake = (): Environment => {
-    const env = {
-      key: target.key,
-      state: 'ready',
-      lastUsedAt: 0,
-      async invoke() {
-        env.state = 'busy';
-        await gates.shift();
-        env.state = 'ready';
-        return OK; // 1 ms
-      },
-      async stop() {
-        env.state = 'stopped';
-        scheduler?.forget(env as unknown as Environment);
-      },
-    };
-    return env as unknown as Environment;
-  };
   scheduler = new Scheduler({
     keepAliveMs: 60_000,
     maxMemoryMb: 10_000,
@@ -346,7 +288,7 @@ test('a short invocation about to end is waited for instead of starting another 
     async launch() {
       launches++;
       await new Promise((r) => setTimeout(r, 30)); // a start takes 30 ms
-      return fake();
+      return fakeEnvironment(() => scheduler, { during: () => gates.shift() as Promise<void> }); // 1 ms
     },
   });
   gates.push(Promise.resolve());
