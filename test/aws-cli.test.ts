@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { awsCli, awsCliText, findAwsCli } from './support/aws-cli.js';
+import { awsCli, awsCliText, createNodeFunctionArgs, findAwsCli } from './support/aws-cli.js';
 import { removeDataDir, startServer, type TestServer } from './support/server.js';
 import { NODE_HANDLER, zipOf } from './support/zips.js';
 
@@ -35,20 +35,7 @@ test('AWS CLI lifecycle', {
   let server: TestServer = await startServer();
   try {
     let aws = awsCli(cli as string, server.url, home);
-    const created = (await aws(
-      'lambda',
-      'create-function',
-      '--function-name',
-      'cli-fn',
-      '--runtime',
-      'nodejs20.x',
-      '--handler',
-      'index.handler',
-      '--role',
-      ROLE,
-      '--zip-file',
-      `fileb://${zipPath}`,
-    )) as Record<string, unknown>;
+    const created = (await aws(...createNodeFunctionArgs('cli-fn', zipPath))) as Record<string, unknown>;
     assert.equal(created.FunctionName, 'cli-fn');
     assert.equal(created.State, 'Pending');
     await aws('lambda', 'wait', 'function-active-v2', '--function-name', 'cli-fn');

@@ -5,20 +5,17 @@
  * prints them. Skipped when no AWS CLI v2 is installed (.ci/run installs Debian's awscli).
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { promisify } from 'node:util';
 import { CreateFunctionCommand, InvokeCommand, PutFunctionConcurrencyCommand } from '@aws-sdk/client-lambda';
-import { awsCli, findAwsCli } from './support/aws-cli.js';
+import { awsCli, awsCliFailure, findAwsCli } from './support/aws-cli.js';
 import { removeDataDir, startServer, type TestServer } from './support/server.js';
 import { active } from './support/wait.js';
 import { zipOf } from './support/zips.js';
 
 const cli = findAwsCli();
-const run = promisify(execFile);
 const HANDLER = `exports.handler = async (event) => { if (event.fail) throw new Error('no'); return 1; };`;
 
 describe('CloudWatch metrics with the AWS CLI', { skip: cli ? false : 'no AWS CLI v2 installed' }, () => {
@@ -29,23 +26,7 @@ describe('CloudWatch metrics with the AWS CLI', { skip: cli ? false : 'no AWS CL
   const end = () => new Date(Date.now() + 60_000).toISOString();
 
   /** Runs the CLI expecting failure; returns its stderr. */
-  async function awsFails(...args: string[]): Promise<string> {
-    try {
-      await run(cli as string, ['--endpoint-url', server.url, ...args], {
-        env: {
-          PATH: '/usr/bin:/bin',
-          HOME: home,
-          AWS_ACCESS_KEY_ID: 'test',
-          AWS_SECRET_ACCESS_KEY: 'test',
-          AWS_DEFAULT_REGION: 'us-east-1',
-          AWS_PAGER: '',
-        },
-      });
-    } catch (err) {
-      return String((err as { stderr?: string }).stderr);
-    }
-    assert.fail(`aws ${args.join(' ')} succeeded`);
-  }
+  const awsFails = (...args: string[]) => awsCliFailure(cli as string, server.url, home)(...args);
 
   before(async () => {
     server = await startServer();

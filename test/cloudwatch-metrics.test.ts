@@ -28,7 +28,6 @@ import { deployNode } from './support/functions.js';
 import { removeDataDir, startServer, type TestServer } from './support/server.js';
 
 const PROMTOOL = process.env.LAMBENT_PROMTOOL ?? '/usr/bin/promtool';
-const _ROLE = 'arn:aws:iam::000000000000:role/r';
 const HANDLER = `
 exports.handler = async (event) => {
   if (event.sleep) await new Promise((r) => setTimeout(r, event.sleep));

@@ -7,12 +7,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { awsCli, findAwsCli } from './support/aws-cli.js';
+import { awsCli, createNodeFunctionArgs, findAwsCli } from './support/aws-cli.js';
 import { removeDataDir, startServer } from './support/server.js';
 import { NODE_HANDLER, zipOf } from './support/zips.js';
 
 const cli = findAwsCli();
-const ROLE = 'arn:aws:iam::000000000000:role/r';
 
 test('AWS CLI: event invoke configs', {
   skip: cli ? false : 'the AWS CLI is not installed (.ci/run installs it)',
@@ -25,20 +24,7 @@ test('AWS CLI: event invoke configs', {
   try {
     const aws = awsCli(cli as string, server.url, home);
     for (const name of ['eic-fn', 'eic-dest']) {
-      await aws(
-        'lambda',
-        'create-function',
-        '--function-name',
-        name,
-        '--runtime',
-        'nodejs20.x',
-        '--handler',
-        'index.handler',
-        '--role',
-        ROLE,
-        '--zip-file',
-        `fileb://${zipPath}`,
-      );
+      await aws(...createNodeFunctionArgs(name, zipPath));
     }
     const destArn = 'arn:aws:lambda:us-east-1:000000000000:function:eic-dest';
     const put = (await aws(
@@ -153,20 +139,7 @@ test('AWS CLI: event invoke configs', {
       '2',
     );
     await aws('lambda', 'delete-function', '--function-name', 'eic-fn');
-    await aws(
-      'lambda',
-      'create-function',
-      '--function-name',
-      'eic-fn',
-      '--runtime',
-      'nodejs20.x',
-      '--handler',
-      'index.handler',
-      '--role',
-      ROLE,
-      '--zip-file',
-      `fileb://${zipPath}`,
-    );
+    await aws(...createNodeFunctionArgs('eic-fn', zipPath));
     const after = (await aws(
       'lambda',
       'list-function-event-invoke-configs',

@@ -14,7 +14,6 @@ import { InvokeCommand, LambdaClient, PutFunctionEventInvokeConfigCommand } from
 import { exited, startCli } from './support/cli.js';
 import { deployNode } from './support/functions.js';
 
-const _ROLE = 'arn:aws:iam::000000000000:role/r';
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 const lambdaAt = (url: string) =>
   new LambdaClient({ endpoint: url, region: 'us-east-1', credentials, maxAttempts: 1 });

@@ -20,7 +20,6 @@ import Database from 'better-sqlite3';
 import { deployNode } from './support/functions.js';
 import { removeDataDir, startServer, type TestServer } from './support/server.js';
 
-const _ROLE = 'arn:aws:iam::000000000000:role/r';
 const ARN = 'arn:aws:lambda:us-east-1:000000000000:function:';
 /** 1 minute → 300 ms, 2 minutes → 600 ms, a 60 s maximum age → 300 ms. */
 const SCALE = 0.005;

@@ -13,7 +13,6 @@ import { after, before, describe, test } from 'node:test';
 import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
-  CreateFunctionCommand,
   DeleteFunctionCommand,
   DeleteProvisionedConcurrencyConfigCommand,
   GetProvisionedConcurrencyConfigCommand,
@@ -27,11 +26,8 @@ import {
   waitUntilFunctionActiveV2,
 } from '@aws-sdk/client-lambda';
 import { awsCli, findAwsCli } from './support/aws-cli.js';
+import { deployNode } from './support/functions.js';
 import { removeDataDir, startServer, type TestServer } from './support/server.js';
-import { active } from './support/wait.js';
-import { zipOf } from './support/zips.js';
-
-const ROLE = 'arn:aws:iam::000000000000:role/r';
 
 /** Answers its initialization type and an id fixed at INIT (one per environment). */
 const REPORTER = `
@@ -70,17 +66,7 @@ describe('provisioned concurrency', { concurrency: false, timeout: 180_000 }, ()
   });
 
   async function createVersion(name: string, code = REPORTER): Promise<string> {
-    await lambda.send(
-      new CreateFunctionCommand({
-        FunctionName: name,
-        Runtime: 'nodejs20.x',
-        Handler: 'index.handler',
-        Role: ROLE,
-        Code: { ZipFile: await zipOf({ 'index.js': code }) },
-        Timeout: 10,
-      }),
-    );
-    await active(lambda, name);
+    await deployNode(lambda, name, code, { Timeout: 10 });
     const version = (await lambda.send(new PublishVersionCommand({ FunctionName: name }))).Version as string;
     await waitUntilFunctionActiveV2(
       { client: lambda, maxWaitTime: 10, minDelay: 0.05, maxDelay: 0.1 } as never,

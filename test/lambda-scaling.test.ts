@@ -18,8 +18,6 @@ import { removeDataDir, startServer, type TestServer } from './support/server.js
 import { updated } from './support/wait.js';
 import { zipOf } from './support/zips.js';
 
-const _ROLE = 'arn:aws:iam::000000000000:role/r';
-
 /** Answers the code generation it belongs to, after sleeping `event.sleep` ms. */
 const handlerOf = (generation: string) => `
 exports.handler = async (event) => {

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type CloudWatchLogsClient, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { awsCli, findAwsCli } from './support/aws-cli.js';
+import { awsCli, cliEnvironment, findAwsCli } from './support/aws-cli.js';
 import { removeDataDir, startServer, type TestServer } from './support/server.js';
 
 const cli = findAwsCli();
@@ -109,16 +109,8 @@ describe('CloudWatch Logs with the AWS CLI', { skip: cli ? false : 'no AWS CLI v
         '10m',
       ],
       {
-        env: {
-          PATH: '/usr/bin:/bin',
-          HOME: home,
-          AWS_ACCESS_KEY_ID: 'test',
-          AWS_SECRET_ACCESS_KEY: 'test',
-          AWS_DEFAULT_REGION: 'us-east-1',
-          AWS_PAGER: '',
-          // The CLI block-buffers a pipe otherwise.
-          PYTHONUNBUFFERED: '1',
-        },
+        // The CLI block-buffers a pipe otherwise.
+        env: { ...cliEnvironment(home), PYTHONUNBUFFERED: '1' },
       },
     );
     let out = '';
