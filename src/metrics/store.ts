@@ -37,8 +37,8 @@ export interface MetricId {
   dims: string;
 }
 
-/** One series' aggregate over one minute (or the part of it not yet written). */
-export interface MinuteAggregate extends MetricId {
+/** One minute of a series, as stored. */
+export interface StoredMinute {
   unit: string;
   /** Epoch seconds, a multiple of 60. */
   minute: number;
@@ -50,15 +50,8 @@ export interface MinuteAggregate extends MetricId {
   hist: LogHistogram | undefined;
 }
 
-export interface StoredMinute {
-  unit: string;
-  minute: number;
-  count: number;
-  sum: number;
-  min: number;
-  max: number;
-  hist: LogHistogram | undefined;
-}
+/** One series' aggregate over one minute (or the part of it not yet written). */
+export interface MinuteAggregate extends MetricId, StoredMinute {}
 
 interface Row {
   unit: string;
