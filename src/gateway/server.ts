@@ -19,6 +19,7 @@ import { detectService } from './detect-service.js';
 import { BodyTooLargeError, readBody } from './read-body.js';
 import type { SecretLookup } from './sigv4.js';
 import { createSigningKeyCache, readCredentialScope, verifySigV4 } from './sigv4.js';
+import { unknownServiceResponse } from './unknown-service.js';
 
 export interface Gateway {
   handle(req: IncomingMessage, res: ServerResponse): void;
@@ -99,7 +100,7 @@ export function createGateway({ config, services, logger, health, metrics }: Gat
       service = detectService(services, scope?.service, req.headers, rawPath);
       if (!service) {
         req.resume();
-        return send(res, unknownService(requestId));
+        return send(res, unknownServiceResponse(scope?.service, req.headers, requestId));
       }
       const routeReq = { method, rawPath, query: url.searchParams, headers: req.headers };
       let match = service.route(routeReq);
@@ -180,14 +181,6 @@ function fallbackCodec(services: readonly Service[]) {
   const first = services[0];
   if (!first) throw new Error('no services registered');
   return first.codec;
-}
-
-function unknownService(requestId: string): ResponseData {
-  return {
-    status: 400,
-    headers: { 'x-amzn-requestid': requestId, 'content-type': 'application/json' },
-    body: JSON.stringify({ __type: 'UnknownServiceException', message: 'No service serves this request' }),
-  };
 }
 
 function send(res: ServerResponse, data: ResponseData): void {
