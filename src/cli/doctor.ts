@@ -6,6 +6,7 @@ import { poolDefinitions } from '../invoke/launch.js';
 import { createSandboxProvider } from '../sandbox/index.js';
 import { configFromEnv } from '../shared/config.js';
 import { packageRoot } from '../shared/version.js';
+import { checkRequirements } from './requirements.js';
 
 export async function doctor(options: { dataDir?: string }): Promise<number> {
   const config = configFromEnv(process.env, { dataDir: options.dataDir, port: 0 });
@@ -40,8 +41,10 @@ export async function doctor(options: { dataDir?: string }): Promise<number> {
       out.write('missing for full isolation:\n');
       for (const m of d.missing) out.write(`  - ${m}\n`);
     }
-    out.write(`node: ${process.version}\n`);
-    return d.isolation === 'linux' ? 0 : 1;
+    const requirements = checkRequirements();
+    out.write('requirements:\n');
+    for (const r of requirements) out.write(`  ${r.ok ? 'ok     ' : 'MISSING'} ${r.what}: ${r.detail}\n`);
+    return d.isolation === 'linux' && requirements.every((r) => r.ok) ? 0 : 1;
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
