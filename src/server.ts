@@ -8,11 +8,12 @@ import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createGateway } from './gateway/server.js';
+import { createAuthorizer } from './iam/authorizer.js';
 import { createInvoker } from './invoke/invoker.js';
 import { createMetrics, renderPrometheus } from './metrics/index.js';
 import { createSandboxProvider } from './sandbox/index.js';
 import { createServices } from './services/registry.js';
-import type { Config } from './shared/config.js';
+import { type Config, iamEnforced } from './shared/config.js';
 import { createLogger, type Logger } from './shared/logger.js';
 import { packageRoot, VERSION } from './shared/version.js';
 import { createBlobStore } from './storage/blob-store.js';
@@ -59,6 +60,12 @@ export async function createLambent(config: Config, logger: Logger = createLogge
     config,
     services,
     logger,
+    // Until IAM users and roles exist every caller is an account's root user; their policies plug in here.
+    authorizer: createAuthorizer({
+      enforced: iamEnforced(config),
+      logger,
+      identityPolicies: { policiesOf: () => [] },
+    }),
     health: () => ({
       version: VERSION,
       status: 'ok',

@@ -9,6 +9,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Authorizer } from '../iam/authorizer.js';
+import type { Principal } from '../iam/policy/index.js';
 import type { ProtocolCodec, ResponseData } from '../protocols/types.js';
 import type { Service } from '../services/service.js';
 import type { Config } from '../shared/config.js';
@@ -35,9 +37,18 @@ export interface GatewayOptions {
   health(): Record<string, unknown>;
   /** Prometheus text exposition (format 0.0.4), served like health at /_lambent/metrics. */
   metrics?(): string;
+  /** Decides every operation's IAM permission (src/iam/authorizer.ts). */
+  authorizer: Authorizer;
 }
 
-export function createGateway({ config, services, logger, health, metrics }: GatewayOptions): Gateway {
+export function createGateway({
+  config,
+  services,
+  logger,
+  health,
+  metrics,
+  authorizer,
+}: GatewayOptions): Gateway {
   const secrets = new Map(config.credentials.map((c) => [c.accessKeyId, c]));
   const lookup: SecretLookup = (akid) => secrets.get(akid);
   const internalRoutes = services.flatMap((s) => s.internalRoutes ?? []);
@@ -134,13 +145,18 @@ export function createGateway({ config, services, logger, health, metrics }: Gat
         match.labels,
       );
       validateInput(match.op.input, input);
-      const output = await match.op.handler(input, {
+      const ctx = {
         requestId,
         accountId: identity.accountId,
         region: identity.region,
         accessKeyId: identity.accessKeyId,
         endpoint: `http://${req.headers.host ?? `${config.host}:${config.port}`}`,
+      };
+      authorizer.check(service, match.op, input, ctx, rootPrincipal(identity.accountId), {
+        sourceIp: req.socket.remoteAddress,
+        secure: false,
       });
+      const output = await match.op.handler(input, ctx);
       send(res, codec.encode(match.op, (output ?? {}) as Record<string, unknown>, requestId));
     } catch (err) {
       const errorCodec =
@@ -175,6 +191,11 @@ export function createGateway({ config, services, logger, health, metrics }: Gat
         server.closeIdleConnections();
       }),
   };
+}
+
+/** The configured keys are each account's root user. */
+function rootPrincipal(accountId: string): Principal {
+  return { type: 'root', arn: `arn:aws:iam::${accountId}:root`, accountId };
 }
 
 function fallbackCodec(services: readonly Service[]) {

@@ -5,6 +5,7 @@
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { Operation, ProtocolCodec, RouteMatch } from '../protocols/types.js';
+import type { CompiledPolicy } from '../iam/policy/index.js';
 import type { AwsError } from '../shared/errors.js';
 
 export interface InternalRoute {
@@ -46,6 +47,12 @@ export interface Service {
   requestTooLarge(op: Operation | undefined, limit: number): AwsError;
   /** AWS's error for a method + path that names no operation. */
   unknownOperation(method: string, rawPath: string): AwsError;
+  /** The service prefix of its IAM actions (`lambda`, `logs`, `cloudwatch`); default `signingName`. */
+  iamPrefix?: string;
+  /** AWS's error for a request IAM denies, with the message the authorizer wrote. */
+  accessDenied(message: string): AwsError;
+  /** The resource-based policy of a resource, for services that have them (Lambda function policies). */
+  resourcePolicy?(arn: string): CompiledPolicy | undefined;
   internalRoutes?: readonly InternalRoute[];
   health(): Record<string, unknown>;
   close(): Promise<void>;

@@ -86,6 +86,12 @@ const configSchema = z.object({
   sandbox: z.enum(['auto', 'linux', 'process']).default('auto'),
   /** Print one line per request to stderr. */
   accessLog: z.boolean().default(false),
+  /**
+   * IAM permissions: `on` refuses what policies do not allow; `off` allows it and logs
+   * "would deny"; `auto` is `on` unless the server is the local-development case (loopback
+   * address and the default keys).
+   */
+  iamEnforcement: z.enum(['auto', 'on', 'off']).default('auto'),
 });
 
 /** 80 % of the machine's memory: the rest stays for the platform, the page cache and the host. */
@@ -128,6 +134,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv, overrides: ConfigInput = {
     ];
   }
   if (env.LAMBENT_ACCESS_LOG === '1') fromEnv.accessLog = true;
+  if (env.LAMBENT_IAM_ENFORCEMENT)
+    fromEnv.iamEnforcement = env.LAMBENT_IAM_ENFORCEMENT as 'auto' | 'on' | 'off';
   if (env.LAMBENT_SANDBOX) fromEnv.sandbox = env.LAMBENT_SANDBOX as 'auto' | 'linux' | 'process';
   const lambda: NonNullable<ConfigInput['lambda']> = {};
   if (env.LAMBENT_KEEP_ALIVE_SECONDS) lambda.keepAliveSeconds = Number(env.LAMBENT_KEEP_ALIVE_SECONDS);
@@ -162,13 +170,20 @@ export function isLoopbackHost(host: string): boolean {
   return false;
 }
 
+/** Whether IAM denials are enforced (see `iamEnforcement`). */
+export function iamEnforced(config: Pick<Config, 'host' | 'credentials' | 'iamEnforcement'>): boolean {
+  if (config.iamEnforcement !== 'auto') return config.iamEnforcement === 'on';
+  return !isLoopbackHost(config.host) || !config.credentials.every(isDefaultCredential);
+}
+
+function isDefaultCredential(c: Credential): boolean {
+  return c.accessKeyId === DEFAULT_ACCESS_KEY_ID && c.secretAccessKey === DEFAULT_SECRET_ACCESS_KEY;
+}
+
 /** Anyone who can reach a non-loopback listener would know the default keys. */
 function assertSafeCredentials(config: { host: string; credentials: Credential[] }): void {
   if (isLoopbackHost(config.host)) return;
-  const usesDefault = config.credentials.some(
-    (c) => c.accessKeyId === DEFAULT_ACCESS_KEY_ID && c.secretAccessKey === DEFAULT_SECRET_ACCESS_KEY,
-  );
-  if (usesDefault) {
+  if (config.credentials.some(isDefaultCredential)) {
     throw new ConfigError(
       `refusing to listen on ${config.host} with the default credentials test/test: ` +
         'set LAMBENT_ACCESS_KEY_ID and LAMBENT_SECRET_ACCESS_KEY, or bind to 127.0.0.1',

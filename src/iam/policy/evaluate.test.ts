@@ -115,10 +115,12 @@ describe('policy evaluation', () => {
     assert.equal(evaluate(req(alice, 'lambda:GetFunction', fn('other')), [p]).allowed, true);
     assert.equal(evaluate(req(alice, 'lambda:GetFunction', fn('secret')), [p]).allowed, false);
   });
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: IAM's policy variable syntax, not a template
   test('policy variables: ${aws:username} in the resource', () => {
     const p = identity({
       Effect: 'Allow',
       Action: 's3:*',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: IAM's policy variable syntax
       Resource: 'arn:aws:s3:::bucket/home/${aws:username}/*',
     });
     assert.equal(evaluate(req(alice, 's3:GetObject', 'arn:aws:s3:::bucket/home/alice/x'), [p]).allowed, true);

@@ -42,9 +42,10 @@ import type { Db } from '../../storage/db.js';
 import type { Service } from '../service.js';
 import { createActivator } from './activator.js';
 import { asyncOutcomes, lambdaDestinationTarget } from './async-outcomes.js';
+import { functionPolicies, withAuthz } from './authz.js';
 import { createConcurrencyStore } from './concurrency-store.js';
 import type { LambdaDeps } from './deps.js';
-import { RequestEntityTooLargeException } from './errors.js';
+import { AccessDeniedException, RequestEntityTooLargeException } from './errors.js';
 import { createEventInvokeConfigStore } from './event-invoke-config-store.js';
 import { aliasOperations } from './operations/aliases.js';
 import { concurrencyOperations, loadReservations, withReservations } from './operations/concurrency.js';
@@ -141,23 +142,25 @@ export function createLambdaService(opts: {
   loadProvisioned(deps, provisioned);
 
   const router = new RestRouter(
-    withProvisioned(
-      deps,
-      provisioned,
-      withEventInvokeConfigs(
+    withAuthz(
+      withProvisioned(
         deps,
-        eventInvokeConfigs,
-        withReservations(deps, reservations, [
-          ...functionOperations(deps),
-          ...aliasOperations(deps),
-          ...layerOperations(deps),
-          ...permissionOperations(deps),
-          ...tagAndAccountOperations(deps),
-          ...invokeOperations(deps),
-          ...concurrencyOperations(deps, reservations),
-          ...provisionedConcurrencyOperations(deps, provisioned),
-          ...eventInvokeConfigOperations(deps, eventInvokeConfigs),
-        ]),
+        provisioned,
+        withEventInvokeConfigs(
+          deps,
+          eventInvokeConfigs,
+          withReservations(deps, reservations, [
+            ...functionOperations(deps),
+            ...aliasOperations(deps),
+            ...layerOperations(deps),
+            ...permissionOperations(deps),
+            ...tagAndAccountOperations(deps),
+            ...invokeOperations(deps),
+            ...concurrencyOperations(deps, reservations),
+            ...provisionedConcurrencyOperations(deps, provisioned),
+            ...eventInvokeConfigOperations(deps, eventInvokeConfigs),
+          ]),
+        ),
       ),
     ),
   );
@@ -182,6 +185,8 @@ export function createLambdaService(opts: {
       tooLarge(limit, op?.name === 'Invoke' ? 'InvokeFunction' : (op?.name ?? 'requested')),
     unknownOperation: (method, rawPath) =>
       new AwsError('UnknownOperationException', `Unknown operation ${method} ${rawPath}`, 404),
+    accessDenied: (message) => new AccessDeniedException(message),
+    resourcePolicy: functionPolicies(store),
     internalRoutes: [
       {
         method: 'GET',
