@@ -4,8 +4,8 @@
  * codec and router turn it into an operation call.
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import type { Operation, ProtocolCodec, RouteMatch } from '../protocols/types.js';
 import type { CompiledPolicy } from '../iam/policy/index.js';
+import type { Operation, ProtocolCodec, RouteMatch } from '../protocols/types.js';
 import type { AwsError } from '../shared/errors.js';
 
 export interface InternalRoute {

@@ -20,10 +20,10 @@
  */
 
 import type { MetricsRegistry } from '../../metrics/registry.js';
-import { AwsError } from '../../shared/errors.js';
 import { createJsonCodec, JsonTargetRouter, unknownOperationError } from '../../protocols/json/index.js';
 import { createQueryCodec, QueryActionRouter, queryCompatible } from '../../protocols/query/index.js';
 import type { ProtocolCodec } from '../../protocols/types.js';
+import { AwsError } from '../../shared/errors.js';
 import type { Service } from '../service.js';
 import { queryErrorCode, relabel } from './errors.js';
 import { metricOperations, tooLarge } from './operations.js';

@@ -56,7 +56,9 @@ const MAX_COMPILED = 1000;
  * from the store each time (one indexed row; only requests of IAM users and role sessions get
  * here, never the root keys'), and compiled once per distinct text.
  */
-export function functionPolicies(store: Pick<LambdaStore, 'getPolicy'>): (arn: string) => CompiledPolicy | undefined {
+export function functionPolicies(
+  store: Pick<LambdaStore, 'getPolicy'>,
+): (arn: string) => CompiledPolicy | undefined {
   const compiled = new Map<string, CompiledPolicy>();
   return (arn) => {
     const m = FUNCTION_ARN.exec(arn);

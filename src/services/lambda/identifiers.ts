@@ -164,7 +164,11 @@ function splitFunctionName(
  * with the Qualifier parameter if any; undefined when no function name can be read from it.
  * Lenient by design: validation with AWS's messages is parseFunctionRef's job, later.
  */
-export function authzFunctionArn(input: string, qualifier: string | undefined, scope: Scope): string | undefined {
+export function authzFunctionArn(
+  input: string,
+  qualifier: string | undefined,
+  scope: Scope,
+): string | undefined {
   const g = splitFunctionName(input, true);
   if (!g.name) return undefined;
   const q = qualifier ?? g.qualifier;
