@@ -40,6 +40,7 @@ import type { Logger } from '../../shared/logger.js';
 import type { BlobStore } from '../../storage/blob-store.js';
 import type { Db } from '../../storage/db.js';
 import type { Service } from '../service.js';
+import { familyOf } from '../../invoke/runtimes.js';
 import { createActivator } from './activator.js';
 import { asyncOutcomes, lambdaDestinationTarget } from './async-outcomes.js';
 import { createConcurrencyStore } from './concurrency-store.js';
@@ -83,6 +84,9 @@ export function createLambdaService(opts: {
     codeRoot: path.join(config.dataDir, 'lambda', 'code'),
     maxUnzippedBytes: config.lambda.maxUnzippedCodeBytes,
     logger,
+    prepareRuntime: async (runtime) => {
+      if (familyOf(runtime)) await invoker.runtimes.ensure(runtime);
+    },
   });
   const urlKey = Buffer.from(
     store.setting('code-url-key', () => randomBytes(32).toString('hex')),
