@@ -62,7 +62,7 @@ export async function doctor(options: { dataDir?: string }): Promise<number> {
         ? `aws sdk for javascript v3 (nodejs*, /var/runtime/node_modules): @aws-sdk/core ${sdk.core}, ${Object.keys(sdk.versions).length - 1} packages from ${sdk.dir}\n`
         : 'aws sdk for javascript v3: NOT INSTALLED (Node functions must bundle it)\n',
     );
-    const boto3 = runtimes.lookup('python3.12')?.sdkPath;
+    const boto3 = runtimes.lookup('python3.12')?.boto3;
     out.write(
       boto3
         ? `boto3 (python3.*, after the function's packages and layers): ${boto3Version(boto3)} from ${boto3}\n`

@@ -40,7 +40,9 @@ export interface LanguageRuntime {
   source: string;
   /** Set when the runtime runs on another version than it names (Python only). */
   note?: string;
-  /** Python: directory holding boto3 (appended to the path), if any. */
+  /** Python: directory holding boto3, if any. */
+  boto3?: string;
+  /** Python: a directory to append to PYTHONPATH for boto3 (absent when the interpreter has it already). */
   sdkPath?: string;
 }
 
@@ -79,7 +81,7 @@ export class RuntimeCatalog {
   private readonly pending = new Map<string, Promise<LanguageRuntime>>();
   private readonly inUse = new Map<string, LanguageRuntime>();
   private readonly listeners = new Set<() => void>();
-  private pythons: Array<{ minor: number; executable: string; version: string }> | undefined;
+  private pythons: Python[] | undefined;
   private readonly arch: string;
   private readonly hostNode: string;
 
@@ -271,23 +273,27 @@ export class RuntimeCatalog {
   }
 
   /** Installed python3.N executables, oldest first (the first directory wins for a version). */
-  private pythonList(): Array<{ minor: number; executable: string; version: string }> {
+  private pythonList(): Python[] {
     if (this.pythons) return this.pythons;
-    const byMinor = new Map<number, { minor: number; executable: string; version: string }>();
+    const byMinor = new Map<number, Python>();
     for (const dir of this.pythonDirs()) {
       for (const name of safeReaddir(dir)) {
         const m = /^python3\.(\d+)$/.exec(name);
         if (!m || byMinor.has(Number(m[1]))) continue;
         const executable = path.join(dir, name);
-        const probe = spawnSync(executable, ['-S', '-c', 'import sys; print(sys.version.split()[0])'], {
-          encoding: 'utf8',
-          timeout: 10_000,
-        });
+        // -s: without the user's own site-packages, as in a sandbox.
+        const probe = spawnSync(
+          executable,
+          ['-s', '-c', 'import sys; print(sys.version.split()[0]); print("\\n".join(sys.path))'],
+          { encoding: 'utf8', timeout: 10_000, env: { PATH: '/usr/bin:/bin' } },
+        );
         if (probe.status !== 0) continue;
+        const [version = '', ...sysPath] = probe.stdout.trim().split('\n');
         byMinor.set(Number(m[1]), {
           minor: Number(m[1]),
           executable: fs.realpathSync(executable),
-          version: probe.stdout.trim(),
+          version,
+          sysPath,
         });
       }
     }
@@ -302,7 +308,7 @@ export class RuntimeCatalog {
       (a, b) => Math.abs(a.minor - minor) - Math.abs(b.minor - minor) || b.minor - a.minor,
     )[0];
     if (!best) return undefined;
-    const sdkPath = (this.o.boto3Dirs ?? ['/usr/lib/python3/dist-packages']).find((d) =>
+    const boto3 = (this.o.boto3Dirs ?? ['/usr/lib/python3/dist-packages']).find((d) =>
       fs.existsSync(path.join(d, 'boto3', '__init__.py')),
     );
     return {
@@ -321,9 +327,20 @@ export class RuntimeCatalog {
         : {
             note: `python3.${minor} runs on Python ${best.version} (${best.executable}): no Python 3.${minor} is installed on this host`,
           }),
-      ...(sdkPath ? { sdkPath } : {}),
+      ...(boto3 ? { boto3 } : {}),
+      // Debian's interpreters have dist-packages last on their own path already: appending
+      // it again would make a pooled runtime's path differ from a normally started one's.
+      ...(boto3 && !best.sysPath.includes(boto3) ? { sdkPath: boto3 } : {}),
     };
   }
+}
+
+interface Python {
+  minor: number;
+  executable: string;
+  version: string;
+  /** Its default sys.path (without user site-packages). */
+  sysPath: string[];
 }
 
 /**
