@@ -55,16 +55,27 @@ describe('runtimes', () => {
     );
     // A Node major this machine has not used yet is installed from npm while the function is
     // Pending (~50 MB download): room for a slow registry.
-    await waitUntilFunctionActiveV2({ client: lambda, maxWaitTime: 300, minDelay: 0.1, maxDelay: 1 } as never, {
-      FunctionName: name,
-    });
+    await waitUntilFunctionActiveV2(
+      { client: lambda, maxWaitTime: 300, minDelay: 0.1, maxDelay: 1 } as never,
+      {
+        FunctionName: name,
+      },
+    );
   }
 
   const invoke = async (name: string, payload: unknown = {}) => {
     const out = await lambda.send(
-      new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(payload)), LogType: 'Tail' }),
+      new InvokeCommand({
+        FunctionName: name,
+        Payload: Buffer.from(JSON.stringify(payload)),
+        LogType: 'Tail',
+      }),
     );
-    assert.equal(out.FunctionError, undefined, `${name}: ${Buffer.from(out.Payload ?? []).toString()}\n${tail(out)}`);
+    assert.equal(
+      out.FunctionError,
+      undefined,
+      `${name}: ${Buffer.from(out.Payload ?? []).toString()}\n${tail(out)}`,
+    );
     return out;
   };
 
@@ -72,7 +83,9 @@ describe('runtimes', () => {
   async function firstLogLine(name: string): Promise<string> {
     const deadline = Date.now() + 10_000;
     for (;;) {
-      const out = await server.logs().send(new FilterLogEventsCommand({ logGroupName: `/aws/lambda/${name}` }));
+      const out = await server
+        .logs()
+        .send(new FilterLogEventsCommand({ logGroupName: `/aws/lambda/${name}` }));
       const events = out.events ?? [];
       if (events.some((e) => e.message?.startsWith('REPORT'))) return events[0]?.message ?? '';
       if (Date.now() > deadline) throw new Error(`no REPORT in the log of ${name}`);
@@ -88,7 +101,9 @@ describe('runtimes', () => {
 
   for (const major of [22, 24]) {
     test(`nodejs${major}.x runs on Node ${major}`, { timeout: 360_000 }, async () => {
-      await deploy(`node${major}`, `nodejs${major}.x` as Runtime, 'index.handler', { 'index.js': NODE_VERSION });
+      await deploy(`node${major}`, `nodejs${major}.x` as Runtime, 'index.handler', {
+        'index.js': NODE_VERSION,
+      });
       const out = json(await invoke(`node${major}`)) as { version: string; execPath: string; env: string };
       assert.match(out.version, new RegExp(`^v${major}\\.`));
       assert.equal(out.env, `AWS_Lambda_nodejs${major}.x`);
@@ -173,7 +188,10 @@ def handler(event, context):
         assert.doesNotMatch(first, /runs on Python/);
       } else {
         // No such interpreter here: it runs on the nearest, and its log stream says so first.
-        assert.match(first, new RegExp(`^Lambent: ${runtime.replace('.', '\\.')} runs on Python ${out.version} `));
+        assert.match(
+          first,
+          new RegExp(`^Lambent: ${runtime.replace('.', '\\.')} runs on Python ${out.version} `),
+        );
       }
     }
   });
@@ -197,10 +215,11 @@ def handler(event, context):
       'set -eu',
       'probe() { if "$@" >/dev/null 2>&1; then echo yes; else echo no; fi; }',
       'NODE=$(probe node --version); PY=$(probe python3 -c 1); CURL=$(probe curl --version)',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell script, not a template
       'API="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime/invocation"',
       'H="$(mktemp)"',
       'curl -sS -LD "$H" "$API/next" >/dev/null',
-      "ID=$(grep -Fi Lambda-Runtime-Aws-Request-Id \"$H\" | tr -d '[:space:]' | cut -d: -f2)",
+      'ID=$(grep -Fi Lambda-Runtime-Aws-Request-Id "$H" | tr -d \'[:space:]\' | cut -d: -f2)',
       'curl -sS "$API/$ID/response" -d "{\\"node\\":\\"$NODE\\",\\"python\\":\\"$PY\\",\\"curl\\":\\"$CURL\\"}" >/dev/null',
       'sleep 5',
       '',

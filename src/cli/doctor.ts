@@ -3,9 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { poolDefinitions } from '../invoke/launch.js';
-import { createRuntimeCatalog, findNodeSdk } from '../invoke/runtimes.js';
+import { createRuntimeCatalog, familyOf, findNodeSdk } from '../invoke/runtimes.js';
 import { createSandboxProvider } from '../sandbox/index.js';
-import { familyOf } from '../invoke/runtimes.js';
 import { SUPPORTED_RUNTIMES } from '../services/lambda/runtimes.js';
 import { configFromEnv } from '../shared/config.js';
 import { packageRoot } from '../shared/version.js';
@@ -55,8 +54,11 @@ export async function doctor(options: { dataDir?: string }): Promise<number> {
     out.write(`node: ${process.version}\n`);
     out.write('runtimes:\n');
     const names = [...SUPPORTED_RUNTIMES].filter((r) => familyOf(r)).sort();
-    for (const [runtime, line] of Object.entries(runtimes.describe(names))) out.write(`  ${runtime}: ${line}\n`);
-    out.write('  provided.al2023, provided.al2: the function\'s own bootstrap; the host\'s node and python are hidden\n');
+    for (const [runtime, line] of Object.entries(runtimes.describe(names)))
+      out.write(`  ${runtime}: ${line}\n`);
+    out.write(
+      "  provided.al2023, provided.al2: the function's own bootstrap; the host's node and python are hidden\n",
+    );
     out.write(
       sdk
         ? `aws sdk for javascript v3 (nodejs*, /var/runtime/node_modules): @aws-sdk/core ${sdk.core}, ${Object.keys(sdk.versions).length - 1} packages from ${sdk.dir}\n`

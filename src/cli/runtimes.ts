@@ -24,7 +24,9 @@ export async function installRuntimes(runtimes: string[]): Promise<number> {
       }
       try {
         const r = await catalog.ensure(runtime);
-        process.stdout.write(`${runtime}: ${r.version} ${r.executable} (${r.source})${r.note ? ` — ${r.note}` : ''}\n`);
+        process.stdout.write(
+          `${runtime}: ${r.version} ${r.executable} (${r.source})${r.note ? ` — ${r.note}` : ''}\n`,
+        );
       } catch (err) {
         process.stderr.write(`${runtime}: ${(err as Error).message}\n`);
         failed++;

@@ -105,7 +105,8 @@ export class RuntimeCatalog {
   /** Interpreters to keep pools for (one per pool name). */
   pools(): LanguageRuntime[] {
     const byPool = new Map<string, LanguageRuntime>();
-    for (const r of [...this.defaults(), ...this.inUse.values()]) if (!byPool.has(r.pool)) byPool.set(r.pool, r);
+    for (const r of [...this.defaults(), ...this.inUse.values()])
+      if (!byPool.has(r.pool)) byPool.set(r.pool, r);
     return [...byPool.values()];
   }
 
@@ -190,7 +191,10 @@ export class RuntimeCatalog {
         pool: `nodejs${major}`,
         langDir: languageDir(this.o.workDir, `node-host-${major}`, this.hostNode, ['node']),
         executable: this.hostNode,
-        version: process.execPath === this.hostNode || !this.o.hostNode ? process.version : nodeVersion(this.hostNode),
+        version:
+          process.execPath === this.hostNode || !this.o.hostNode
+            ? process.version
+            : nodeVersion(this.hostNode),
         source: 'host',
       };
     }
@@ -239,8 +243,9 @@ export class RuntimeCatalog {
         `npm install ${spec}`,
       );
       const pkg = path.join(work, 'node_modules', `node-linux-${this.arch}`);
-      const version = (JSON.parse(fs.readFileSync(path.join(pkg, 'package.json'), 'utf8')) as { version: string })
-        .version;
+      const version = (
+        JSON.parse(fs.readFileSync(path.join(pkg, 'package.json'), 'utf8')) as { version: string }
+      ).version;
       if (Number(version.split('.')[0]) !== major)
         throw new RuntimeUnavailableError(`npm installed ${spec} as ${version}, not a Node ${major}`);
       const target = path.join(cache, `node-linux-${this.arch}-${version}`);
@@ -252,7 +257,9 @@ export class RuntimeCatalog {
       }
     } catch (err) {
       if (err instanceof RuntimeUnavailableError) throw err;
-      throw new RuntimeUnavailableError(`could not install Node ${major} from npm: ${(err as Error).message}`);
+      throw new RuntimeUnavailableError(
+        `could not install Node ${major} from npm: ${(err as Error).message}`,
+      );
     } finally {
       fs.rmSync(work, { recursive: true, force: true });
     }
@@ -402,7 +409,9 @@ function run(command: string, args: string[], what: string): Promise<void> {
     });
     child.on('error', (err) => reject(new Error(`${what}: ${err.message}`)));
     child.on('close', (code) =>
-      code === 0 ? resolve() : reject(new Error(`${what} exited with ${code}: ${stderr.trim().split('\n').slice(-3).join(' ')}`)),
+      code === 0
+        ? resolve()
+        : reject(new Error(`${what} exited with ${code}: ${stderr.trim().split('\n').slice(-3).join(' ')}`)),
     );
   });
 }

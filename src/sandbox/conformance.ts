@@ -62,7 +62,8 @@ export function sandboxConformance(options: ConformanceOptions): void {
       for (const d of [dataDir, codeDir, otherCodeDir, runtimeDir, path.join(langDir, 'bin')])
         fs.mkdirSync(d, { recursive: true });
       fs.symlinkSync(fs.realpathSync(process.execPath), path.join(langDir, 'bin', 'node'));
-      if (fs.existsSync('/usr/bin/python3')) fs.symlinkSync('/usr/bin/python3', path.join(langDir, 'bin', 'python3'));
+      if (fs.existsSync('/usr/bin/python3'))
+        fs.symlinkSync('/usr/bin/python3', path.join(langDir, 'bin', 'python3'));
       fs.writeFileSync(path.join(codeDir, 'handler.txt'), 'code-a\n');
       fs.writeFileSync(path.join(otherCodeDir, 'secret.txt'), 'SECRET-OF-B\n', { mode: 0o644 });
       fs.writeFileSync(path.join(dataDir, 'platform-secret.txt'), 'SECRET-OF-PLATFORM\n', { mode: 0o644 });

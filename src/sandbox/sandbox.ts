@@ -150,7 +150,10 @@ export interface SandboxLayout {
 }
 
 /** What layout() depends on. */
-export type LayoutDirs = Pick<SandboxSpec, 'codeDir' | 'layersDir' | 'runtimeDir' | 'tmpDir' | 'langDir' | 'sdkDir'>;
+export type LayoutDirs = Pick<
+  SandboxSpec,
+  'codeDir' | 'layersDir' | 'runtimeDir' | 'tmpDir' | 'langDir' | 'sdkDir'
+>;
 
 export type SandboxIsolation = 'linux' | 'process';
 

@@ -27,7 +27,10 @@ const configSchema = z.object({
    * nodejsNN.x runtimes the host's node does not match (LAMBENT_CACHE_DIR, else
    * $XDG_CACHE_HOME/lambent, else ~/.cache/lambent).
    */
-  cacheDir: z.string().min(1).default(path.join(os.homedir(), '.cache', 'lambent')),
+  cacheDir: z
+    .string()
+    .min(1)
+    .default(path.join(os.homedir(), '.cache', 'lambent')),
   /** Whether a missing Node major may be installed from the npm registry (LAMBENT_RUNTIME_INSTALL=0: no). */
   runtimeInstall: z.boolean().default(true),
   region: z
@@ -132,7 +135,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv, overrides: ConfigInput = {
   if (env.LAMBENT_REGION) fromEnv.region = env.LAMBENT_REGION;
   if (env.LAMBENT_CACHE_DIR) fromEnv.cacheDir = env.LAMBENT_CACHE_DIR;
   else if (env.XDG_CACHE_HOME) fromEnv.cacheDir = path.join(env.XDG_CACHE_HOME, 'lambent');
-  if (env.LAMBENT_RUNTIME_INSTALL) fromEnv.runtimeInstall = !['0', 'false'].includes(env.LAMBENT_RUNTIME_INSTALL);
+  if (env.LAMBENT_RUNTIME_INSTALL)
+    fromEnv.runtimeInstall = !['0', 'false'].includes(env.LAMBENT_RUNTIME_INSTALL);
   if (env.LAMBENT_ACCESS_KEY_ID || env.LAMBENT_SECRET_ACCESS_KEY) {
     fromEnv.credentials = [
       {

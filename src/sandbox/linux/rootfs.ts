@@ -106,7 +106,8 @@ export function buildRootfs(options: RootfsOptions): Rootfs {
 }
 
 /** Host executables and directories of node and python that a sandbox without a language must not see. */
-const LANGUAGE_FILES = /^(node|nodejs|npm|npx|corepack|python[\d.]*(-config)?|pydoc[\d.]*|pip[\d.]*|2to3(-[\d.]+)?)$/;
+const LANGUAGE_FILES =
+  /^(node|nodejs|npm|npx|corepack|python[\d.]*(-config)?|pydoc[\d.]*|pip[\d.]*|2to3(-[\d.]+)?)$/;
 const LANGUAGE_DIRS = /^(python[\d.]*|node_modules|nodejs|node)$/;
 const LANGUAGE_PARENTS = {
   files: ['/usr/bin', '/usr/local/bin', '/usr/sbin'],

@@ -35,7 +35,9 @@ export const LINUX_LAYOUT = {
 export function runtimeMounts(spec: SandboxSpec, rootfs: Rootfs): Mount[] {
   return [
     { kind: 'ro', source: spec.runtimeDir, target: LINUX_LAYOUT.runtime },
-    ...(spec.sdkDir ? [{ kind: 'ro' as const, source: spec.sdkDir, target: LINUX_LAYOUT.runtimeModules }] : []),
+    ...(spec.sdkDir
+      ? [{ kind: 'ro' as const, source: spec.sdkDir, target: LINUX_LAYOUT.runtimeModules }]
+      : []),
     ...(spec.langDir ? [{ kind: 'ro' as const, source: spec.langDir, target: '/var/lang' }] : rootfs.hidden),
   ];
 }
@@ -222,11 +224,7 @@ export class LinuxSandbox implements Sandbox {
             hostname: deps.hostname,
             cwd: LINUX_LAYOUT.task,
             nofile: NOFILE,
-            mounts: [
-              ...deps.rootfs.mounts,
-              ...runtimeMounts(spec, deps.rootfs),
-              ...functionMounts,
-            ],
+            mounts: [...deps.rootfs.mounts, ...runtimeMounts(spec, deps.rootfs), ...functionMounts],
             env: spec.env,
             argv: spec.command,
             network: spec.outbound ? 'host' : 'none',

@@ -108,7 +108,8 @@ export class ProcessSandboxProvider implements SandboxProvider {
         isolation:
           'plain child processes: no filesystem, network, uid or /tmp isolation; memory as RLIMIT_DATA; freeze by SIGSTOP',
         rlimits: this.p.prlimit ? `prlimit (${this.p.prlimit})` : 'ulimit in sh',
-        langBin: 'each runtime\'s own (SandboxSpec.langDir/bin); the host\'s node and python stay visible to provided.*',
+        langBin:
+          "each runtime's own (SandboxSpec.langDir/bin); the host's node and python stay visible to provided.*",
       },
     };
   }

@@ -151,7 +151,10 @@ function settled(config: FunctionConfig, newRevision: boolean): FunctionConfig {
   };
 }
 
-const UNPACK_FAILED = { reason: 'Lambda was unable to unpack the function code.', code: 'InvalidZipFileException' };
+const UNPACK_FAILED = {
+  reason: 'Lambda was unable to unpack the function code.',
+  code: 'InvalidZipFileException',
+};
 
 function failed(config: FunctionConfig, why = UNPACK_FAILED): FunctionConfig {
   const creating = config.State === 'Pending';

@@ -29,6 +29,7 @@ import {
 } from '../../invoke/async/queue.js';
 import { createDestinations } from '../../invoke/destinations.js';
 import type { Invoker } from '../../invoke/invoker.js';
+import { familyOf } from '../../invoke/runtimes.js';
 import type { Metrics } from '../../metrics/index.js';
 import type { LambdaMetrics } from '../../metrics/lambda.js';
 import { createRestJsonCodec } from '../../protocols/rest-json/codec.js';
@@ -40,7 +41,6 @@ import type { Logger } from '../../shared/logger.js';
 import type { BlobStore } from '../../storage/blob-store.js';
 import type { Db } from '../../storage/db.js';
 import type { Service } from '../service.js';
-import { familyOf } from '../../invoke/runtimes.js';
 import { createActivator } from './activator.js';
 import { asyncOutcomes, lambdaDestinationTarget } from './async-outcomes.js';
 import { createConcurrencyStore } from './concurrency-store.js';
