@@ -10,6 +10,7 @@ import path from 'node:path';
 import { createGateway } from './gateway/server.js';
 import { createAuthorizer } from './iam/authorizer.js';
 import { createInvoker } from './invoke/invoker.js';
+import { createRuntimeCatalog, findNodeSdk } from './invoke/runtimes.js';
 import { createMetrics, renderPrometheus } from './metrics/index.js';
 import { createSandboxProvider } from './sandbox/index.js';
 import { createServices } from './services/registry.js';
@@ -38,11 +39,15 @@ export async function createLambent(config: Config, logger: Logger = createLogge
   const metrics = createMetrics({ db, logger });
   // Functions reach the platform on loopback, whatever address the gateway listens on.
   let endpointUrl = `http://127.0.0.1:${config.port}`;
+  const sdk = findNodeSdk();
+  if (!sdk) logger.warn('the AWS SDK for JavaScript is not installed: Node functions must bundle their own');
   const invoker = createInvoker({
     sandboxes,
     logs: undefined,
     logger,
     runtimeDir: path.join(packageRoot, 'src', 'runtimes'),
+    ...(sdk ? { sdkDir: sdk.dir } : {}),
+    runtimes: createRuntimeCatalog(config),
     tmpRoot: path.join(config.dataDir, 'lambda', 'tmp'),
     endpointUrl: () => endpointUrl,
     billingGranularityMs: config.lambda.billingGranularityMs,

@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { poolDefinitions } from '../invoke/launch.js';
+import { createRuntimeCatalog, familyOf, findNodeSdk } from '../invoke/runtimes.js';
 import { createSandboxProvider } from '../sandbox/index.js';
+import { SUPPORTED_RUNTIMES } from '../services/lambda/runtimes.js';
 import { configFromEnv } from '../shared/config.js';
 import { packageRoot } from '../shared/version.js';
 import { checkRequirements } from './requirements.js';
@@ -19,9 +21,18 @@ export async function doctor(options: { dataDir?: string }): Promise<number> {
       dataDir: scratch,
       logger: { warn: (m) => warnings.push(m) },
     });
+    // Which interpreter serves each runtime (doctor never calls ensure(): it installs nothing).
+    const runtimes = createRuntimeCatalog({ ...config, dataDir: scratch });
+    const sdk = findNodeSdk();
     // The pools of pre-started sandboxes, as the server would define them: a real boot of each.
     provider.definePools(
-      poolDefinitions(provider, path.join(packageRoot, 'src', 'runtimes'), config.lambda.prewarmPoolSize),
+      poolDefinitions(
+        provider,
+        path.join(packageRoot, 'src', 'runtimes'),
+        config.lambda.prewarmPoolSize,
+        runtimes.pools(),
+        sdk?.dir,
+      ),
     );
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline && provider.poolStatus().some((p) => p.ready < p.size && p.failures === 0)) {
@@ -41,11 +52,39 @@ export async function doctor(options: { dataDir?: string }): Promise<number> {
       out.write('missing for full isolation:\n');
       for (const m of d.missing) out.write(`  - ${m}\n`);
     }
+    out.write('runtimes:\n');
+    const names = [...SUPPORTED_RUNTIMES].filter((r) => familyOf(r)).sort();
+    for (const [runtime, line] of Object.entries(runtimes.describe(names)))
+      out.write(`  ${runtime}: ${line}\n`);
+    out.write(
+      "  provided.al2023, provided.al2: the function's own bootstrap; the host's node and python are hidden\n",
+    );
+    out.write(
+      sdk
+        ? `aws sdk for javascript v3 (nodejs*, /var/runtime/node_modules): @aws-sdk/core ${sdk.core}, ${Object.keys(sdk.versions).length - 1} packages from ${sdk.dir}\n`
+        : 'aws sdk for javascript v3: NOT INSTALLED (Node functions must bundle it)\n',
+    );
+    const boto3 = runtimes.lookup('python3.12')?.boto3;
+    out.write(
+      boto3
+        ? `boto3 (python3.*, after the function's packages and layers): ${boto3Version(boto3)} from ${boto3}\n`
+        : 'boto3: NOT INSTALLED (Debian: apt-get install python3-boto3); Python functions must bundle it\n',
+    );
     const requirements = checkRequirements();
     out.write('requirements:\n');
     for (const r of requirements) out.write(`  ${r.ok ? 'ok     ' : 'MISSING'} ${r.what}: ${r.detail}\n`);
     return d.isolation === 'linux' && requirements.every((r) => r.ok) ? 0 : 1;
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** boto3's version as its package says (no interpreter started). */
+function boto3Version(dir: string): string {
+  try {
+    const text = fs.readFileSync(path.join(dir, 'boto3', '__init__.py'), 'utf8');
+    return /__version__ = '([^']+)'/.exec(text)?.[1] ?? 'unknown version';
+  } catch {
+    return 'unknown version';
   }
 }

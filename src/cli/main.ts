@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { ConfigError } from '../shared/config.js';
 import { VERSION } from '../shared/version.js';
 import { doctor } from './doctor.js';
+import { installRuntimes } from './runtimes.js';
 import { up } from './up.js';
 
 const program = new Command()
@@ -26,6 +27,16 @@ program
   .description('show which isolation functions get on this host and what is missing (exit 1 when reduced)')
   .action(async () => {
     process.exitCode = await doctor({});
+  });
+
+program
+  .command('runtimes')
+  .description('manage the interpreters functions run on')
+  .command('install')
+  .argument('<runtime...>', 'e.g. nodejs22.x nodejs24.x')
+  .description('install the Node builds these runtimes need into the cache dir now (env LAMBENT_CACHE_DIR)')
+  .action(async (runtimes: string[]) => {
+    process.exitCode = await installRuntimes(runtimes);
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

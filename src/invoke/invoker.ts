@@ -20,6 +20,7 @@ import {
   tmpDirFor,
 } from './launch.js';
 import { ProvisionedConcurrency } from './provisioned.js';
+import type { RuntimeCatalog } from './runtimes.js';
 import { Scheduler } from './scheduler.js';
 
 export interface Invoker {
@@ -38,6 +39,8 @@ export interface Invoker {
   readonly concurrency: ConcurrencyAccounting;
   /** Provisioned concurrency configs' environments; `usage()` per version for metrics and health. */
   readonly provisioned: ProvisionedConcurrency;
+  /** Which interpreter serves each runtime (the Lambda service activates functions with it). */
+  readonly runtimes: RuntimeCatalog;
   /** Where environments' output goes (CloudWatch Logs is created after the invoker). */
   attachLogs(logs: LogsApi): void;
   close(): Promise<void>;
@@ -62,7 +65,14 @@ export function createInvoker(
   },
 ): Invoker {
   if (ctx.prewarm !== undefined) {
-    ctx.sandboxes.definePools(poolDefinitions(ctx.sandboxes, ctx.runtimeDir, ctx.prewarm));
+    const sizes = ctx.prewarm;
+    // One pool per interpreter in use: a function's first use of another Node major adds one.
+    const define = () =>
+      ctx.sandboxes.definePools(
+        poolDefinitions(ctx.sandboxes, ctx.runtimeDir, sizes, ctx.runtimes.pools(), ctx.sdkDir),
+      );
+    define();
+    ctx.runtimes.onChange(define);
   }
   /** functionId → /tmp directories not in use by a live environment. */
   const freeTmp = new Map<string, string[]>();
@@ -140,6 +150,7 @@ export function createInvoker(
     },
     stats: () => scheduler.stats(),
     concurrency,
+    runtimes: ctx.runtimes,
     attachLogs(logs) {
       ctx.logs = logs;
     },

@@ -10,11 +10,13 @@ import path from 'node:path';
 import { createRuntimeEndpoint } from '../sandbox/runtime-api/endpoint.js';
 import { peerUidOf } from '../sandbox/runtime-api/peer-uid.js';
 import type { PoolDefinition, SandboxLayout, SandboxProvider } from '../sandbox/sandbox.js';
+import { SandboxStartError } from '../sandbox/sandbox.js';
 import type { LogsApi } from '../services/logs/index.js';
 import type { Logger } from '../shared/logger.js';
 import { Environment } from './environment.js';
 import { logStreamName, platformLog } from './log-format.js';
 import { type LogEvent, OutputCapture } from './output-capture.js';
+import { familyOf, type LanguageFamily, type LanguageRuntime, type RuntimeCatalog } from './runtimes.js';
 
 /** How long log lines wait to be stored together (they still appear "live"). */
 const LOG_FLUSH_MS = 10;
@@ -52,6 +54,10 @@ export interface LaunchContext {
   logger: Logger;
   /** Host dir with src/runtimes (mounted at /var/runtime). */
   runtimeDir: string;
+  /** Host node_modules with the AWS SDK for JavaScript (mounted at /var/runtime/node_modules for Node). */
+  sdkDir?: string;
+  /** Which interpreter serves each runtime. */
+  runtimes: RuntimeCatalog;
   /** Where per-function /tmp directories live. */
   tmpRoot: string;
   /** The platform endpoint functions reach (AWS_ENDPOINT_URL). */
@@ -65,13 +71,8 @@ export interface LaunchContext {
 export type InitializationType = 'on-demand' | 'provisioned-concurrency';
 
 /** Runtime families whose bootstrap is Lambent's: their sandboxes can be started before the function is known. */
-export const POOLED_FAMILIES = ['nodejs', 'python'] as const;
-export type PooledFamily = (typeof POOLED_FAMILIES)[number];
+export type PooledFamily = LanguageFamily;
 export type PoolSizes = number | Partial<Record<PooledFamily, number>>;
-
-function familyOf(runtime: string): PooledFamily | undefined {
-  return POOLED_FAMILIES.find((f) => runtime.startsWith(f));
-}
 
 /** What every environment of a family gets whatever the function: the pool boots with exactly this. */
 function bootEnvironment(family: PooledFamily, layout: SandboxLayout): Record<string, string> {
@@ -89,27 +90,46 @@ function baseEnvironment(layout: SandboxLayout): Record<string, string> {
 }
 
 /**
- * The pools of pre-started sandboxes, one per family (the host's node and python3 serve
- * every version of their family). Their entry points (runtimes/nodejs/pool.mjs,
+ * The pools of pre-started sandboxes, one per interpreter in use (`nodejs22`, `python3.11`:
+ * RuntimeCatalog.pools()). Their entry points (runtimes/nodejs/pool.mjs,
  * runtimes/python/pool.py) take a function's environment on stdin and run its bootstrap.
- * `sizes` is `lambda.prewarmPoolSize`: one size for every family, or one per family.
+ * `sizes` is `lambda.prewarmPoolSize`: one size for every pool, or one per family.
  */
 export function poolDefinitions(
   sandboxes: SandboxProvider,
   runtimeDir: string,
   sizes: PoolSizes,
+  langs: LanguageRuntime[],
+  sdkDir?: string,
 ): PoolDefinition[] {
-  const layout = sandboxes.layout({ codeDir: runtimeDir, runtimeDir, tmpDir: runtimeDir });
-  return POOLED_FAMILIES.map((family) => ({
-    name: family,
-    command:
-      family === 'nodejs'
-        ? [`${layout.langBin}/node`, `${layout.runtime}/nodejs/pool.mjs`]
-        : [`${layout.langBin}/python3`, `${layout.runtime}/python/pool.py`],
-    env: bootEnvironment(family, layout),
+  return langs.map((lang) => {
+    const dirs = runtimeDirs(lang, runtimeDir, sdkDir);
+    const layout = sandboxes.layout({ codeDir: runtimeDir, tmpDir: runtimeDir, ...dirs });
+    return {
+      name: lang.pool,
+      command:
+        lang.family === 'nodejs'
+          ? [`${layout.langBin}/node`, `${layout.runtime}/nodejs/pool.mjs`]
+          : [`${layout.langBin}/python3`, `${layout.runtime}/python/pool.py`],
+      env: bootEnvironment(lang.family, layout),
+      ...dirs,
+      langDir: lang.langDir,
+      size: typeof sizes === 'number' ? sizes : (sizes[lang.family] ?? 0),
+    };
+  });
+}
+
+/** The runtime directories a sandbox of this language gets (the SDK for Node only, as on Lambda). */
+function runtimeDirs(
+  lang: LanguageRuntime | undefined,
+  runtimeDir: string,
+  sdkDir: string | undefined,
+): { runtimeDir: string; langDir?: string; sdkDir?: string } {
+  return {
     runtimeDir,
-    size: typeof sizes === 'number' ? sizes : (sizes[family] ?? 0),
-  }));
+    ...(lang ? { langDir: lang.langDir } : {}),
+    ...(lang?.family === 'nodejs' && sdkDir ? { sdkDir } : {}),
+  };
 }
 
 /**
@@ -127,18 +147,17 @@ const READ_AT_PROCESS_START =
  * agrees with the pool's on everything read at process start.
  */
 export function poolFor(
-  t: Pick<FunctionTarget, 'runtime'>,
+  lang: Pick<LanguageRuntime, 'family' | 'pool'> | undefined,
   env: Record<string, string>,
   outbound: boolean,
   layout: SandboxLayout,
-): PooledFamily | undefined {
-  const family = familyOf(t.runtime);
-  if (!family || !outbound) return undefined;
-  const boot = bootEnvironment(family, layout);
+): string | undefined {
+  if (!lang || !outbound) return undefined;
+  const boot = bootEnvironment(lang.family, layout);
   for (const key of new Set([...Object.keys(env), ...Object.keys(boot)])) {
     if (READ_AT_PROCESS_START.test(key) && env[key] !== boot[key]) return undefined;
   }
-  return family;
+  return lang.pool;
 }
 
 /** Lambda's reserved variables: a function's own Environment cannot override these. */
@@ -191,7 +210,14 @@ export function runtimeCommand(
 export function lambdaEnvironment(
   t: FunctionTarget,
   layout: SandboxLayout,
-  extra: { runtimeApi: string; logStream: string; endpointUrl: string; initType?: InitializationType },
+  extra: {
+    runtimeApi: string;
+    logStream: string;
+    endpointUrl: string;
+    initType?: InitializationType;
+    /** Python: where boto3 is (after the function's packages and layers). */
+    pythonSdkPath?: string;
+  },
 ): Record<string, string> {
   const own = Object.fromEntries(Object.entries(t.environment).filter(([k]) => !RESERVED.has(k)));
   const pyVersion = t.runtime.startsWith('python') ? t.runtime.slice('python'.length) : '';
@@ -225,7 +251,7 @@ export function lambdaEnvironment(
     env.NODE_PATH = [
       `${layout.opt}/nodejs/node${major}/node_modules`,
       `${layout.opt}/nodejs/node_modules`,
-      `${layout.runtime}/node_modules`,
+      `${layout.runtimeModules}`,
       `${layout.runtime}`,
       `${layout.task}`,
     ].join(':');
@@ -237,6 +263,7 @@ export function lambdaEnvironment(
       `${layout.task}`,
       `${layout.opt}/python/lib/python${pyVersion}/site-packages`,
       `${layout.opt}/python`,
+      ...(extra.pythonSdkPath ? [extra.pythonSdkPath] : []),
     ].join(':');
     env.PYTHONUNBUFFERED = '1';
   }
@@ -255,12 +282,21 @@ export async function launchEnvironment(
 ): Promise<Environment> {
   const id = randomUUID();
   const logStream = logStreamName(t.version);
+  let lang: LanguageRuntime | undefined;
+  if (familyOf(t.runtime)) {
+    try {
+      lang = await ctx.runtimes.ensure(t.runtime);
+    } catch (err) {
+      throw new SandboxStartError(`runtime ${t.runtime} is unavailable: ${(err as Error).message}`, 'setup');
+    }
+  }
   const dirs = {
     codeDir: t.codeDir,
-    runtimeDir: ctx.runtimeDir,
     tmpDir,
+    ...runtimeDirs(lang, ctx.runtimeDir, ctx.sdkDir),
     ...(t.layersDir ? { layersDir: t.layersDir } : {}),
   };
+  const pythonSdk = lang?.sdkPath ? { pythonSdkPath: lang.sdkPath } : {};
   const layout = ctx.sandboxes.layout(dirs);
   // The uid is known once the sandbox exists; the endpoint is created first, so it asks late.
   let sandboxUid: number | undefined;
@@ -269,14 +305,15 @@ export async function launchEnvironment(
   const outbound = ctx.outbound && t.outbound;
   // (Node's only so far: the Python bootstrap keeps the uid-checked address.)
   const tokenable =
+    lang?.family === 'nodejs' &&
     ctx.sandboxes.isolation === 'linux' &&
-    ctx.sandboxes.poolStatus().some((p) => p.name === 'nodejs' && p.size > 0) &&
+    ctx.sandboxes.poolStatus().some((p) => p.name === lang.pool && p.size > 0) &&
     poolFor(
-      t,
+      lang,
       lambdaEnvironment(t, layout, { runtimeApi: '', logStream, endpointUrl: '' }),
       outbound,
       layout,
-    ) === 'nodejs';
+    ) === lang.pool;
   const token = tokenable ? randomBytes(16).toString('hex') : undefined;
   const endpoint = await createRuntimeEndpoint({
     authorize: async (socket: Socket) => {
@@ -312,8 +349,11 @@ export async function launchEnvironment(
     logStream,
     endpointUrl,
     initType,
+    ...pythonSdk,
   });
-  const pool = poolFor(t, env, outbound, layout);
+  const pool = poolFor(lang, env, outbound, layout);
+  // A runtime served by another version than it names says so first thing in its log.
+  if (lang?.note) capture.write('stderr', Buffer.from(`Lambent: ${lang.note}\n`));
   const sandbox = ctx.sandboxes.create({
     id,
     command: runtimeCommand(t.runtime, layout, t),

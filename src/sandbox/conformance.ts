@@ -47,6 +47,7 @@ export function sandboxConformance(options: ConformanceOptions): void {
     let codeDir: string;
     let otherCodeDir: string;
     let runtimeDir: string;
+    let langDir: string;
     let tmpCount = 0;
     const live = new Set<Sandbox>();
 
@@ -56,7 +57,13 @@ export function sandboxConformance(options: ConformanceOptions): void {
       codeDir = path.join(base, 'code-a');
       otherCodeDir = path.join(base, 'code-b');
       runtimeDir = path.join(base, 'runtime');
-      for (const d of [dataDir, codeDir, otherCodeDir, runtimeDir]) fs.mkdirSync(d, { recursive: true });
+      // The language the commands use (/var/lang): the host's node and python3, linked.
+      langDir = path.join(base, 'lang');
+      for (const d of [dataDir, codeDir, otherCodeDir, runtimeDir, path.join(langDir, 'bin')])
+        fs.mkdirSync(d, { recursive: true });
+      fs.symlinkSync(fs.realpathSync(process.execPath), path.join(langDir, 'bin', 'node'));
+      if (fs.existsSync('/usr/bin/python3'))
+        fs.symlinkSync('/usr/bin/python3', path.join(langDir, 'bin', 'python3'));
       fs.writeFileSync(path.join(codeDir, 'handler.txt'), 'code-a\n');
       fs.writeFileSync(path.join(otherCodeDir, 'secret.txt'), 'SECRET-OF-B\n', { mode: 0o644 });
       fs.writeFileSync(path.join(dataDir, 'platform-secret.txt'), 'SECRET-OF-PLATFORM\n', { mode: 0o644 });
@@ -76,7 +83,7 @@ export function sandboxConformance(options: ConformanceOptions): void {
     const newTmpDir = () => path.join(base, `tmp-${tmpCount++}`);
 
     function spec(command: string[], over: Partial<SandboxSpec> = {}): SandboxSpec {
-      const dirs = { codeDir, runtimeDir, tmpDir: over.tmpDir ?? newTmpDir() };
+      const dirs = { codeDir, runtimeDir, langDir, tmpDir: over.tmpDir ?? newTmpDir() };
       const layout = provider.layout(dirs);
       return {
         id: `conformance-${Math.random().toString(16).slice(2, 10)}`,
@@ -146,7 +153,7 @@ export function sandboxConformance(options: ConformanceOptions): void {
     });
 
     it('passes exactly the given environment', TEST_TIMEOUT, async () => {
-      const layout = provider.layout({ codeDir, runtimeDir, tmpDir: newTmpDir() });
+      const layout = provider.layout({ codeDir, runtimeDir, langDir, tmpDir: newTmpDir() });
       const env = {
         PATH: `${layout.langBin}:/usr/bin:/bin`,
         WITH_SPACES: 'a b=c',
@@ -177,7 +184,7 @@ export function sandboxConformance(options: ConformanceOptions): void {
       ...TEST_TIMEOUT,
       skip: options.pooled ? 'pooled: the process already runs at start()' : false,
     }, async () => {
-      const layout = provider.layout({ codeDir, runtimeDir, tmpDir: newTmpDir() });
+      const layout = provider.layout({ codeDir, runtimeDir, langDir, tmpDir: newTmpDir() });
       const sandbox = provider.create(spec([`${layout.task}/no-such-bootstrap`]));
       live.add(sandbox);
       await assert.rejects(sandbox.start(), (err: unknown) => {
@@ -266,7 +273,7 @@ export function sandboxConformance(options: ConformanceOptions): void {
 
     it('keeps /tmp for the next sandbox of the same tmpDir', TEST_TIMEOUT, async () => {
       const tmpDir = newTmpDir();
-      const tmp = provider.layout({ codeDir, runtimeDir, tmpDir }).tmp;
+      const tmp = provider.layout({ codeDir, runtimeDir, langDir, tmpDir }).tmp;
       const first = await sh(`echo kept > ${tmp}/state && mkdir -p ${tmp}/d && echo x > ${tmp}/d/f`, {
         tmpDir,
       });

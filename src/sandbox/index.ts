@@ -9,12 +9,12 @@
  *   /tmp fill, other code and the data dir invisible, /proc, uid, read-only mounts, network).
  * - linux/: the isolated implementation, used when running as root on Linux with cgroups.
  *   A perl launcher (perl-base, Essential on Debian) makes raw syscalls: new mount, pid,
- *   ipc, uts and cgroup namespaces; pivot_root into a skeleton root with /usr, /lib*, the
- *   interpreters' install prefixes, CA certificates, /etc/alternatives and resolv.conf
- *   read-only; /var/task, /opt, /var/runtime read-only; /tmp a per-tmpDir ext4 loop volume
+ *   ipc, uts and cgroup namespaces; pivot_root into a skeleton root with /usr, /lib*, CA
+ *   certificates, /etc/alternatives and resolv.conf read-only; /var/task, /opt, /var/runtime
+ *   (its node_modules: the AWS SDK) and /var/lang (the function's language, from
+ *   invoke/runtimes.ts; blanks over the host's node and python for provided.*) read-only; /tmp a per-tmpDir ext4 loop volume
  *   capped at EphemeralStorage that outlives the environment (tmpfs only as a fallback: its
- *   pages count against the memory limit); a fresh /proc; `node` and `python3` in
- *   /var/lang/bin; an unprivileged uid unique on the host, no_new_privs, nosuid everywhere;
+ *   pages count against the memory limit); a fresh /proc; an unprivileged uid unique on the host, no_new_privs, nosuid everywhere;
  *   exactly the given environment; RLIMIT_NOFILE 1024; pid 1 forwards signals and reaps.
  *   Launchers are started ahead of time and parked in their cgroups (joining a cgroup costs
  *   an RCU grace period), so a start costs ~2.5 ms over a bare spawn of the same command.
@@ -98,10 +98,5 @@ export async function createSandboxProvider(options: SandboxProviderOptions): Pr
       'only rlimits contain them. Run Lambent as root on Linux with cgroups for isolated sandboxes ' +
       '(`lambent doctor` shows what is missing).',
   );
-  const interpreters = options.linux?.interpreters;
-  return createProcessProvider({
-    dataDir: options.dataDir,
-    missing,
-    ...(interpreters ? { interpreters } : {}),
-  });
+  return createProcessProvider({ dataDir: options.dataDir, missing });
 }

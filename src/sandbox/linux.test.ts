@@ -52,6 +52,7 @@ sandboxConformance({
       pooledProvider = inner;
       // The suite's runtimeDir sits beside its dataDir.
       const runtimeDir = path.join(path.dirname(dataDir), 'runtime');
+      const langDir = path.join(path.dirname(dataDir), 'lang');
       const layout = inner.layout();
       inner.definePools([
         {
@@ -59,6 +60,7 @@ sandboxConformance({
           command: [`${layout.langBin}/python3`, '-c', EXEC_ENTRY],
           env: { PATH: `${layout.langBin}:/usr/bin:/bin` },
           runtimeDir,
+          langDir,
           size: POOL_SIZE,
         },
       ]);

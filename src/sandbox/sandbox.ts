@@ -24,6 +24,17 @@ export interface SandboxSpec {
   /** Host directory with Lambent's runtimes, shown read-only at layout().runtime (`/var/runtime`). */
   runtimeDir: string;
   /**
+   * The language the function runs on (AWS's `/var/lang`): a host directory with `bin/node` or
+   * `bin/python3`, shown read-only at layout().langBin's parent. Absent (`provided.*`): no
+   * language at all — the Linux sandbox then also hides the host's node and python3.
+   */
+  langDir?: string;
+  /**
+   * node_modules of the runtime (AWS's `/var/runtime/node_modules`: the AWS SDK), shown
+   * read-only at layout().runtimeModules.
+   */
+  sdkDir?: string;
+  /**
    * Host directory shown writable at layout().tmp (`/tmp`), capped at tmpSizeMb. Its contents
    * outlive the sandbox: reuse it for the next environment of the same function (as Lambda
    * keeps /tmp across a timeout), and hand it to SandboxProvider.releaseTmp() when done.
@@ -68,6 +79,9 @@ export interface PoolDefinition {
   /** Environment the runtime boots with (no function's data). */
   env: Record<string, string>;
   runtimeDir: string;
+  /** The pool's language (SandboxSpec.langDir); a spec is served only by a pool with its langDir. */
+  langDir: string;
+  sdkDir?: string;
   /** Sandboxes kept started; 0 disables the pool. */
   size: number;
 }
@@ -129,9 +143,17 @@ export interface SandboxLayout {
   opt: string;
   runtime: string;
   tmp: string;
-  /** Directory holding `node`, `python3`, ... (AWS's /var/lang/bin). */
+  /** Directory holding `node`, `python3`, ... (AWS's /var/lang/bin): the spec's langDir/bin. */
   langBin: string;
+  /** The runtime's node_modules (AWS's /var/runtime/node_modules): the spec's sdkDir. */
+  runtimeModules: string;
 }
+
+/** What layout() depends on. */
+export type LayoutDirs = Pick<
+  SandboxSpec,
+  'codeDir' | 'layersDir' | 'runtimeDir' | 'tmpDir' | 'langDir' | 'sdkDir'
+>;
 
 export type SandboxIsolation = 'linux' | 'process';
 
@@ -146,7 +168,7 @@ export interface ProviderDescription {
 
 export interface SandboxProvider {
   readonly isolation: SandboxIsolation;
-  layout(dirs: Pick<SandboxSpec, 'codeDir' | 'layersDir' | 'runtimeDir' | 'tmpDir'>): SandboxLayout;
+  layout(dirs: LayoutDirs): SandboxLayout;
   /** Creates a sandbox (not started). Throws SandboxStartError when no uid or cgroup is available. */
   create(spec: SandboxSpec): Sandbox;
   /** The function behind tmpDir is gone: drop its /tmp (unmount and delete its volume). */

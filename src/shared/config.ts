@@ -22,6 +22,17 @@ const configSchema = z.object({
   host: z.string().min(1).default('127.0.0.1'),
   port: z.coerce.number().int().min(0).max(65535).default(4566),
   dataDir: z.string().min(1).default('./.lambent'),
+  /**
+   * Downloads shared by every data directory of the machine: the Node builds that serve
+   * nodejsNN.x runtimes the host's node does not match (LAMBENT_CACHE_DIR, else
+   * $XDG_CACHE_HOME/lambent, else ~/.cache/lambent).
+   */
+  cacheDir: z
+    .string()
+    .min(1)
+    .default(path.join(os.homedir(), '.cache', 'lambent')),
+  /** Whether a missing Node major may be installed from the npm registry (LAMBENT_RUNTIME_INSTALL=0: no). */
+  runtimeInstall: z.boolean().default(true),
   region: z
     .string()
     .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'not an AWS region name')
@@ -112,7 +123,11 @@ export function parseConfig(input: ConfigInput): Config {
     const issues = result.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`);
     throw new ConfigError(`invalid configuration: ${issues.join('; ')}`);
   }
-  const config = { ...result.data, dataDir: path.resolve(result.data.dataDir) };
+  const config = {
+    ...result.data,
+    dataDir: path.resolve(result.data.dataDir),
+    cacheDir: path.resolve(result.data.cacheDir),
+  };
   assertSafeCredentials(config);
   return deepFreeze(config);
 }
@@ -124,6 +139,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv, overrides: ConfigInput = {
   if (env.LAMBENT_PORT) fromEnv.port = Number(env.LAMBENT_PORT);
   if (env.LAMBENT_DATA_DIR) fromEnv.dataDir = env.LAMBENT_DATA_DIR;
   if (env.LAMBENT_REGION) fromEnv.region = env.LAMBENT_REGION;
+  if (env.LAMBENT_CACHE_DIR) fromEnv.cacheDir = env.LAMBENT_CACHE_DIR;
+  else if (env.XDG_CACHE_HOME) fromEnv.cacheDir = path.join(env.XDG_CACHE_HOME, 'lambent');
+  if (env.LAMBENT_RUNTIME_INSTALL)
+    fromEnv.runtimeInstall = !['0', 'false'].includes(env.LAMBENT_RUNTIME_INSTALL);
   if (env.LAMBENT_ACCESS_KEY_ID || env.LAMBENT_SECRET_ACCESS_KEY) {
     fromEnv.credentials = [
       {

@@ -36,7 +36,7 @@ import { LAUNCHER_SCRIPT, SYSCALLS } from './launcher.js';
 import { LauncherProcess } from './launcher-process.js';
 import { describePools, Prewarm } from './prewarm.js';
 import type { Rootfs } from './rootfs.js';
-import { buildRootfs, discoverInterpreters } from './rootfs.js';
+import { buildRootfs } from './rootfs.js';
 import { LINUX_LAYOUT, LinuxSandbox, type LinuxSandboxDeps } from './sandbox.js';
 import { findTool, TmpVolumes } from './tmp-volumes.js';
 
@@ -57,8 +57,6 @@ export interface LinuxProviderOptions {
   hostname?: string;
   /** Launchers kept started ahead of time (default 2; 0: start each one on demand). */
   prestart?: number;
-  /** Override interpreter discovery (paths of the host's node and python3). */
-  interpreters?: { node?: string; python3?: string };
 }
 
 export class LinuxUnavailableError extends Error {
@@ -97,7 +95,6 @@ export async function createLinuxProvider(options: LinuxProviderOptions): Promis
     dir: path.join(base, `rootfs-${process.pid}`),
     uidBase,
     uidCount,
-    interpreters: discoverInterpreters(options.interpreters),
   });
   const launcherPath = path.join(
     base,
@@ -137,7 +134,7 @@ export async function createLinuxProvider(options: LinuxProviderOptions): Promis
 /** Skeletons of providers whose process is gone. */
 function sweepRootfs(base: string): void {
   for (const name of fs.readdirSync(base)) {
-    const m = /^rootfs-(\d+)$/.exec(name);
+    const m = /^rootfs-(\d+)(\.blank)?$/.exec(name);
     if (!m || isAlive(Number(m[1]))) continue;
     fs.rmSync(path.join(base, name), { recursive: true, force: true });
   }
@@ -222,7 +219,7 @@ export class LinuxSandboxProvider implements SandboxProvider {
   create(spec: SandboxSpec): LinuxSandbox {
     if (spec.pool && spec.outbound && !this.closed) {
       validate(spec);
-      const pooled = this.prewarm.take(spec.pool, spec.runtimeDir);
+      const pooled = this.prewarm.take(spec.pool, spec);
       if (pooled) {
         try {
           pooled.adopt(spec, this.limitsOf(spec));
@@ -269,6 +266,7 @@ export class LinuxSandboxProvider implements SandboxProvider {
    */
   private createPooled(def: PoolDefinition): LinuxSandbox {
     if (this.closed) throw new SandboxStartError('the sandbox provider is closed', 'setup');
+    if (def.sdkDir) mountPointFor(def.runtimeDir);
     const slot = this.newSlot(POOL_LIMITS);
     const spec: SandboxSpec = {
       id: `pool-${def.name}-${slot.uid}`,
@@ -276,6 +274,8 @@ export class LinuxSandboxProvider implements SandboxProvider {
       env: def.env,
       codeDir: def.runtimeDir,
       runtimeDir: def.runtimeDir,
+      langDir: def.langDir,
+      ...(def.sdkDir ? { sdkDir: def.sdkDir } : {}),
       tmpDir: def.runtimeDir,
       tmpSizeMb: 1,
       memoryMb: POOL_LIMITS.memoryBytes / MiB,
@@ -416,7 +416,7 @@ export class LinuxSandboxProvider implements SandboxProvider {
         uids: `${this.p.uidBase}..${this.p.uidBase + this.p.uidCount - 1}`,
         prestart: `${this.p.prestart} launchers parked in their cgroups`,
         prewarm: describePools(this.prewarm.status()),
-        interpreters: rootfs.interpreters.map((i) => `${i.names[0]}=${i.executable}`).join(' '),
+        hidden: `${rootfs.hidden.length} paths of the host's node and python blanked in sandboxes without a language (provided.*)`,
         rootfs: rootfs.root,
       },
     };
@@ -435,6 +435,7 @@ export class LinuxSandboxProvider implements SandboxProvider {
     ]);
     await this.p.tmp.releaseAll();
     fs.rmSync(this.p.rootfs.root, { recursive: true, force: true });
+    fs.rmSync(`${this.p.rootfs.root}.blank`, { recursive: true, force: true });
   }
 }
 
@@ -450,7 +451,28 @@ function validate(spec: SandboxSpec): void {
     spec.runtimeDir,
     spec.tmpDir,
     ...(spec.layersDir ? [spec.layersDir] : []),
+    ...(spec.langDir ? [spec.langDir] : []),
+    ...(spec.sdkDir ? [spec.sdkDir] : []),
   ]) {
     if (!path.isAbsolute(dir)) bad(`${dir} is not an absolute path`);
   }
+  if (spec.sdkDir) mountPointFor(spec.runtimeDir);
+}
+
+const sdkMountPoints = new Set<string>();
+/**
+ * /var/runtime/node_modules must exist in the runtime directory to be a mount point (npm does
+ * not pack empty node_modules directories, and git ignores them): made once per directory.
+ */
+function mountPointFor(runtimeDir: string): void {
+  if (sdkMountPoints.has(runtimeDir)) return;
+  try {
+    fs.mkdirSync(path.join(runtimeDir, 'node_modules'), { recursive: true, mode: 0o755 });
+  } catch (err) {
+    throw new SandboxStartError(
+      `cannot make the mount point of the runtime's node_modules in ${runtimeDir}: ${(err as Error).message}`,
+      'setup',
+    );
+  }
+  sdkMountPoints.add(runtimeDir);
 }

@@ -24,7 +24,23 @@ export const LINUX_LAYOUT = {
   runtime: '/var/runtime',
   tmp: '/tmp',
   langBin: '/var/lang/bin',
+  runtimeModules: '/var/runtime/node_modules',
 } as const;
+
+/**
+ * What a sandbox sees of its runtime: Lambent's bootstraps at /var/runtime, the runtime's
+ * node_modules (the AWS SDK) inside it, and its language at /var/lang — or, without a
+ * language (`provided.*`), blanks over the host's node and python.
+ */
+export function runtimeMounts(spec: SandboxSpec, rootfs: Rootfs): Mount[] {
+  return [
+    { kind: 'ro', source: spec.runtimeDir, target: LINUX_LAYOUT.runtime },
+    ...(spec.sdkDir
+      ? [{ kind: 'ro' as const, source: spec.sdkDir, target: LINUX_LAYOUT.runtimeModules }]
+      : []),
+    ...(spec.langDir ? [{ kind: 'ro' as const, source: spec.langDir, target: '/var/lang' }] : rootfs.hidden),
+  ];
+}
 
 /**
  * What a pool's entry point prints on stdout once it has loaded and waits for its assignment
@@ -129,10 +145,7 @@ export class LinuxSandbox implements Sandbox {
         hostname: deps.hostname,
         cwd: '/',
         nofile: NOFILE,
-        mounts: [
-          ...deps.rootfs.mounts,
-          { kind: 'ro', source: spec.runtimeDir, target: LINUX_LAYOUT.runtime },
-        ],
+        mounts: [...deps.rootfs.mounts, ...runtimeMounts(spec, deps.rootfs)],
         env: spec.env,
         argv: spec.command,
         network: 'host',
@@ -211,11 +224,7 @@ export class LinuxSandbox implements Sandbox {
             hostname: deps.hostname,
             cwd: LINUX_LAYOUT.task,
             nofile: NOFILE,
-            mounts: [
-              ...deps.rootfs.mounts,
-              { kind: 'ro', source: spec.runtimeDir, target: LINUX_LAYOUT.runtime },
-              ...functionMounts,
-            ],
+            mounts: [...deps.rootfs.mounts, ...runtimeMounts(spec, deps.rootfs), ...functionMounts],
             env: spec.env,
             argv: spec.command,
             network: spec.outbound ? 'host' : 'none',

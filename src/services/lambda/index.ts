@@ -29,6 +29,7 @@ import {
 } from '../../invoke/async/queue.js';
 import { createDestinations } from '../../invoke/destinations.js';
 import type { Invoker } from '../../invoke/invoker.js';
+import { familyOf } from '../../invoke/runtimes.js';
 import type { Metrics } from '../../metrics/index.js';
 import type { LambdaMetrics } from '../../metrics/lambda.js';
 import { createRestJsonCodec } from '../../protocols/rest-json/codec.js';
@@ -84,6 +85,9 @@ export function createLambdaService(opts: {
     codeRoot: path.join(config.dataDir, 'lambda', 'code'),
     maxUnzippedBytes: config.lambda.maxUnzippedCodeBytes,
     logger,
+    prepareRuntime: async (runtime) => {
+      if (familyOf(runtime)) await invoker.runtimes.ensure(runtime);
+    },
   });
   const urlKey = Buffer.from(
     store.setting('code-url-key', () => randomBytes(32).toString('hex')),
