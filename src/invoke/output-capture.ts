@@ -25,6 +25,8 @@ export interface OutputGate {
 }
 
 const TAIL_BYTES = 4096;
+/** How long after a drop its notice waits for more output (to tell one figure, not many). */
+const NOTICE_DELAY_MS = 500;
 /** CloudWatch's event limit (262,144 bytes) less its 26 bytes of per-event overhead. */
 export const MAX_EVENT_BYTES = 256 * 1024 - 26;
 
@@ -34,6 +36,7 @@ export class OutputCapture {
   private skipToNewline: Record<'stdout' | 'stderr', boolean> = { stdout: false, stderr: false };
   /** Bytes dropped since the last notice line. */
   private dropped = 0;
+  private noticeTimer: NodeJS.Timeout | undefined;
   private tail: string[] | undefined;
   private tailBytes = 0;
 
@@ -48,6 +51,15 @@ export class OutputCapture {
       this.dropped += chunk.length + Buffer.byteLength(this.partial[stream]);
       this.partial[stream] = '';
       this.skipToNewline[stream] = true;
+      // Output keeps coming after an invocation's answer (the pipe lags): a drop that nothing
+      // follows is still told, a moment later.
+      if (!this.noticeTimer) {
+        this.noticeTimer = setTimeout(() => {
+          this.noticeTimer = undefined;
+          if (this.dropped > 0) this.announceDrop();
+        }, NOTICE_DELAY_MS);
+        this.noticeTimer.unref();
+      }
       return;
     }
     if (this.skipToNewline[stream]) {
@@ -125,6 +137,8 @@ export class OutputCapture {
   }
 
   private announceDrop(): void {
+    clearTimeout(this.noticeTimer);
+    this.noticeTimer = undefined;
     const bytes = this.dropped;
     this.dropped = 0;
     for (const line of this.gate?.notice(bytes) ?? []) this.event(line);

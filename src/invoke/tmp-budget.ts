@@ -26,6 +26,7 @@ export interface TmpBudgetHooks {
 export class TmpBudget {
   private readonly charged = new Map<string, number>();
   private totalMb = 0;
+  private makingRoom: Promise<void> = Promise.resolve();
 
   constructor(
     readonly maxMb: number,
@@ -42,14 +43,26 @@ export class TmpBudget {
         `Rate Exceeded. Lambent's disk budget for /tmp volumes is used up: ${this.totalMb} MB of ${this.maxMb} MB are taken and this environment needs ${sizeMb} MB of EphemeralStorage (LAMBENT_MAX_TMP_MB).`,
       );
     if (sizeMb > this.maxMb) throw full();
+    if (this.tryCharge(dir, sizeMb)) return;
+    // Making room takes turns: a start that evicts must not leave the next one to find no idle
+    // environment to evict while the first still waits for its eviction.
+    const turn = this.makingRoom.then(() => this.makeRoom(dir, sizeMb, full));
+    this.makingRoom = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private tryCharge(dir: string, sizeMb: number): boolean {
+    const before = this.charged.get(dir) ?? 0;
+    if (this.totalMb - before + sizeMb > this.maxMb) return false;
+    this.charged.set(dir, sizeMb);
+    this.totalMb += sizeMb - before;
+    return true;
+  }
+
+  private async makeRoom(dir: string, sizeMb: number, full: () => Throttled): Promise<void> {
     // Each round frees a volume or an environment; their number bounds the rounds.
     for (let round = 0; round < 10_000; round++) {
-      const before = this.charged.get(dir) ?? 0;
-      if (this.totalMb - before + sizeMb <= this.maxMb) {
-        this.charged.set(dir, sizeMb);
-        this.totalMb += sizeMb - before;
-        return;
-      }
+      if (this.tryCharge(dir, sizeMb)) return;
       const unused = this.hooks.unusedVolumes().find((d) => d !== dir && this.charged.has(d));
       if (unused !== undefined) {
         this.uncharge(unused);

@@ -40,6 +40,8 @@ export interface LinuxSandboxDeps {
   rootfs: Rootfs;
   /** Absent: bind tmpDir as it is (the provider's own smoke test). */
   tmp: TmpVolumes | undefined;
+  /** Where to bind a host directory from: its path-less view if it has one (path-views.ts). */
+  view?(dir: string): string;
   hostname: string;
   /** Called once the command runs. */
   started(sandbox: LinuxSandbox): void;
@@ -131,7 +133,11 @@ export class LinuxSandbox implements Sandbox {
         nofile: NOFILE,
         mounts: [
           ...deps.rootfs.mounts,
-          { kind: 'ro', source: spec.runtimeDir, target: LINUX_LAYOUT.runtime },
+          {
+            kind: 'ro',
+            source: deps.view?.(spec.runtimeDir) ?? spec.runtimeDir,
+            target: LINUX_LAYOUT.runtime,
+          },
         ],
         env: spec.env,
         argv: spec.command,
@@ -213,7 +219,11 @@ export class LinuxSandbox implements Sandbox {
             nofile: NOFILE,
             mounts: [
               ...deps.rootfs.mounts,
-              { kind: 'ro', source: spec.runtimeDir, target: LINUX_LAYOUT.runtime },
+              {
+                kind: 'ro',
+                source: deps.view?.(spec.runtimeDir) ?? spec.runtimeDir,
+                target: LINUX_LAYOUT.runtime,
+              },
               ...functionMounts,
             ],
             env: spec.env,
