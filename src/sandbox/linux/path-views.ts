@@ -10,8 +10,10 @@
  * (`lowerdir=/proc/self/fd/3:/proc/self/fd/4`): mountinfo shows those names, not the paths.
  * (overlayfs wants two lower layers without an upper one: the second is an empty directory.)
  *
- * Not for directories that are deleted and made again while mounted (function code, layers):
- * overlayfs keeps serving what it looked up before, so a re-created directory would look empty.
+ * The code and layers directory (`<data-dir>/lambda`) has a view too: its entries are made
+ * (renamed into place, never changed after) and deleted while it is mounted, which overlayfs
+ * does not follow for entries it has looked up already, so `of()` checks each entry it hands
+ * out and falls back to the host path for one that is not the same directory any more.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -64,11 +66,22 @@ export class PathViews {
     return view;
   }
 
-  /** The view of `host` or of a directory containing it; `host` itself when it has none. */
+  /**
+   * The view of `host` or of a directory containing it; `host` itself when it has none, or
+   * when the view's entry is not the same directory (checked by inode: two stat calls). The
+   * view may have looked the entry up before it was made, or keep one deleted since and made
+   * again: overlayfs then serves the old lookup, and the host path at least has the right files.
+   */
   of(host: string): string {
     for (const [dir, view] of this.views) {
       if (host === dir) return view;
-      if (host.startsWith(`${dir}/`)) return path.join(view, host.slice(dir.length + 1));
+      if (!host.startsWith(`${dir}/`)) continue;
+      const inView = path.join(view, host.slice(dir.length + 1));
+      try {
+        return fs.statSync(inView).ino === fs.statSync(host).ino ? inView : host;
+      } catch {
+        return host;
+      }
     }
     return host;
   }

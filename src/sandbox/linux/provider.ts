@@ -112,7 +112,11 @@ export async function createLinuxProvider(options: LinuxProviderOptions): Promis
     fs.renameSync(temp, launcherPath);
   }
   await cgroups.driver.sweep('u', 60_000);
-  const { views, note: viewsNote } = await pathViews(base, rootfs.root);
+  const { views, note: viewsNote } = await pathViews(base, [
+    rootfs.root,
+    path.join(packageRoot, 'src', 'runtimes'),
+    path.join(path.resolve(options.dataDir), 'lambda'),
+  ]);
 
   const provider = new LinuxSandboxProvider({
     base,
@@ -143,18 +147,20 @@ export async function createLinuxProvider(options: LinuxProviderOptions): Promis
 }
 
 /**
- * Path-less views of the skeleton and the runtimes (path-views.ts): ~50 ms at start, nothing
- * per sandbox. Without overlayfs, sandboxes bind the host paths and mountinfo shows them.
+ * Path-less views of the skeleton, the runtimes, and function code and layers (path-views.ts):
+ * ~50 ms each at start, two stat calls per sandbox. Without overlayfs, sandboxes bind the host paths and mountinfo shows them.
  */
-async function pathViews(base: string, root: string): Promise<{ views?: PathViews; note?: string }> {
+async function pathViews(base: string, dirs: string[]): Promise<{ views?: PathViews; note?: string }> {
   const mount = findTool('mount');
   const umount = findTool('umount');
   if (!mount || !umount) return { note: 'no mount tools: mountinfo shows host paths' };
   let views: PathViews | undefined;
   try {
     views = await PathViews.create(base, { mount, umount });
-    await views.add(root);
-    await views.add(path.join(packageRoot, 'src', 'runtimes'));
+    for (const dir of dirs) {
+      fs.mkdirSync(dir, { recursive: true });
+      await views.add(dir);
+    }
     return { views };
   } catch (err) {
     await views?.close().catch(() => {});

@@ -196,9 +196,15 @@ export class LinuxSandbox implements Sandbox {
         fs.chownSync(spec.tmpDir, this.uid, this.uid);
       }
       const functionMounts: Mount[] = [
-        { kind: 'ro', source: spec.codeDir, target: LINUX_LAYOUT.task },
+        { kind: 'ro', source: deps.view?.(spec.codeDir) ?? spec.codeDir, target: LINUX_LAYOUT.task },
         ...(spec.layersDir
-          ? [{ kind: 'ro' as const, source: spec.layersDir, target: LINUX_LAYOUT.opt }]
+          ? [
+              {
+                kind: 'ro' as const,
+                source: deps.view?.(spec.layersDir) ?? spec.layersDir,
+                target: LINUX_LAYOUT.opt,
+              },
+            ]
           : []),
         { kind: 'rw', source: spec.tmpDir, target: LINUX_LAYOUT.tmp },
       ];
