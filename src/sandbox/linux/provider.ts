@@ -133,7 +133,8 @@ export async function createLinuxProvider(options: LinuxProviderOptions): Promis
     prestart: options.prestart ?? 2,
     notes: {
       ...(tmpProbe.note ? { tmp: tmpProbe.note } : {}),
-      ...(viewsNote ? { 'host paths': viewsNote } : {}),
+      'host paths':
+        viewsNote ?? 'hidden from mountinfo by overlayfs views of the skeleton, runtimes, code and layers',
     },
     ...(views ? { views } : {}),
   });
