@@ -10,6 +10,7 @@ import path from 'node:path';
 import { createGateway } from './gateway/server.js';
 import { createAuthorizer } from './iam/authorizer.js';
 import { createInvoker } from './invoke/invoker.js';
+import { LogBudget } from './invoke/log-budget.js';
 import { createRuntimeCatalog, findNodeSdk } from './invoke/runtimes.js';
 import { createMetrics, renderPrometheus } from './metrics/index.js';
 import { createSandboxProvider } from './sandbox/index.js';
@@ -37,6 +38,7 @@ export async function createLambent(config: Config, logger: Logger = createLogge
     logger,
   });
   const metrics = createMetrics({ db, logger });
+  const logBudget = new LogBudget({ ...config.logs, dataDir: config.dataDir });
   // Functions reach the platform on loopback, whatever address the gateway listens on.
   let endpointUrl = `http://127.0.0.1:${config.port}`;
   const sdk = findNodeSdk();
@@ -57,10 +59,14 @@ export async function createLambent(config: Config, logger: Logger = createLogge
     limits: config.lambda,
     metrics: metrics.lambda,
     prewarm: config.lambda.prewarmPoolSize,
+    logBudget,
   });
   const { services, logs } = createServices({ config, db, blobs, logger, invoker, metrics });
   invoker.attachLogs(logs);
+  logBudget.attachStore(() => logs.storedBytes());
   const started = Date.now();
+  // Health is unauthenticated: it shows no host paths (the data directory, the launcher, the
+  // interpreters, cgroup mounts). `lambent doctor`, run on the host, prints those.
   const gateway = createGateway({
     config,
     services,
@@ -71,20 +77,26 @@ export async function createLambent(config: Config, logger: Logger = createLogge
       logger,
       identityPolicies: { policiesOf: () => [] },
     }),
-    health: () => ({
-      version: VERSION,
-      status: 'ok',
-      uptimeSeconds: Math.round((Date.now() - started) / 1000),
-      parts: {
-        gateway: { status: 'ok' },
-        storage: { status: db.open ? 'ok' : 'closed', dataDir: config.dataDir },
-        sandbox: { status: 'ok', ...sandboxes.describe() },
-        invoke: { status: 'ok', ...invoker.stats(), provisioned: invoker.provisioned.usageAll() },
-        ...Object.fromEntries(services.map((s) => [s.name, s.health()])),
-      },
-    }),
+    health: () => {
+      const sandbox = sandboxes.describe();
+      const budget = logBudget.status();
+      return {
+        version: VERSION,
+        status: 'ok',
+        uptimeSeconds: Math.round((Date.now() - started) / 1000),
+        parts: {
+          gateway: { status: 'ok' },
+          storage: { status: db.open ? 'ok' : 'closed' },
+          sandbox: { status: 'ok', ...sandbox, details: withoutHostPaths(sandbox.details) },
+          invoke: { status: 'ok', ...invoker.stats(), provisioned: invoker.provisioned.usageAll() },
+          // Function output kept or dropped (log-budget.ts): degraded while the disk is short.
+          functionLogs: budget,
+          ...Object.fromEntries(services.map((s) => [s.name, s.health()])),
+        },
+      };
+    },
     metrics: () =>
-      renderPrometheus(metrics.lambda, invoker.stats(), Math.round((Date.now() - started) / 1000)),
+      renderPrometheus(metrics.lambda, invoker.stats(), Math.round((Date.now() - started) / 1000), logBudget),
   });
   let stopped = false;
 
@@ -105,8 +117,14 @@ export async function createLambent(config: Config, logger: Logger = createLogge
       await invoker.close();
       await Promise.all(services.map((s) => s.close()));
       await sandboxes.close();
+      logBudget.close();
       metrics.close();
       db.close();
     },
   };
+}
+
+/** The provider's details without those that name a host path (values with an absolute path in them). */
+function withoutHostPaths(details: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(details).filter(([, v]) => !/(^|[\s=:(])\//.test(v)));
 }

@@ -6,7 +6,7 @@ import { poolDefinitions } from '../invoke/launch.js';
 import { createRuntimeCatalog, familyOf, findNodeSdk } from '../invoke/runtimes.js';
 import { createSandboxProvider } from '../sandbox/index.js';
 import { SUPPORTED_RUNTIMES } from '../services/lambda/runtimes.js';
-import { configFromEnv } from '../shared/config.js';
+import { type Config, configFromEnv } from '../shared/config.js';
 import { packageRoot } from '../shared/version.js';
 import { checkRequirements } from './requirements.js';
 
@@ -70,6 +70,8 @@ export async function doctor(options: { dataDir?: string }): Promise<number> {
         ? `boto3 (python3.*, after the function's packages and layers): ${boto3Version(boto3)} from ${boto3}\n`
         : 'boto3: NOT INSTALLED (Debian: apt-get install python3-boto3); Python functions must bundle it\n',
     );
+    out.write(diskReport(config));
+    out.write(await runningServerReport(configFromEnv(process.env, { dataDir: options.dataDir }).port));
     const requirements = checkRequirements();
     out.write('requirements:\n');
     for (const r of requirements) out.write(`  ${r.ok ? 'ok     ' : 'MISSING'} ${r.what}: ${r.detail}\n`);
@@ -86,5 +88,51 @@ function boto3Version(dir: string): string {
     return /__version__ = '([^']+)'/.exec(text)?.[1] ?? 'unknown version';
   } catch {
     return 'unknown version';
+  }
+}
+
+/**
+ * The disk budgets (log-budget.ts, tmp-budget.ts) against the data directory's filesystem now.
+ */
+function diskReport(config: Config): string {
+  const mb = (bytes: number) => `${Math.round(bytes / (1024 * 1024))} MB`;
+  let at = config.dataDir;
+  while (!fs.existsSync(at) && path.dirname(at) !== at) at = path.dirname(at);
+  const s = fs.statfsSync(at);
+  const free = s.bavail * s.bsize;
+  const l = config.logs;
+  const lines = [
+    `disk: data directory ${config.dataDir}: ${mb(free)} free of ${mb(s.blocks * s.bsize)}`,
+    `  function logs: ${l.functionBytesPerSecond ? `${l.functionBytesPerSecond} bytes/s per function (bursts of ${l.functionBurstBytes})` : 'no per-function rate'}; all output dropped below ${mb(l.minFreeDiskBytes)} free or above ${mb(l.maxStoredBytes)} stored`,
+    `  /tmp volumes: at most ${config.lambda.maxTmpMb} MB together`,
+  ];
+  if (free < l.minFreeDiskBytes)
+    lines.push('  DEGRADED: free disk is below the floor; function output is being dropped');
+  return `${lines.join('\n')}\n`;
+}
+
+/** What a server running on this host's configured port says about dropped output and disk (nothing if none answers). */
+async function runningServerReport(port: number): Promise<string> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/_lambent/health`, {
+      signal: AbortSignal.timeout(1000),
+    });
+    const doc = (await res.json()) as {
+      parts?: {
+        functionLogs?: { status: string; reason?: string; droppedBytes: number; storedBytes: number };
+        invoke?: { tmpMb?: number; maxTmpMb?: number };
+      };
+    };
+    const logs = doc.parts?.functionLogs;
+    if (!logs) return '';
+    const tmp = doc.parts?.invoke;
+    return (
+      `server on port ${port}: function logs ${logs.status}${logs.reason ? ` (${logs.reason})` : ''}, ` +
+      `${logs.droppedBytes} bytes of output dropped since start, ${logs.storedBytes} bytes stored` +
+      (tmp?.tmpMb !== undefined ? `; /tmp volumes ${tmp.tmpMb} of ${tmp.maxTmpMb} MB` : '') +
+      '\n'
+    );
+  } catch {
+    return '';
   }
 }

@@ -13,7 +13,9 @@ import type { PoolDefinition, SandboxLayout, SandboxProvider } from '../sandbox/
 import { SandboxStartError } from '../sandbox/sandbox.js';
 import type { LogsApi } from '../services/logs/index.js';
 import type { Logger } from '../shared/logger.js';
+import { functionIdOf } from './concurrency.js';
 import { Environment } from './environment.js';
+import type { LogBudget } from './log-budget.js';
 import { logStreamName, platformLog } from './log-format.js';
 import { type LogEvent, OutputCapture } from './output-capture.js';
 import { familyOf, type LanguageFamily, type LanguageRuntime, type RuntimeCatalog } from './runtimes.js';
@@ -65,6 +67,8 @@ export interface LaunchContext {
   billingGranularityMs: 1 | 100;
   freezeDelayMs: number;
   outbound: boolean;
+  /** What function output is kept (rate per function, disk); absent: all of it. */
+  logBudget?: LogBudget;
 }
 
 /** `AWS_LAMBDA_INITIALIZATION_TYPE`: how the environment came to be. */
@@ -334,13 +338,17 @@ export async function launchEnvironment(
       ?.append(t.accountId, t.region, t.logGroup, logStream, events)
       .catch((err) => ctx.logger.error(`could not store log events of ${t.name}`, err));
   };
-  const capture = new OutputCapture((event) => {
-    pending.push(event);
-    if (!flushScheduled) {
-      flushScheduled = true;
-      setTimeout(flush, LOG_FLUSH_MS);
-    }
-  });
+  const platform = platformLog(t.logFormat, t.systemLogLevel);
+  const capture = new OutputCapture(
+    (event) => {
+      pending.push(event);
+      if (!flushScheduled) {
+        flushScheduled = true;
+        setTimeout(flush, LOG_FLUSH_MS);
+      }
+    },
+    ctx.logBudget?.gate(functionIdOf(t.accountId, t.region, t.name), platform),
+  );
   const endpointUrl = ctx.endpointUrl();
   const runtimePort = Number(endpoint.address.split(':')[1]);
   const platformPort = Number(new URL(endpointUrl).port);
@@ -380,7 +388,7 @@ export async function launchEnvironment(
     sandbox,
     endpoint,
     capture,
-    platformLog: platformLog(t.logFormat, t.systemLogLevel),
+    platformLog: platform,
     tmpDir,
     onStopped,
   });

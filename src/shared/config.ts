@@ -2,6 +2,7 @@
  * Configuration, parsed once from CLI flags and the environment, validated by a schema,
  * frozen, and passed down. This is the only module that reads `process.env`.
  */
+import fs from 'node:fs';
 import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -82,6 +83,11 @@ const configSchema = z.object({
        * Sandboxes started ahead of time per runtime family, with the runtime booted and no
        * function: a cold start takes one (0 disables). One number for every family, or per family.
        */
+      /**
+       * Ceiling on the sum of /tmp volumes (EphemeralStorage of every environment's volume,
+       * kept or in use), in MB. Default: half the free disk of the data directory at start.
+       */
+      maxTmpMb: z.number().int().positive().optional(),
       prewarmPoolSize: z
         .union([
           z.number().int().min(0),
@@ -91,6 +97,23 @@ const configSchema = z.object({
           }),
         ])
         .default({ nodejs: 2, python: 1 }),
+    })
+    .default({}),
+  /** Function output kept in CloudWatch Logs: past these, output is dropped (and the drop logged). */
+  logs: z
+    .object({
+      /** Output a function may log per second, all its environments together (bytes; 0: no limit). */
+      functionBytesPerSecond: z
+        .number()
+        .int()
+        .min(0)
+        .default(1024 * 1024),
+      /** What a function may log in one burst above that rate (bytes). Default: 10 s of the rate. */
+      functionBurstBytes: z.number().int().positive().optional(),
+      /** Ceiling on the stored log events of every group (bytes). Default: a quarter of the data dir's filesystem. */
+      maxStoredBytes: z.number().int().positive().optional(),
+      /** Below this much free disk under the data dir, function output is dropped (bytes). */
+      minFreeDiskBytes: z.number().int().min(0).optional(),
     })
     .default({}),
   /** Execution-environment isolation: `linux` (namespaces + cgroups) when possible, else `process`. */
@@ -110,8 +133,39 @@ function defaultMaxMemoryMb(): number {
   return Math.max(1024, Math.floor((os.totalmem() / (1024 * 1024)) * 0.8));
 }
 
+const GIB = 1024 * 1024 * 1024;
+
+/** Size and free space of the filesystem that holds (or will hold) the data directory. */
+function diskOf(dir: string): { totalBytes: number; freeBytes: number } {
+  let at = dir;
+  while (!fs.existsSync(at) && path.dirname(at) !== at) at = path.dirname(at);
+  try {
+    const s = fs.statfsSync(at);
+    return { totalBytes: s.blocks * s.bsize, freeBytes: s.bavail * s.bsize };
+  } catch {
+    return { totalBytes: 0, freeBytes: 0 };
+  }
+}
+
+/** 5 % of the filesystem, between 256 MB and 2 GB: room for SQLite's WAL and the host. */
+function defaultMinFree(disk: { totalBytes: number }): number {
+  return Math.min(2 * GIB, Math.max(256 * 1024 * 1024, Math.floor(disk.totalBytes * 0.05)));
+}
+
+/** Half of what is free at start (at least 1 GB): /tmp volumes never take the whole disk. */
+function defaultMaxTmpMb(disk: { freeBytes: number }): number {
+  return Math.max(1024, Math.floor(disk.freeBytes / 2 / (1024 * 1024)));
+}
+
+type Parsed = z.infer<typeof configSchema>;
 export type Credential = z.infer<typeof credentialSchema>;
-export type Config = Readonly<z.infer<typeof configSchema>>;
+/** The parsed configuration, with the defaults that depend on the host filled in. */
+export type Config = Readonly<
+  Omit<Parsed, 'lambda' | 'logs'> & {
+    lambda: Parsed['lambda'] & { maxTmpMb: number };
+    logs: Required<Parsed['logs']>;
+  }
+>;
 export type ConfigInput = z.input<typeof configSchema>;
 
 export class ConfigError extends Error {}
@@ -123,10 +177,20 @@ export function parseConfig(input: ConfigInput): Config {
     const issues = result.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`);
     throw new ConfigError(`invalid configuration: ${issues.join('; ')}`);
   }
+  const dataDir = path.resolve(result.data.dataDir);
+  const disk = diskOf(dataDir);
+  const { logs, lambda } = result.data;
   const config = {
     ...result.data,
-    dataDir: path.resolve(result.data.dataDir),
+    dataDir,
     cacheDir: path.resolve(result.data.cacheDir),
+    lambda: { ...lambda, maxTmpMb: lambda.maxTmpMb ?? defaultMaxTmpMb(disk) },
+    logs: {
+      ...logs,
+      functionBurstBytes: logs.functionBurstBytes ?? Math.max(64 * 1024, logs.functionBytesPerSecond * 10),
+      maxStoredBytes: logs.maxStoredBytes ?? Math.max(GIB, Math.floor(disk.totalBytes / 4)),
+      minFreeDiskBytes: logs.minFreeDiskBytes ?? defaultMinFree(disk),
+    },
   };
   assertSafeCredentials(config);
   return deepFreeze(config);
@@ -166,7 +230,15 @@ export function configFromEnv(env: NodeJS.ProcessEnv, overrides: ConfigInput = {
   if (env.LAMBENT_MAX_MEMORY_MB) lambda.maxMemoryMb = Number(env.LAMBENT_MAX_MEMORY_MB);
   if (env.LAMBENT_ASYNC_RETRY_SCALE) lambda.asyncRetryDelayScale = Number(env.LAMBENT_ASYNC_RETRY_SCALE);
   if (env.LAMBENT_PREWARM_POOL) lambda.prewarmPoolSize = parsePoolSize(env.LAMBENT_PREWARM_POOL);
+  if (env.LAMBENT_MAX_TMP_MB) lambda.maxTmpMb = Number(env.LAMBENT_MAX_TMP_MB);
   if (Object.keys(lambda).length) fromEnv.lambda = lambda;
+  const logs: NonNullable<ConfigInput['logs']> = {};
+  if (env.LAMBENT_FUNCTION_LOG_RATE) logs.functionBytesPerSecond = Number(env.LAMBENT_FUNCTION_LOG_RATE);
+  if (env.LAMBENT_FUNCTION_LOG_BURST) logs.functionBurstBytes = Number(env.LAMBENT_FUNCTION_LOG_BURST);
+  if (env.LAMBENT_LOGS_MAX_BYTES) logs.maxStoredBytes = Number(env.LAMBENT_LOGS_MAX_BYTES);
+  if (env.LAMBENT_MIN_FREE_DISK_MB)
+    logs.minFreeDiskBytes = Number(env.LAMBENT_MIN_FREE_DISK_MB) * 1024 * 1024;
+  if (Object.keys(logs).length) fromEnv.logs = logs;
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   return parseConfig({ ...fromEnv, ...defined });
 }

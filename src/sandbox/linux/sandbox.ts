@@ -32,9 +32,9 @@ export const LINUX_LAYOUT = {
  * node_modules (the AWS SDK) inside it, and its language at /var/lang — or, without a
  * language (`provided.*`), blanks over the host's node and python.
  */
-export function runtimeMounts(spec: SandboxSpec, rootfs: Rootfs): Mount[] {
+export function runtimeMounts(spec: SandboxSpec, rootfs: Rootfs, view?: (dir: string) => string): Mount[] {
   return [
-    { kind: 'ro', source: spec.runtimeDir, target: LINUX_LAYOUT.runtime },
+    { kind: 'ro', source: view?.(spec.runtimeDir) ?? spec.runtimeDir, target: LINUX_LAYOUT.runtime },
     ...(spec.sdkDir
       ? [{ kind: 'ro' as const, source: spec.sdkDir, target: LINUX_LAYOUT.runtimeModules }]
       : []),
@@ -56,6 +56,8 @@ export interface LinuxSandboxDeps {
   rootfs: Rootfs;
   /** Absent: bind tmpDir as it is (the provider's own smoke test). */
   tmp: TmpVolumes | undefined;
+  /** Where to bind a host directory from: its path-less view if it has one (path-views.ts). */
+  view?(dir: string): string;
   hostname: string;
   /** Called once the command runs. */
   started(sandbox: LinuxSandbox): void;
@@ -145,7 +147,7 @@ export class LinuxSandbox implements Sandbox {
         hostname: deps.hostname,
         cwd: '/',
         nofile: NOFILE,
-        mounts: [...deps.rootfs.mounts, ...runtimeMounts(spec, deps.rootfs)],
+        mounts: [...deps.rootfs.mounts, ...runtimeMounts(spec, deps.rootfs, deps.view)],
         env: spec.env,
         argv: spec.command,
         network: 'host',
@@ -203,9 +205,15 @@ export class LinuxSandbox implements Sandbox {
         fs.chownSync(spec.tmpDir, this.uid, this.uid);
       }
       const functionMounts: Mount[] = [
-        { kind: 'ro', source: spec.codeDir, target: LINUX_LAYOUT.task },
+        { kind: 'ro', source: deps.view?.(spec.codeDir) ?? spec.codeDir, target: LINUX_LAYOUT.task },
         ...(spec.layersDir
-          ? [{ kind: 'ro' as const, source: spec.layersDir, target: LINUX_LAYOUT.opt }]
+          ? [
+              {
+                kind: 'ro' as const,
+                source: deps.view?.(spec.layersDir) ?? spec.layersDir,
+                target: LINUX_LAYOUT.opt,
+              },
+            ]
           : []),
         { kind: 'rw', source: spec.tmpDir, target: LINUX_LAYOUT.tmp },
       ];
@@ -224,7 +232,11 @@ export class LinuxSandbox implements Sandbox {
             hostname: deps.hostname,
             cwd: LINUX_LAYOUT.task,
             nofile: NOFILE,
-            mounts: [...deps.rootfs.mounts, ...runtimeMounts(spec, deps.rootfs), ...functionMounts],
+            mounts: [
+              ...deps.rootfs.mounts,
+              ...runtimeMounts(spec, deps.rootfs, deps.view),
+              ...functionMounts,
+            ],
             env: spec.env,
             argv: spec.command,
             network: spec.outbound ? 'host' : 'none',

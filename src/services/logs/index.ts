@@ -116,6 +116,8 @@ export interface LogsApi {
       limit?: number;
     },
   ): { events: LogEventRecord[]; nextToken?: string };
+  /** Bytes of event messages stored in every group (each group's `storedBytes`), for the disk budget. */
+  storedBytes(): number;
 }
 
 export interface LogsServiceOptions {
@@ -184,6 +186,7 @@ export function createLogsService(
       ingest.append(scope(accountId, region), group, stream, events),
     flush: () => ingest.flush(),
     currentCursor: () => eventIdOf(store.maxEventId()),
+    storedBytes: () => store.totalStoredBytes(),
     readNew(accountId, region, logGroupName, opts) {
       const after = cursorOf(opts.cursor);
       const group = store.getGroup(scope(accountId, region), logGroupName);
