@@ -32,17 +32,19 @@ export async function createLambent(config: Config, logger: Logger = createLogge
   fs.mkdirSync(config.dataDir, { recursive: true });
   const db = openDatabase(path.join(config.dataDir, 'lambent.db'));
   const blobs = createBlobStore(path.join(config.dataDir, 'blobs'));
+  const sdk = findNodeSdk();
+  if (!sdk) logger.warn('the AWS SDK for JavaScript is not installed: Node functions must bundle their own');
   const sandboxes = await createSandboxProvider({
     ...(config.sandbox === 'auto' ? {} : { prefer: config.sandbox }),
     dataDir: config.dataDir,
     logger,
+    // Interpreters from npm and the built-in SDK are bound into sandboxes: hide their host paths.
+    linux: { viewDirs: [path.join(config.cacheDir, 'node'), ...(sdk ? [sdk.dir] : [])] },
   });
   const metrics = createMetrics({ db, logger });
   const logBudget = new LogBudget({ ...config.logs, dataDir: config.dataDir });
   // Functions reach the platform on loopback, whatever address the gateway listens on.
   let endpointUrl = `http://127.0.0.1:${config.port}`;
-  const sdk = findNodeSdk();
-  if (!sdk) logger.warn('the AWS SDK for JavaScript is not installed: Node functions must bundle their own');
   const invoker = createInvoker({
     sandboxes,
     logs: undefined,

@@ -60,6 +60,11 @@ export interface LinuxProviderOptions {
   hostname?: string;
   /** Launchers kept started ahead of time (default 2; 0: start each one on demand). */
   prestart?: number;
+  /**
+   * More host directories sandboxes bind from (interpreters from npm, the built-in AWS SDK),
+   * given path-less views like the skeleton's; missing ones are skipped.
+   */
+  viewDirs?: readonly string[];
 }
 
 export class LinuxUnavailableError extends Error {
@@ -109,10 +114,15 @@ export async function createLinuxProvider(options: LinuxProviderOptions): Promis
     fs.renameSync(temp, launcherPath);
   }
   await cgroups.driver.sweep('u', 60_000);
+  // <data-dir>/runtimes holds the links to host interpreters shown at /var/lang (runtimes.ts).
+  const runtimeLinks = path.join(path.resolve(options.dataDir), 'runtimes');
+  fs.mkdirSync(runtimeLinks, { recursive: true });
   const { views, note: viewsNote } = await pathViews(base, [
     rootfs.root,
     path.join(packageRoot, 'src', 'runtimes'),
     path.join(path.resolve(options.dataDir), 'lambda'),
+    runtimeLinks,
+    ...(options.viewDirs ?? []).filter((d) => fs.existsSync(d)),
   ]);
 
   const provider = new LinuxSandboxProvider({

@@ -32,13 +32,19 @@ export const LINUX_LAYOUT = {
  * node_modules (the AWS SDK) inside it, and its language at /var/lang — or, without a
  * language (`provided.*`), blanks over the host's node and python.
  */
-export function runtimeMounts(spec: SandboxSpec, rootfs: Rootfs, view?: (dir: string) => string): Mount[] {
+export function runtimeMounts(
+  spec: SandboxSpec,
+  rootfs: Rootfs,
+  view: (dir: string) => string = (dir) => dir,
+): Mount[] {
   return [
-    { kind: 'ro', source: view?.(spec.runtimeDir) ?? spec.runtimeDir, target: LINUX_LAYOUT.runtime },
+    { kind: 'ro', source: view(spec.runtimeDir), target: LINUX_LAYOUT.runtime },
     ...(spec.sdkDir
-      ? [{ kind: 'ro' as const, source: spec.sdkDir, target: LINUX_LAYOUT.runtimeModules }]
+      ? [{ kind: 'ro' as const, source: view(spec.sdkDir), target: LINUX_LAYOUT.runtimeModules }]
       : []),
-    ...(spec.langDir ? [{ kind: 'ro' as const, source: spec.langDir, target: '/var/lang' }] : rootfs.hidden),
+    ...(spec.langDir
+      ? [{ kind: 'ro' as const, source: view(spec.langDir), target: '/var/lang' }]
+      : rootfs.hidden),
   ];
 }
 
