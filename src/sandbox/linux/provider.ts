@@ -38,6 +38,7 @@ import { describePools, Prewarm } from './prewarm.js';
 import type { Rootfs } from './rootfs.js';
 import { buildRootfs, discoverInterpreters } from './rootfs.js';
 import { LINUX_LAYOUT, LinuxSandbox, type LinuxSandboxDeps } from './sandbox.js';
+import { buildSeccompFilter, describeSeccomp, SECCOMP_ARCHES } from './seccomp.js';
 import { findTool, TmpVolumes } from './tmp-volumes.js';
 
 export interface LinuxProviderOptions {
@@ -78,6 +79,7 @@ export async function createLinuxProvider(options: LinuxProviderOptions): Promis
   if (process.geteuid?.() !== 0) missing.push('not running as root (namespaces, mounts and cgroups need it)');
   const syscalls = SYSCALLS[process.arch];
   if (!syscalls) missing.push(`no syscall table for ${process.arch}`);
+  if (!SECCOMP_ARCHES[process.arch]) missing.push(`no seccomp table for ${process.arch}`);
   const perl = findTool('perl');
   if (!perl) missing.push('perl is not installed (Debian: perl-base)');
   if (missing.length > 0 || !syscalls || !perl) throw new LinuxUnavailableError(missing);
@@ -115,6 +117,7 @@ export async function createLinuxProvider(options: LinuxProviderOptions): Promis
     perl,
     launcherPath,
     syscalls,
+    seccomp: buildSeccompFilter(process.arch),
     rootfs,
     tmp: tmpProbe.volumes,
     driver: cgroups.driver,
@@ -157,6 +160,7 @@ interface ProviderParts {
   perl: string;
   launcherPath: string;
   syscalls: Record<string, number>;
+  seccomp: Buffer;
   rootfs: Rootfs;
   tmp: TmpVolumes;
   driver: CgroupDriver;
@@ -249,6 +253,7 @@ export class LinuxSandboxProvider implements SandboxProvider {
   private deps(tmpVolume: boolean): LinuxSandboxDeps {
     return {
       syscalls: this.p.syscalls,
+      seccomp: this.p.seccomp,
       rootfs: this.p.rootfs,
       tmp: tmpVolume ? this.p.tmp : undefined,
       hostname: this.p.hostname,
@@ -408,6 +413,8 @@ export class LinuxSandboxProvider implements SandboxProvider {
         namespaces:
           'mount, pid, ipc, uts, cgroup; network: host (or loopback-only plus relayed ports without outbound)',
         launcher: `${this.p.perl} ${this.p.launcherPath}`,
+        seccomp: describeSeccomp(process.arch),
+        keyrings: 'a fresh session keyring per sandbox; the uid\'s user keyrings emptied at each start',
         cgroups: driver.flavor,
         ...driver.details,
         tmp:

@@ -37,6 +37,8 @@ const NOFILE = 1024;
 
 export interface LinuxSandboxDeps {
   syscalls: Record<string, number>;
+  /** The seccomp filter every sandbox process runs under (seccomp.ts). */
+  seccomp: Buffer;
   rootfs: Rootfs;
   /** Absent: bind tmpDir as it is (the provider's own smoke test). */
   tmp: TmpVolumes | undefined;
@@ -122,6 +124,7 @@ export class LinuxSandbox implements Sandbox {
     try {
       config = encodeLaunch({
         syscalls: deps.syscalls,
+        seccomp: deps.seccomp,
         parentPid: process.pid,
         uid: this.uid,
         gid: this.uid,
@@ -204,6 +207,7 @@ export class LinuxSandbox implements Sandbox {
           )
         : encodeLaunch({
             syscalls: deps.syscalls,
+            seccomp: deps.seccomp,
             parentPid: process.pid,
             uid: this.uid,
             gid: this.uid,
