@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { sandboxConformance } from './conformance.js';
+import { SECCOMP_ARCHES } from './linux/seccomp.js';
 import { createLinuxProvider, type LinuxSandboxProvider } from './linux/provider.js';
 import type { SandboxSpec } from './sandbox.js';
 
@@ -92,3 +96,66 @@ sandboxConformance({
     assert.ok(pooled >= created - 3, `${pooled} of ${created} pooled`);
   });
 }
+
+// Kernel keyrings outlive a sandbox and follow the uid, and uids come back from a small range:
+// keys a previous holder of the uid left (before the seccomp filter refused keyctl, or by any
+// other path) must be gone for the next one. A range of one uid makes every sandbox reuse it.
+test('a sandbox does not see keys an earlier holder of its uid left', { skip, timeout: 60_000 }, async () => {
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'lambent-keys-'));
+  const uid = 0x7100_0000 + (process.pid & 0xffff);
+  const provider = await createLinuxProvider({
+    dataDir: path.join(base, 'data'),
+    uidBase: uid,
+    uidCount: 1,
+    prestart: 0,
+  });
+  try {
+    // The uid's user and user-session keyrings get a key each, as a process of that uid would add them.
+    const plant = (ring: number) =>
+      execFileSync(
+        'perl',
+        [
+          '-e',
+          `my @a = ("user", "lambent-leftover-${-ring}", "secret"); ` +
+            `syscall(${SECCOMP_ARCHES[process.arch]?.numbers.add_key}, @a, 6, ${ring}) > 0 or die "add_key: $!"`,
+        ],
+        { uid, gid: uid },
+      );
+    plant(-4);
+    plant(-5);
+    const hostView = () => execFileSync('cat', ['/proc/keys'], { uid, gid: uid, encoding: 'utf8' });
+    assert.match(hostView(), /lambent-leftover-4/);
+    assert.match(hostView(), /lambent-leftover-5/);
+
+    for (const dir of ['code', 'runtime', 'tmp']) fs.mkdirSync(path.join(base, dir));
+    let out = '';
+    const sandbox = provider.create({
+      id: 'keys',
+      // The kernel collects unlinked keys a moment later: wait for that, a bounded number of times.
+      command: [
+        'sh',
+        '-c',
+        'for i in $(seq 200); do grep -q leftover /proc/keys || break; sleep 0.01; done; cat /proc/keys; echo listed',
+      ],
+      env: { PATH: '/usr/bin:/bin' },
+      codeDir: path.join(base, 'code'),
+      runtimeDir: path.join(base, 'runtime'),
+      tmpDir: path.join(base, 'tmp'),
+      tmpSizeMb: 1,
+      memoryMb: 64,
+      outbound: true,
+      onOutput: (_s, chunk) => {
+        out += chunk.toString();
+      },
+    });
+    assert.equal(sandbox.uid, uid);
+    await sandbox.start();
+    assert.equal((await sandbox.exited).code, 0, out);
+    assert.match(out, /listed/);
+    assert.doesNotMatch(out, /lambent-leftover/);
+    assert.doesNotMatch(hostView(), /lambent-leftover/);
+  } finally {
+    await provider.close();
+    fs.rmSync(base, { recursive: true, force: true });
+  }
+});

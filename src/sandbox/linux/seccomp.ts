@@ -178,7 +178,8 @@ export const SECCOMP_ARCHES: Record<string, SeccompArch> = {
 };
 
 /** CLONE_NEW{NS,CGROUP,UTS,IPC,USER,PID,NET}: clone's namespace flags (its low byte is the exit signal). */
-export const CLONE_NAMESPACES = 0x0002_0000 | 0x0200_0000 | 0x0400_0000 | 0x0800_0000 | 0x1000_0000 | 0x2000_0000 | 0x4000_0000;
+export const CLONE_NAMESPACES =
+  0x0002_0000 | 0x0200_0000 | 0x0400_0000 | 0x0800_0000 | 0x1000_0000 | 0x2000_0000 | 0x4000_0000;
 /** unshare also takes CLONE_NEWTIME (0x80). */
 export const UNSHARE_NAMESPACES = CLONE_NAMESPACES | 0x80;
 
