@@ -10,8 +10,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import type { Sandbox, SandboxExit, SandboxProvider, SandboxSpec } from './sandbox.js';
 import { SECCOMP_ARCHES } from './linux/seccomp.js';
+import type { Sandbox, SandboxExit, SandboxProvider, SandboxSpec } from './sandbox.js';
 import { SandboxStartError } from './sandbox.js';
 
 export interface ConformanceOptions {

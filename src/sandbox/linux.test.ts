@@ -5,8 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { sandboxConformance } from './conformance.js';
-import { SECCOMP_ARCHES } from './linux/seccomp.js';
 import { createLinuxProvider, type LinuxSandboxProvider } from './linux/provider.js';
+import { SECCOMP_ARCHES } from './linux/seccomp.js';
 import type { SandboxSpec } from './sandbox.js';
 
 /** A pool entry point for any command: reads the assignment, then execs its command with its environment. */

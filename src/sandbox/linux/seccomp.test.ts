@@ -28,11 +28,11 @@ function seccompData(nr: number, arch: number, args: bigint[] = [], le = true): 
   if (le) {
     d.writeInt32LE(nr, 0);
     d.writeUInt32LE(arch, 4);
-    args.forEach((a, i) => d.writeBigUInt64LE(a, 16 + 8 * i));
+    for (const [i, a] of args.entries()) d.writeBigUInt64LE(a, 16 + 8 * i);
   } else {
     d.writeInt32BE(nr, 0);
     d.writeUInt32BE(arch, 4);
-    args.forEach((a, i) => d.writeBigUInt64BE(a, 16 + 8 * i));
+    for (const [i, a] of args.entries()) d.writeBigUInt64BE(a, 16 + 8 * i);
   }
   return d;
 }

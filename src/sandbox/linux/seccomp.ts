@@ -275,13 +275,17 @@ function assemble(p: Insn[], endianness: 'LE' | 'BE'): Buffer {
   return out;
 }
 
-/** One line for `lambent doctor` and the provider's description. */
+/**
+ * One line for `lambent doctor` and the provider's description. The launcher refuses to start
+ * a sandbox whose filter the kernel rejects, so a Linux provider always has it in force.
+ */
 export function describeSeccomp(arch: string): string {
   const a = SECCOMP_ARCHES[arch];
   if (!a) return `none (no table for ${arch})`;
   return (
-    `filter for ${arch === 'x64' ? 'x86_64' : 'aarch64'}: EPERM for new namespaces (unshare/clone with CLONE_NEW*, setns), ` +
-    `mounts, keyrings, bpf, perf_event_open, userfaultfd, io_uring, modules, kexec, reboot, swap, acct, quotas ` +
-    `(${REFUSED.length + 2} calls); clone3 ENOSYS; ${a.x32 ? 'i386/x32' : 'other'} ABIs killed`
+    `in every sandbox process (${arch === 'x64' ? 'x86_64' : 'aarch64'}): EPERM for ${REFUSED.length} calls ` +
+    '(setns, mounts, keyrings, bpf, perf_event_open, userfaultfd, io_uring, modules, kexec, reboot, swap, acct, quotas, ' +
+    'lookup_dcookie, open_by_handle_at) and for unshare/clone with CLONE_NEW*; clone3 ENOSYS; ' +
+    `${a.x32 ? 'i386 and x32' : 'arm32'} calls kill the process`
   );
 }
