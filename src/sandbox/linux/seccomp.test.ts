@@ -147,7 +147,9 @@ for (const [arch, table] of Object.entries(SECCOMP_ARCHES)) {
     });
 
     test('is described for the doctor', () => {
-      assert.match(describeSeccomp(arch), new RegExp(`EPERM for ${REFUSED.length} calls .* unshare/clone with CLONE_NEW\*`));
+      const line = describeSeccomp(arch);
+      assert.ok(line.includes(`EPERM for ${REFUSED.length} calls`), line);
+      assert.ok(line.includes('unshare/clone with CLONE_NEW*'), line);
     });
   });
 }
