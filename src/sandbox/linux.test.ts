@@ -111,21 +111,25 @@ test('a sandbox does not see keys an earlier holder of its uid left', { skip, ti
   });
   try {
     // The uid's user and user-session keyrings get a key each, as a process of that uid would add them.
-    const plant = (ring: number) =>
+    // The uid's user, user-session and persistent keyrings get a key each, as a process of that uid would add them.
+    const addKey = SECCOMP_ARCHES[process.arch]?.numbers.add_key;
+    const keyctl = SECCOMP_ARCHES[process.arch]?.numbers.keyctl;
+    const plant = (ring: string, name: string) =>
       execFileSync(
         'perl',
         [
           '-e',
-          `my @a = ("user", "lambent-leftover-${-ring}", "secret"); ` +
-            `syscall(${SECCOMP_ARCHES[process.arch]?.numbers.add_key}, @a, 6, ${ring}) > 0 or die "add_key: $!"`,
+          `my $ring = ${ring}; my @a = ("user", "lambent-leftover-${name}", "secret"); ` +
+            `syscall(${addKey}, @a, 6, $ring) > 0 or die "add_key: $!"`,
         ],
         { uid, gid: uid },
       );
-    plant(-4);
-    plant(-5);
+    plant('-4', 'user');
+    plant('-5', 'user-session');
+    plant(`syscall(${keyctl}, 22, -1, -3)`, 'persistent'); // KEYCTL_GET_PERSISTENT, linked into the session keyring
     const hostView = () => execFileSync('cat', ['/proc/keys'], { uid, gid: uid, encoding: 'utf8' });
-    assert.match(hostView(), /lambent-leftover-4/);
-    assert.match(hostView(), /lambent-leftover-5/);
+    for (const name of ['user', 'user-session', 'persistent'])
+      assert.match(hostView(), new RegExp(`lambent-leftover-${name}`));
 
     for (const dir of ['code', 'runtime', 'tmp']) fs.mkdirSync(path.join(base, dir));
     let out = '';

@@ -79,16 +79,24 @@ my ($uid, $gid) = ($o{uid} + 0, $o{gid} + 0);
 my ($bpf, $fprog);
 if (defined $o{seccomp}) { $bpf = pack('H*', $o{seccomp}); $fprog = pack('S x![P] P', length($bpf) / 8, $bpf) }
 # Keys outlive a sandbox and follow the uid, which a later sandbox gets again: a new anonymous
-# session keyring (KEYCTL_JOIN_SESSION_KEYRING, NULL), the uid's user and user-session keyrings
-# emptied (KEYCTL_CLEAR @u, @us). ENOSYS: a kernel without keys.
+# session keyring (KEYCTL_JOIN_SESSION_KEYRING, NULL), the uid's user, user-session and
+# persistent keyrings emptied (KEYCTL_CLEAR @u, @us; KEYCTL_GET_PERSISTENT links the last into
+# the session keyring, unlinked after). ENOSYS: no keys; EOPNOTSUPP: no persistent keyrings.
 sub keyring { sc('keyctl', $_[0], $_[1], 0, 0, 0) >= 0 || $! == 38 or fail("keyctl $_[0]") }
+sub keyrings {
+  keyring(1, 0);
+  keyring(7, -4);
+  keyring(7, -5);
+  my $p = sc('keyctl', 22, -1, -3, 0, 0);
+  if ($p < 0) { $! == 38 || $! == 95 or fail('keyctl 22'); return }
+  keyring(7, $p);
+  sc('keyctl', 9, $p, -3, 0, 0) == 0 or fail('keyctl 9');
+}
 sub drop {
   sc('setgroups', 0, 0) == 0 or fail('setgroups');
   sc('setresgid', $gid, $gid, $gid) == 0 or fail('setresgid');
   sc('setresuid', $uid, $uid, $uid) == 0 or fail('setresuid');
-  keyring(1, 0);
-  keyring(7, -4);
-  keyring(7, -5);
+  keyrings();
   sc('prctl', 38, 1, 0, 0, 0) == 0 or fail('no_new_privs');
   sc('prctl', 1, 9, 0, 0, 0) == 0 or fail('pdeathsig');
   # PR_SET_SECCOMP, SECCOMP_MODE_FILTER: after no_new_privs (required without CAP_SYS_ADMIN).
