@@ -414,7 +414,8 @@ export class LinuxSandboxProvider implements SandboxProvider {
           'mount, pid, ipc, uts, cgroup; network: host (or loopback-only plus relayed ports without outbound)',
         launcher: `${this.p.perl} ${this.p.launcherPath}`,
         seccomp: describeSeccomp(process.arch),
-        keyrings: "a fresh session keyring per sandbox; the uid's user, user-session and persistent keyrings emptied at each start",
+        keyrings:
+          "a fresh session keyring per sandbox; the uid's user, user-session and persistent keyrings emptied at each start",
         cgroups: driver.flavor,
         ...driver.details,
         tmp:
