@@ -10,6 +10,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { SECCOMP_ARCHES } from './linux/seccomp.js';
 import type { Sandbox, SandboxExit, SandboxProvider, SandboxSpec } from './sandbox.js';
 import { SandboxStartError } from './sandbox.js';
 
@@ -374,6 +375,49 @@ export function sandboxConformance(options: ConformanceOptions): void {
       await r.sandbox.kill();
     });
 
+    it(
+      'refuses new namespaces, mounts, keyrings, bpf, perf and userfaultfd: every process under the seccomp filter',
+      TEST_TIMEOUT,
+      async () => {
+        const numbers = SECCOMP_ARCHES[process.arch]?.numbers;
+        assert.ok(numbers, `no seccomp table for ${process.arch}`);
+        // With outbound access (a pooled sandbox where there is a pool), and without (plus the relay).
+        for (const over of [{ outbound: true }, { outbound: false, loopbackPorts: [9] }]) {
+          const r = await launch(['python3', '-c', SECCOMP_PROBE, JSON.stringify(numbers)], over);
+          await r.waitFor('probed');
+          const got = JSON.parse(r.output('stdout').split('\n')[0] ?? '{}') as Record<string, string>;
+          assert.deepEqual(
+            got,
+            {
+              unshareUser: 'EPERM',
+              unshareNet: 'EPERM',
+              unshareMount: 'EPERM',
+              unshareFiles: 'ok',
+              cloneUser: 'EPERM',
+              clone3: 'ENOSYS',
+              setns: 'EPERM',
+              mountTmpfs: 'EPERM',
+              keyctl: 'EPERM',
+              addKey: 'EPERM',
+              bpf: 'EPERM',
+              perfEventOpen: 'EPERM',
+              userfaultfd: 'EPERM',
+              ioUringSetup: 'EPERM',
+              fork: 'ok',
+              thread: 'ok',
+              seccompMode: '2',
+            },
+            JSON.stringify(over),
+          );
+          const owned = hostProcessesOwnedBy(r.sandbox.uid);
+          assert.ok(owned.length >= (over.outbound ? 2 : 3), `${owned.length} processes`); // pid 1, python (, relay)
+          for (const pid of owned)
+            assert.match(fs.readFileSync(`/proc/${pid}/status`, 'utf8'), /^Seccomp:\s+2$/m, `pid ${pid}`);
+          await r.sandbox.kill();
+        }
+      },
+    );
+
     it('has read-only /var/task, /opt and /var/runtime', TEST_TIMEOUT, async () => {
       const r = await sh(
         'for d in /var/task /opt /var/runtime /usr /; do touch $d/x 2>&1; done; touch /tmp/ok && echo tmp-writable',
@@ -425,6 +469,51 @@ export function sandboxConformance(options: ConformanceOptions): void {
     );
   });
 }
+
+/**
+ * Python, given the syscall numbers (seccomp.ts): one JSON line of what each call answered,
+ * `probed`, then it waits to be killed (the host checks its processes meanwhile).
+ */
+const SECCOMP_PROBE = `
+import ctypes, errno, json, os, sys, threading, time
+n = json.loads(sys.argv[1])
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+def call(name, *args):
+    r = libc.syscall(ctypes.c_long(n[name]), *[ctypes.c_long(a) if isinstance(a, int) else a for a in args])
+    if r == 0 and name == 'clone':
+        os._exit(0)
+    if r > 0 and name == 'clone':
+        os.waitpid(r, 0)
+    return 'ok' if r >= 0 else errno.errorcode.get(ctypes.get_errno(), str(ctypes.get_errno()))
+out = {}
+out['unshareUser'] = call('unshare', 0x10000000)
+out['unshareNet'] = call('unshare', 0x40000000)
+out['unshareMount'] = call('unshare', 0x00020000)
+out['unshareFiles'] = call('unshare', 0x400)
+out['cloneUser'] = call('clone', 0x10000000 | 17, 0, 0, 0, 0)
+out['clone3'] = call('clone3', 0, 0)
+out['setns'] = call('setns', 0, 0)
+out['mountTmpfs'] = call('mount', b'none', b'/tmp', b'tmpfs', 0, 0)
+out['keyctl'] = call('keyctl', 0, -3, 0)
+out['addKey'] = call('add_key', b'user', b'k', b'v', 1, -3)
+out['bpf'] = call('bpf', 0, 0, 0)
+out['perfEventOpen'] = call('perf_event_open', 0, 0, -1, -1, 0)
+out['userfaultfd'] = call('userfaultfd', 0)
+out['ioUringSetup'] = call('io_uring_setup', 1, 0)
+pid = os.fork()
+if pid == 0:
+    os._exit(7)
+out['fork'] = 'ok' if os.WEXITSTATUS(os.waitpid(pid, 0)[1]) == 7 else 'failed'
+seen = []
+t = threading.Thread(target=lambda: seen.append(1))
+t.start(); t.join()
+out['thread'] = 'ok' if seen else 'failed'
+out['seccompMode'] = [l.split()[1] for l in open('/proc/self/status') if l.startswith('Seccomp:')][0]
+print(json.dumps(out))
+print('probed', flush=True)
+time.sleep(30)
+`;
 
 /** Host processes whose command line contains all `parts` (Linux /proc; elsewhere: not checked). */
 function hostProcessesWith(parts: string[]): string[] {

@@ -35,6 +35,10 @@
  * 127.0.0.1:<port> for each allowed port, served by a process that lives in the host's
  * namespace, runs as the sandbox's uid (so the Runtime API's peer-uid check still holds) and
  * forwards each connection to the host's 127.0.0.1:<port>.
+ *
+ * Dropping to the uid (drop(): pid 1 and the relay) also gives the process a fresh session
+ * keyring, empties the uid's own keyrings, sets no_new_privs and installs the seccomp filter
+ * (seccomp.ts), which everything started after inherits.
  */
 
 export const LAUNCHER_SCRIPT = String.raw`
@@ -70,12 +74,33 @@ sub fail { print $st "error $_[0]: $!\n"; exit 125 }
 my ($RDONLY, $NOSUID, $NODEV, $NOEXEC, $REMOUNT, $BIND, $REC, $PRIVATE) = (1, 2, 4, 8, 32, 4096, 16384, 262144);
 sub sc { my ($n, @a) = @_; syscall($sys{$n}, @a) }
 my ($uid, $gid) = ($o{uid} + 0, $o{gid} + 0);
+# The seccomp filter (seccomp.ts) as a struct sock_fprog: its length, then a pointer to $bpf,
+# which stays alive (and, after a fork, at the same address) for the process's life.
+my ($bpf, $fprog);
+if (defined $o{seccomp}) { $bpf = pack('H*', $o{seccomp}); $fprog = pack('S x![P] P', length($bpf) / 8, $bpf) }
+# Keys outlive a sandbox and follow the uid, which a later sandbox gets again: a new anonymous
+# session keyring (KEYCTL_JOIN_SESSION_KEYRING, NULL), the uid's user, user-session and
+# persistent keyrings emptied (KEYCTL_CLEAR @u, @us; KEYCTL_GET_PERSISTENT links the last into
+# the session keyring, unlinked after). ENOSYS: no keys; EOPNOTSUPP: no persistent keyrings.
+sub keyring { sc('keyctl', $_[0], $_[1], 0, 0, 0) >= 0 || $! == 38 or fail("keyctl $_[0]") }
+sub keyrings {
+  keyring(1, 0);
+  keyring(7, -4);
+  keyring(7, -5);
+  my $p = sc('keyctl', 22, -1, -3, 0, 0);
+  if ($p < 0) { $! == 38 || $! == 95 or fail('keyctl 22'); return }
+  keyring(7, $p);
+  sc('keyctl', 9, $p, -3, 0, 0) == 0 or fail('keyctl 9');
+}
 sub drop {
   sc('setgroups', 0, 0) == 0 or fail('setgroups');
   sc('setresgid', $gid, $gid, $gid) == 0 or fail('setresgid');
   sc('setresuid', $uid, $uid, $uid) == 0 or fail('setresuid');
+  keyrings();
   sc('prctl', 38, 1, 0, 0, 0) == 0 or fail('no_new_privs');
   sc('prctl', 1, 9, 0, 0, 0) == 0 or fail('pdeathsig');
+  # PR_SET_SECCOMP, SECCOMP_MODE_FILTER: after no_new_privs (required without CAP_SYS_ADMIN).
+  if ($fprog) { sc('prctl', 22, 2, $fprog, 0, 0) == 0 or fail('seccomp') }
 }
 sub inet { pack('S n C4 x8', 2, $_[0], 127, 0, 0, 1) }
 sc('prctl', 1, 9, 0, 0, 0) == 0 or fail('pdeathsig');
@@ -303,6 +328,7 @@ export const SYSCALLS: Record<string, Record<string, number>> = {
     setrlimit: 160,
     open_tree: 428,
     move_mount: 429,
+    keyctl: 250,
   },
   arm64: {
     close: 57,
@@ -319,6 +345,7 @@ export const SYSCALLS: Record<string, Record<string, number>> = {
     setrlimit: 164,
     open_tree: 428,
     move_mount: 429,
+    keyctl: 219,
   },
 };
 
@@ -352,6 +379,11 @@ export interface LaunchConfig {
    * stdin for the assignment (encodeAssign), which the launcher waits for after the start.
    */
   pool?: boolean;
+  /**
+   * The seccomp filter installed as the process drops to `uid` (buildSeccompFilter): pid 1,
+   * the command and the relay all run under it.
+   */
+  seccomp: Buffer;
 }
 
 export function encodeLaunch(c: LaunchConfig): Buffer {
@@ -360,6 +392,7 @@ export function encodeLaunch(c: LaunchConfig): Buffer {
   t.push('ppid', String(c.parentPid), 'uid', String(c.uid), 'gid', String(c.gid));
   t.push('root', c.root, 'hostname', c.hostname, 'cwd', c.cwd, 'nofile', String(c.nofile), 'net', c.network);
   if (c.pool) t.push('pool', '1');
+  t.push('seccomp', c.seccomp.toString('hex'));
   for (const m of c.mounts) t.push(m.kind, m.source, m.target);
   for (const [k, v] of Object.entries(c.env)) {
     if (!k || k.includes('=')) throw new Error(`invalid environment variable name ${JSON.stringify(k)}`);

@@ -40,7 +40,7 @@ import { describePools, Prewarm } from './prewarm.js';
 import type { Rootfs } from './rootfs.js';
 import { buildRootfs } from './rootfs.js';
 import { LINUX_LAYOUT, LinuxSandbox, type LinuxSandboxDeps } from './sandbox.js';
-
+import { buildSeccompFilter, describeSeccomp, SECCOMP_ARCHES } from './seccomp.js';
 import { findTool, TmpVolumes } from './tmp-volumes.js';
 
 export interface LinuxProviderOptions {
@@ -84,6 +84,7 @@ export async function createLinuxProvider(options: LinuxProviderOptions): Promis
   if (process.geteuid?.() !== 0) missing.push('not running as root (namespaces, mounts and cgroups need it)');
   const syscalls = SYSCALLS[process.arch];
   if (!syscalls) missing.push(`no syscall table for ${process.arch}`);
+  if (!SECCOMP_ARCHES[process.arch]) missing.push(`no seccomp table for ${process.arch}`);
   const perl = findTool('perl');
   if (!perl) missing.push('perl is not installed (Debian: perl-base)');
   if (missing.length > 0 || !syscalls || !perl) throw new LinuxUnavailableError(missing);
@@ -130,6 +131,7 @@ export async function createLinuxProvider(options: LinuxProviderOptions): Promis
     perl,
     launcherPath,
     syscalls,
+    seccomp: buildSeccompFilter(process.arch),
     rootfs,
     tmp: tmpProbe.volumes,
     driver: cgroups.driver,
@@ -201,6 +203,7 @@ interface ProviderParts {
   perl: string;
   launcherPath: string;
   syscalls: Record<string, number>;
+  seccomp: Buffer;
   rootfs: Rootfs;
   tmp: TmpVolumes;
   driver: CgroupDriver;
@@ -296,6 +299,7 @@ export class LinuxSandboxProvider implements SandboxProvider {
     const views = this.p.views;
     return {
       syscalls: this.p.syscalls,
+      seccomp: this.p.seccomp,
       rootfs: views ? { ...this.p.rootfs, root: views.of(this.p.rootfs.root) } : this.p.rootfs,
       tmp: tmpVolume ? this.p.tmp : undefined,
       ...(views ? { view: (dir: string) => views.of(dir) } : {}),
@@ -459,6 +463,9 @@ export class LinuxSandboxProvider implements SandboxProvider {
         namespaces:
           'mount, pid, ipc, uts, cgroup; network: host (or loopback-only plus relayed ports without outbound)',
         launcher: `${this.p.perl} ${this.p.launcherPath}`,
+        seccomp: describeSeccomp(process.arch),
+        keyrings:
+          "a fresh session keyring per sandbox; the uid's user, user-session and persistent keyrings emptied at each start",
         cgroups: driver.flavor,
         ...driver.details,
         tmp:

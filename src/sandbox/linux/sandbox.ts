@@ -59,6 +59,8 @@ const NOFILE = 1024;
 
 export interface LinuxSandboxDeps {
   syscalls: Record<string, number>;
+  /** The seccomp filter every sandbox process runs under (seccomp.ts). */
+  seccomp: Buffer;
   rootfs: Rootfs;
   /** Absent: bind tmpDir as it is (the provider's own smoke test). */
   tmp: TmpVolumes | undefined;
@@ -146,6 +148,7 @@ export class LinuxSandbox implements Sandbox {
     try {
       config = encodeLaunch({
         syscalls: deps.syscalls,
+        seccomp: deps.seccomp,
         parentPid: process.pid,
         uid: this.uid,
         gid: this.uid,
@@ -231,6 +234,7 @@ export class LinuxSandbox implements Sandbox {
           )
         : encodeLaunch({
             syscalls: deps.syscalls,
+            seccomp: deps.seccomp,
             parentPid: process.pid,
             uid: this.uid,
             gid: this.uid,
