@@ -344,3 +344,20 @@ function cmdline(pid: number): string {
     return '';
   }
 }
+
+/** Whether a cgroup (by directory name under `lambent/`) is frozen, through v2 or the v1 freezer. */
+function frozen(dirName: string): boolean {
+  for (const file of [
+    `/sys/fs/cgroup/unified/lambent/${dirName}/cgroup.events`,
+    `/sys/fs/cgroup/lambent/${dirName}/cgroup.events`,
+    `/sys/fs/cgroup/freezer/lambent/${dirName}/freezer.state`,
+  ]) {
+    try {
+      const text = fs.readFileSync(file, 'utf8');
+      if (/^frozen 1$/m.test(text) || text.startsWith('FROZEN')) return true;
+    } catch {
+      // not this layout
+    }
+  }
+  return false;
+}
