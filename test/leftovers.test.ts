@@ -186,9 +186,16 @@ describe('nothing left behind', { skip, timeout: 300_000 }, () => {
     assert.ok(running.loops.length >= 2, `on loop devices: ${running.loops}`);
     assert.ok(running.cgroups.length >= 2, `in cgroups: ${running.cgroups}`);
 
+    // Idle environments are frozen (after freezeDelayMs): a frozen process cannot die of its
+    // parent's death (PDEATHSIG) until thawed, so these survive the kill -9.
+    for (const deadline = Date.now() + 30_000; !running.cgroups.some(frozen); ) {
+      assert.ok(Date.now() < deadline, 'an idle environment gets frozen');
+      await new Promise((r) => setTimeout(r, 50));
+    }
     process.kill(cli.child.pid as number, 'SIGKILL');
     await exited(cli.child);
     const dead = countsOf(dir);
+    assert.ok(dead.processes.length > 0, 'frozen sandboxes survive kill -9');
     assert.ok(
       dead.mounts.length >= 2 && dead.loops.length >= 2 && dead.cgroups.length >= 2,
       'kill -9 leaves them',
