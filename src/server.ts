@@ -2,7 +2,9 @@
  * The platform as one object: storage opened, the sandbox provider probed, services
  * created, the gateway ready. `createLambent(config)` does not listen; `start()` does.
  * `stop()` finishes in-flight requests, stops execution environments, lets background work
- * settle, then closes storage.
+ * settle, then closes storage. The data dir is locked from creation to stop (a second server on
+ * it is refused): what a kill -9'd run left there is reclaimed by the next one, see
+ * shared/data-dir-lock.ts and sandbox/linux/provider.ts.
  */
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -13,9 +15,10 @@ import { createInvoker } from './invoke/invoker.js';
 import { LogBudget } from './invoke/log-budget.js';
 import { createRuntimeCatalog, findNodeSdk } from './invoke/runtimes.js';
 import { createMetrics, renderPrometheus } from './metrics/index.js';
-import { createSandboxProvider } from './sandbox/index.js';
+import { createSandboxProvider, type SandboxProvider } from './sandbox/index.js';
 import { createServices } from './services/registry.js';
 import { type Config, iamEnforced } from './shared/config.js';
+import { acquireDataDirLock } from './shared/data-dir-lock.js';
 import { createLogger, type Logger } from './shared/logger.js';
 import { packageRoot, VERSION } from './shared/version.js';
 import { createBlobStore } from './storage/blob-store.js';
@@ -30,17 +33,28 @@ export interface Lambent {
 
 export async function createLambent(config: Config, logger: Logger = createLogger()): Promise<Lambent> {
   fs.mkdirSync(config.dataDir, { recursive: true });
-  const db = openDatabase(path.join(config.dataDir, 'lambent.db'));
-  const blobs = createBlobStore(path.join(config.dataDir, 'blobs'));
+  // Before anything touches the data dir: the blob store's and the sandboxes' clean-ups of a
+  // crashed run would wreck a live server's state.
+  const lock = acquireDataDirLock(config.dataDir);
+  let sandboxes: SandboxProvider;
+  let db: ReturnType<typeof openDatabase>;
+  let blobs: ReturnType<typeof createBlobStore>;
   const sdk = findNodeSdk();
   if (!sdk) logger.warn('the AWS SDK for JavaScript is not installed: Node functions must bundle their own');
-  const sandboxes = await createSandboxProvider({
-    ...(config.sandbox === 'auto' ? {} : { prefer: config.sandbox }),
-    dataDir: config.dataDir,
-    logger,
-    // Interpreters from npm and the built-in SDK are bound into sandboxes: hide their host paths.
-    linux: { viewDirs: [path.join(config.cacheDir, 'node'), ...(sdk ? [sdk.dir] : [])] },
-  });
+  try {
+    db = openDatabase(path.join(config.dataDir, 'lambent.db'));
+    blobs = createBlobStore(path.join(config.dataDir, 'blobs'));
+    sandboxes = await createSandboxProvider({
+      ...(config.sandbox === 'auto' ? {} : { prefer: config.sandbox }),
+      dataDir: config.dataDir,
+      logger,
+      // Interpreters from npm and the built-in SDK are bound into sandboxes: hide their host paths.
+      linux: { viewDirs: [path.join(config.cacheDir, 'node'), ...(sdk ? [sdk.dir] : [])] },
+    });
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
   const metrics = createMetrics({ db, logger });
   const logBudget = new LogBudget({ ...config.logs, dataDir: config.dataDir });
   // Functions reach the platform on loopback, whatever address the gateway listens on.
@@ -115,13 +129,25 @@ export async function createLambent(config: Config, logger: Logger = createLogge
     async stop() {
       if (stopped) return;
       stopped = true;
-      await gateway.close();
-      await invoker.close();
-      await Promise.all(services.map((s) => s.close()));
-      await sandboxes.close();
-      logBudget.close();
-      metrics.close();
-      db.close();
+      // Every step runs whatever an earlier one threw: sandboxes hold mounts, loop devices and
+      // cgroups that must go even when, say, an in-flight request failed to finish.
+      const failures: unknown[] = [];
+      const step = async (fn: () => unknown) => {
+        try {
+          await fn();
+        } catch (err) {
+          failures.push(err);
+        }
+      };
+      await step(() => gateway.close());
+      await step(() => invoker.close());
+      await step(() => Promise.all(services.map((s) => s.close())));
+      await step(() => sandboxes.close());
+      await step(() => logBudget.close());
+      await step(() => metrics.close());
+      await step(() => db.close());
+      lock.release();
+      if (failures.length > 0) throw failures[0];
     },
   };
 }

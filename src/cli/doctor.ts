@@ -1,17 +1,32 @@
-/** `lambent doctor`: which isolation functions would get on this host, and what is missing. */
+/**
+ * `lambent doctor`: which isolation functions would get on this host, what is missing, and what
+ * runs that are gone left behind (mounts, loop devices, cgroups, launchers: see
+ * sandbox/linux/leftovers.ts); `--clean` removes those, never a running server's.
+ */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { poolDefinitions } from '../invoke/launch.js';
 import { createRuntimeCatalog, familyOf, findNodeSdk } from '../invoke/runtimes.js';
+import { detectCgroups } from '../sandbox/cgroups/driver.js';
 import { createSandboxProvider } from '../sandbox/index.js';
+import { cleanLeftovers, describeLeftover, findLeftovers } from '../sandbox/linux/leftovers.js';
 import { SUPPORTED_RUNTIMES } from '../services/lambda/runtimes.js';
 import { type Config, configFromEnv } from '../shared/config.js';
 import { packageRoot } from '../shared/version.js';
 import { checkRequirements } from './requirements.js';
 
-export async function doctor(options: { dataDir?: string }): Promise<number> {
-  const config = configFromEnv(process.env, { dataDir: options.dataDir, port: 0 });
+export interface DoctorOptions {
+  /** Remove the leftovers found. */
+  clean?: boolean;
+  /** Look only at this data dir's leftovers (default: every run's on this machine). */
+  leftoversOf?: string;
+}
+
+export async function doctor(options: DoctorOptions = {}): Promise<number> {
+  const config = configFromEnv(process.env, { port: 0 });
+  // Before the probe below makes sandboxes of its own.
+  const leftoversOk = await leftovers(options);
   // Probe in a scratch directory: doctor must not touch a running server's state.
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'lambent-doctor-'));
   const warnings: string[] = [];
@@ -71,11 +86,11 @@ export async function doctor(options: { dataDir?: string }): Promise<number> {
         : 'boto3: NOT INSTALLED (Debian: apt-get install python3-boto3); Python functions must bundle it\n',
     );
     out.write(diskReport(config));
-    out.write(await runningServerReport(configFromEnv(process.env, { dataDir: options.dataDir }).port));
+    out.write(await runningServerReport(configFromEnv(process.env).port));
     const requirements = checkRequirements();
     out.write('requirements:\n');
     for (const r of requirements) out.write(`  ${r.ok ? 'ok     ' : 'MISSING'} ${r.what}: ${r.detail}\n`);
-    return d.isolation === 'linux' && requirements.every((r) => r.ok) ? 0 : 1;
+    return d.isolation === 'linux' && leftoversOk && requirements.every((r) => r.ok) ? 0 : 1;
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
@@ -135,4 +150,29 @@ async function runningServerReport(port: number): Promise<string> {
   } catch {
     return '';
   }
+}
+
+/**
+ * Lists (and with `clean` removes) leftovers; false only when a clean failed (leftovers found
+ * are reported, not an error: isolation still works beside them).
+ */
+async function leftovers(options: DoctorOptions): Promise<boolean> {
+  const out = process.stdout;
+  if (process.platform !== 'linux') return true;
+  const driver = process.geteuid?.() === 0 ? detectCgroups().driver : undefined;
+  const found = findLeftovers(driver, options.leftoversOf ? { dataDir: options.leftoversOf } : {});
+  if (found.length === 0) {
+    out.write('leftovers of stopped runs: none\n');
+    return true;
+  }
+  out.write(`leftovers of stopped runs: ${found.length}\n`);
+  for (const l of found) out.write(`  ${describeLeftover(l)}\n`);
+  if (!options.clean) {
+    out.write('  (`lambent doctor --clean` removes them)\n');
+    return true;
+  }
+  const failed = await cleanLeftovers(found, driver);
+  out.write(`removed ${found.length - failed.length} of ${found.length}\n`);
+  for (const f of failed) out.write(`  could not remove ${describeLeftover(f.leftover)}: ${f.error}\n`);
+  return failed.length === 0;
 }

@@ -24,9 +24,19 @@ program
 
 program
   .command('doctor')
-  .description('show which isolation functions get on this host and what is missing (exit 1 when reduced)')
-  .action(async () => {
-    process.exitCode = await doctor({});
+  .description(
+    'show which isolation functions get on this host, what is missing, and what stopped runs left behind (exit 1 when reduced, or when --clean fails)',
+  )
+  .option(
+    '--clean',
+    "remove what stopped runs left behind (mounts, loop devices, cgroups, launchers); never a running server's",
+  )
+  .option('--data-dir <dir>', 'look only at the leftovers of this data dir')
+  .action(async (options: { clean?: boolean; dataDir?: string }) => {
+    process.exitCode = await doctor({
+      ...(options.clean ? { clean: true } : {}),
+      ...(options.dataDir ? { leftoversOf: options.dataDir } : {}),
+    });
   });
 
 program

@@ -51,6 +51,8 @@
  *   exercised on this (hybrid) machine.
  * - The process fallback isolates nothing but resources; see process/provider.ts.
  */
+
+import { DataDirInUseError } from '../shared/data-dir-lock.js';
 import type { LinuxProviderOptions } from './linux/provider.js';
 import { createLinuxProvider, LinuxUnavailableError } from './linux/provider.js';
 import { createProcessProvider } from './process/provider.js';
@@ -89,6 +91,8 @@ export async function createSandboxProvider(options: SandboxProviderOptions): Pr
     try {
       return await createLinuxProvider({ ...options.linux, dataDir: options.dataDir });
     } catch (err) {
+      // Another server's data dir is no reason to run with less isolation: say so instead.
+      if (err instanceof DataDirInUseError) throw err;
       missing = err instanceof LinuxUnavailableError ? err.missing : [(err as Error).message];
     }
   }

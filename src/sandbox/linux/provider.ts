@@ -3,9 +3,12 @@
  * sandbox), then creates sandboxes with a host-wide unique uid each.
  *
  * uids. A sandbox's uid comes from a reserved range (default 0x70000000 + 0..4095, just past
- * systemd's container range and far from subuid ranges) and doubles as its cgroup's name
- * (`u<uid>`), so mkdir of the cgroup is the lock that makes the uid unique across every
- * process on the host, crash-safe (an empty cgroup is swept). The uid is the sandbox's
+ * systemd's container range and far from subuid ranges) and doubles as its cgroup's lock name
+ * (`u<uid>`), so mkdir of the lock is what makes the uid unique across every process on the
+ * host. The cgroup itself is named `<data dir hash>-<pid>.<start>.<n>-u<uid>`, so what a
+ * crash leaves is found and reclaimed by the next start on the same data dir (which holds
+ * its lock file, shared/data-dir-lock.ts) and by `lambent doctor --clean`, never by anyone
+ * while its owner runs. The uid is the sandbox's
  * identity on the network: with the host's network namespace shared, the Runtime API
  * accepts a connection only if /proc/net/tcp names the environment's uid as its owner.
  * A tmpDir keeps the uid of its last sandbox when that uid is free and no parked launcher
@@ -21,8 +24,10 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { acquireDataDirLock, type DataDirLock, selfOwnerId } from '../../shared/data-dir-lock.js';
 import { packageRoot } from '../../shared/version.js';
 import type { Cgroup, CgroupDriver, CgroupLimits } from '../cgroups/cgroup.js';
+import { dataDirHash, ownerTag } from '../cgroups/cgroup.js';
 import { detectCgroups } from '../cgroups/driver.js';
 import type {
   PoolDefinition,
@@ -89,13 +94,41 @@ export async function createLinuxProvider(options: LinuxProviderOptions): Promis
   if (!perl) missing.push('perl is not installed (Debian: perl-base)');
   if (missing.length > 0 || !syscalls || !perl) throw new LinuxUnavailableError(missing);
 
-  const cgroups = detectCgroups(options.cgroupParent ? { parent: options.cgroupParent } : {});
+  // Everything below reclaims what an earlier run on this data dir left: only with its lock.
+  const lock = acquireDataDirLock(options.dataDir);
+  try {
+    return await createLocked(options, perl, syscalls, lock);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+let instances = 0;
+
+async function createLocked(
+  options: LinuxProviderOptions,
+  perl: string,
+  syscalls: Record<string, number>,
+  lock: DataDirLock,
+): Promise<LinuxSandboxProvider> {
+  const dataDir = path.resolve(options.dataDir);
+  const cgroups = detectCgroups({
+    ...(options.cgroupParent ? { parent: options.cgroupParent } : {}),
+    // Unique per provider, so that close() reclaims its own cgroups and no other's in this process.
+    owner: ownerTag(dataDir, `${selfOwnerId()}.${++instances}`),
+  });
   if (!cgroups.driver) throw new LinuxUnavailableError(cgroups.missing);
-  const base = path.join(path.resolve(options.dataDir), 'sandbox');
+  const base = path.join(dataDir, 'sandbox');
   fs.mkdirSync(base, { recursive: true, mode: 0o700 });
+  // A previous run's cgroups (kill -9: frozen sandboxes survive it) go before its mounts.
+  const hash = dataDirHash(dataDir);
+  await cgroups.driver.reclaim(cgroups.driver.owned().filter((c) => c.dataDirHash === hash));
+  await cgroups.driver.sweepLocks(60_000);
   const tmpProbe = await TmpVolumes.probe(path.join(base, 'tmp-volumes'));
   if (!tmpProbe.volumes) throw new LinuxUnavailableError([tmpProbe.missing ?? 'tmp volumes unavailable']);
   await tmpProbe.volumes.sweep();
+  sweepTemporaries(base);
 
   const uidBase = options.uidBase ?? 0x7000_0000;
   const uidCount = options.uidCount ?? 4096;
@@ -114,7 +147,6 @@ export async function createLinuxProvider(options: LinuxProviderOptions): Promis
     fs.writeFileSync(temp, LAUNCHER_SCRIPT, { mode: 0o644 });
     fs.renameSync(temp, launcherPath);
   }
-  await cgroups.driver.sweep('u', 60_000);
   // <data-dir>/runtimes holds the links to host interpreters shown at /var/lang (runtimes.ts).
   const runtimeLinks = path.join(path.resolve(options.dataDir), 'runtimes');
   fs.mkdirSync(runtimeLinks, { recursive: true });
@@ -146,6 +178,7 @@ export async function createLinuxProvider(options: LinuxProviderOptions): Promis
         viewsNote ?? 'hidden from mountinfo by overlayfs views of the skeleton, runtimes, code and layers',
     },
     ...(views ? { views } : {}),
+    lock,
   });
   try {
     await provider.smokeTest();
@@ -177,6 +210,15 @@ async function pathViews(base: string, dirs: string[]): Promise<{ views?: PathVi
     return {
       note: `no overlayfs views (${(err as Error).message.split('\n')[0]}): mountinfo shows host paths`,
     };
+  }
+}
+
+/** Files a crash can leave half-written or unused: a launcher script's temp copy, smoke dirs. */
+function sweepTemporaries(base: string): void {
+  for (const name of fs.readdirSync(base)) {
+    if (/^launcher-[0-9a-f]+\.pl\.\d+$/.test(name) || /^smoke-/.test(name)) {
+      fs.rmSync(path.join(base, name), { recursive: true, force: true });
+    }
   }
 }
 
@@ -215,6 +257,7 @@ interface ProviderParts {
   notes: Record<string, string>;
   /** Path-less views of the skeleton and the runtimes, when overlayfs works here. */
   views?: PathViews;
+  lock: DataDirLock;
 }
 
 interface Slot {
@@ -481,6 +524,7 @@ export class LinuxSandboxProvider implements SandboxProvider {
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
     const parked = this.parked.splice(0);
     await Promise.all([
@@ -491,10 +535,18 @@ export class LinuxSandboxProvider implements SandboxProvider {
         await slot.cgroup.remove().catch(() => {});
       }),
     ]);
-    await this.p.tmp.releaseAll();
-    await this.p.views?.close();
-    fs.rmSync(this.p.rootfs.root, { recursive: true, force: true });
-    fs.rmSync(`${this.p.rootfs.root}.blank`, { recursive: true, force: true });
+    try {
+      // Whatever a race left (a pool's spare made during the close, a cgroup whose removal
+      // failed): this provider's own, nothing else.
+      await this.p.tmp.close();
+      await this.p.views?.close();
+      const { driver } = this.p;
+      await driver.reclaim(driver.owned().filter((c) => `${c.dataDirHash}-${c.ownerId}` === driver.owner));
+      fs.rmSync(this.p.rootfs.root, { recursive: true, force: true });
+      fs.rmSync(`${this.p.rootfs.root}.blank`, { recursive: true, force: true });
+    } finally {
+      this.p.lock.release();
+    }
   }
 }
 
