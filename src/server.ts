@@ -8,6 +8,9 @@ import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createGateway } from './gateway/server.js';
+import { createAuthenticator } from './iam/authenticator.js';
+import { loadAwsManagedPolicies } from './iam/aws-managed.js';
+import { createIdentityStore } from './iam/store.js';
 import { createInvoker } from './invoke/invoker.js';
 import { createMetrics, renderPrometheus } from './metrics/index.js';
 import { createSandboxProvider } from './sandbox/index.js';
@@ -52,13 +55,15 @@ export async function createLambent(config: Config, logger: Logger = createLogge
     metrics: metrics.lambda,
     prewarm: config.lambda.prewarmPoolSize,
   });
-  const { services, logs } = createServices({ config, db, blobs, logger, invoker, metrics });
+  const identities = createIdentityStore(db, loadAwsManagedPolicies());
+  const { services, logs } = createServices({ config, db, blobs, logger, invoker, metrics, identities });
   invoker.attachLogs(logs);
   const started = Date.now();
   const gateway = createGateway({
     config,
     services,
     logger,
+    authenticator: createAuthenticator(config.credentials, identities),
     health: () => ({
       version: VERSION,
       status: 'ok',

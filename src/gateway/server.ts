@@ -9,6 +9,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type Authenticator, createAuthenticator } from '../iam/authenticator.js';
 import type { ProtocolCodec, ResponseData } from '../protocols/types.js';
 import type { Service } from '../services/service.js';
 import type { Config } from '../shared/config.js';
@@ -35,11 +36,20 @@ export interface GatewayOptions {
   health(): Record<string, unknown>;
   /** Prometheus text exposition (format 0.0.4), served like health at /_lambent/metrics. */
   metrics?(): string;
+  /** Who signs requests: the configured root keys, IAM users' keys, STS sessions (default: root keys only). */
+  authenticator?: Authenticator;
 }
 
-export function createGateway({ config, services, logger, health, metrics }: GatewayOptions): Gateway {
-  const secrets = new Map(config.credentials.map((c) => [c.accessKeyId, c]));
-  const lookup: SecretLookup = (akid) => secrets.get(akid);
+export function createGateway({
+  config,
+  services,
+  logger,
+  health,
+  metrics,
+  authenticator,
+}: GatewayOptions): Gateway {
+  const auth = authenticator ?? createAuthenticator(config.credentials);
+  const lookup: SecretLookup = auth.lookup;
   const internalRoutes = services.flatMap((s) => s.internalRoutes ?? []);
   const keyCache = createSigningKeyCache();
   const server = http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => handle(req, res));
@@ -121,13 +131,13 @@ export function createGateway({ config, services, logger, health, metrics }: Gat
       match ??= service.routeBody?.(routeReq, body);
       if (!match) throw service.unknownOperation(method, rawPath);
       codec = match.codec ?? service.codec;
-      const identity = verifySigV4(
-        view,
-        lookup,
-        new Date(),
-        () => createHash('sha256').update(body).digest('hex'),
-        { parsed: scope, keyCache },
-      );
+      const now = new Date();
+      const identity = verifySigV4(view, lookup, now, () => createHash('sha256').update(body).digest('hex'), {
+        parsed: scope,
+        keyCache,
+      });
+      // Session credentials need their token and must not have expired (after the signature).
+      const principal = auth.principalOf(identity, now);
       const input = codec.decode(
         match.op,
         { method, rawPath, query: url.searchParams, headers: req.headers, body },
@@ -139,6 +149,7 @@ export function createGateway({ config, services, logger, health, metrics }: Gat
         accountId: identity.accountId,
         region: identity.region,
         accessKeyId: identity.accessKeyId,
+        principal,
         endpoint: `http://${req.headers.host ?? `${config.host}:${config.port}`}`,
       });
       send(res, codec.encode(match.op, (output ?? {}) as Record<string, unknown>, requestId));

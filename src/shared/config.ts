@@ -82,6 +82,16 @@ const configSchema = z.object({
         .default({ nodejs: 2, python: 1 }),
     })
     .default({}),
+  /** IAM and STS. */
+  iam: z
+    .object({
+      /**
+       * Multiplies the lifetime of STS temporary credentials (1 = what was asked for, AWS's
+       * behaviour; tests use less to see sessions expire without waiting 15 minutes).
+       */
+      sessionDurationScale: z.number().positive().max(1).default(1),
+    })
+    .default({}),
   /** Execution-environment isolation: `linux` (namespaces + cgroups) when possible, else `process`. */
   sandbox: z.enum(['auto', 'linux', 'process']).default('auto'),
   /** Print one line per request to stderr. */
@@ -140,6 +150,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv, overrides: ConfigInput = {
   if (env.LAMBENT_ASYNC_RETRY_SCALE) lambda.asyncRetryDelayScale = Number(env.LAMBENT_ASYNC_RETRY_SCALE);
   if (env.LAMBENT_PREWARM_POOL) lambda.prewarmPoolSize = parsePoolSize(env.LAMBENT_PREWARM_POOL);
   if (Object.keys(lambda).length) fromEnv.lambda = lambda;
+  if (env.LAMBENT_STS_DURATION_SCALE) {
+    fromEnv.iam = { sessionDurationScale: Number(env.LAMBENT_STS_DURATION_SCALE) };
+  }
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   return parseConfig({ ...fromEnv, ...defined });
 }
