@@ -17,8 +17,8 @@ export interface TestServer {
   url: string;
   dataDir: string;
   lambent: Lambent;
-  lambda(overrides?: { secretAccessKey?: string; accessKeyId?: string; region?: string }): LambdaClient;
-  logs(overrides?: { secretAccessKey?: string; accessKeyId?: string; region?: string }): CloudWatchLogsClient;
+  lambda(overrides?: ClientCredentials): LambdaClient;
+  logs(overrides?: ClientCredentials): CloudWatchLogsClient;
   iam(credentials?: ClientCredentials): IAMClient;
   sts(credentials?: ClientCredentials): STSClient;
   /** Stops this instance and starts a new one on the same data dir. */
@@ -57,14 +57,14 @@ export async function startServer(config: ConfigInput = {}, dataDir?: string): P
       new LambdaClient({
         endpoint: url,
         region: o.region ?? 'us-east-1',
-        credentials: { accessKeyId: o.accessKeyId ?? 'test', secretAccessKey: o.secretAccessKey ?? 'test' },
+        credentials: credentialsOf(o),
         maxAttempts: 1,
       }),
     logs: (o = {}) =>
       new CloudWatchLogsClient({
         endpoint: url,
         region: o.region ?? 'us-east-1',
-        credentials: { accessKeyId: o.accessKeyId ?? 'test', secretAccessKey: o.secretAccessKey ?? 'test' },
+        credentials: credentialsOf(o),
         maxAttempts: 1,
       }),
     iam: (o = {}) =>
