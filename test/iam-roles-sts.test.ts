@@ -188,7 +188,7 @@ describe('IAM roles and STS sessions', () => {
     const roleArn = `arn:aws:iam::${ACCOUNT}:role/lambda-only`;
     assert.deepEqual(
       await failure(
-        server.sts(alice).send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 's' + 1 })),
+        server.sts(alice).send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 's1' })),
       ),
       {
         name: 'AccessDenied',

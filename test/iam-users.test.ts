@@ -5,10 +5,14 @@
  * attached user policies, AWS's errors, and everything surviving a restart.
  */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
   AttachUserPolicyCommand,
   CreateAccessKeyCommand,
+  CreateRoleCommand,
   CreateUserCommand,
   DeleteAccessKeyCommand,
   DeleteUserCommand,
@@ -16,6 +20,7 @@ import {
   DetachUserPolicyCommand,
   GetUserCommand,
   GetUserPolicyCommand,
+  IAMClient,
   ListAccessKeysCommand,
   ListAttachedUserPoliciesCommand,
   ListUserPoliciesCommand,
@@ -24,7 +29,8 @@ import {
   UpdateAccessKeyCommand,
 } from '@aws-sdk/client-iam';
 import { ListFunctionsCommand } from '@aws-sdk/client-lambda';
-import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { exited, startCli } from './support/cli.js';
 import { removeDataDir, startServer, type TestServer } from './support/server.js';
 
 const ACCOUNT = '000000000000';
@@ -303,5 +309,59 @@ describe('IAM users and access keys', () => {
     assert.equal(me.Arn, `arn:aws:iam::${ACCOUNT}:user/dave`);
     const doc = await server.iam().send(new GetUserPolicyCommand({ UserName: 'dave', PolicyName: 'logs' }));
     assert.equal(decodeURIComponent(doc.PolicyDocument ?? ''), READ_LOGS);
+  });
+});
+
+describe('IAM state across kill -9', () => {
+  test('a user, its key, a role and a session the client was told about survive kill -9 of lambent up', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lambent-iam-kill-'));
+    const clients = (
+      url: string,
+      creds = { accessKeyId: 'test', secretAccessKey: 'test' } as Record<string, string>,
+    ) => ({
+      iam: new IAMClient({ endpoint: url, region: 'us-east-1', credentials: creds as never, maxAttempts: 1 }),
+      sts: new STSClient({ endpoint: url, region: 'us-east-1', credentials: creds as never, maxAttempts: 1 }),
+    });
+    let cli = await startCli(['--port', '0', '--data-dir', dir]);
+    try {
+      const root = clients(cli.url);
+      const user = (await root.iam.send(new CreateUserCommand({ UserName: 'survivor' }))).User;
+      const key = (await root.iam.send(new CreateAccessKeyCommand({ UserName: 'survivor' }))).AccessKey;
+      await root.iam.send(
+        new CreateRoleCommand({
+          RoleName: 'kept',
+          AssumeRolePolicyDocument: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Principal: { AWS: user?.Arn }, Action: 'sts:AssumeRole' }],
+          }),
+        }),
+      );
+      const asUser = {
+        accessKeyId: key?.AccessKeyId as string,
+        secretAccessKey: key?.SecretAccessKey as string,
+      };
+      const session = (
+        await clients(cli.url, asUser).sts.send(
+          new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/kept`, RoleSessionName: 'k9' }),
+        )
+      ).Credentials;
+      // No graceful shutdown: the process dies between two instructions.
+      cli.child.kill('SIGKILL');
+      assert.equal((await exited(cli.child)).signal, 'SIGKILL');
+
+      cli = await startCli(['--port', '0', '--data-dir', dir]);
+      const me = await clients(cli.url, asUser).sts.send(new GetCallerIdentityCommand({}));
+      assert.equal(me.Arn, user?.Arn);
+      const asRole = await clients(cli.url, {
+        accessKeyId: session?.AccessKeyId as string,
+        secretAccessKey: session?.SecretAccessKey as string,
+        sessionToken: session?.SessionToken as string,
+      }).sts.send(new GetCallerIdentityCommand({}));
+      assert.equal(asRole.Arn, `arn:aws:sts::${ACCOUNT}:assumed-role/kept/k9`);
+    } finally {
+      cli.child.kill('SIGTERM');
+      await exited(cli.child);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

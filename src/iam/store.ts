@@ -282,6 +282,9 @@ export interface IdentityStore {
     extras?: { policy?: string; policyArns?: string[]; sourceIdentity?: string };
   }): SessionRecord;
 
+  /** Revokes temporary credentials at once (e.g. a function's when its environment ends). */
+  deleteSession(accessKeyId: string): void;
+
   /** The credential behind an access key id, from memory (no SQLite read). */
   credential(accessKeyId: string): CredentialEntry | undefined;
 }
@@ -500,6 +503,7 @@ export function createIdentityStore(
       `SELECT owner_kind, owner_name FROM iam_attachments WHERE account_id = ? AND policy_arn = ?
        ORDER BY owner_kind, owner_name`,
     ),
+    deleteSession: db.prepare('DELETE FROM sts_sessions WHERE access_key_id = ?'),
     addSession: db.prepare(
       `INSERT INTO sts_sessions (access_key_id, secret, token, account_id, principal, issued_ms, expires_ms)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -808,6 +812,11 @@ export function createIdentityStore(
       );
       indexSession(session, accountId);
       return session;
+    },
+
+    deleteSession(accessKeyId) {
+      q.deleteSession.run(accessKeyId);
+      if (credentials.get(accessKeyId)?.sessionToken !== undefined) credentials.delete(accessKeyId);
     },
 
     credential: (accessKeyId) => credentials.get(accessKeyId),
