@@ -117,6 +117,11 @@ describe('IAM users and access keys', () => {
     // The same keys sign any service's requests.
     await server.lambda(asAlice).send(new ListFunctionsCommand({}));
 
+    // A session token with a long-term key is refused, as AWS does.
+    const stray = await failure(
+      server.sts({ ...asAlice, sessionToken: 'left-over' }).send(new GetCallerIdentityCommand({})),
+    );
+    assert.equal(stray.name, 'InvalidClientTokenId');
     // A wrong secret for a user's key is a signature mismatch, as for any key.
     const wrong = await failure(
       server

@@ -53,6 +53,10 @@ export function createAuthenticator(roots: readonly Credential[], store?: Identi
         if (identity.sessionToken !== entry.sessionToken) throw new UnrecognizedClientException();
         if (entry.expiresMs !== undefined && now.getTime() >= entry.expiresMs)
           throw new ExpiredTokenException();
+      } else if (identity.sessionToken) {
+        // A long-term key with a (stray) session token is refused, as AWS does. The configured
+        // root keys above are exempt: local setups often carry an old AWS_SESSION_TOKEN.
+        throw new UnrecognizedClientException();
       }
       return entry.principal;
     },
