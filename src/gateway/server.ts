@@ -131,13 +131,15 @@ export function createGateway({
       match ??= service.routeBody?.(routeReq, body);
       if (!match) throw service.unknownOperation(method, rawPath);
       codec = match.codec ?? service.codec;
-      const now = new Date();
-      const identity = verifySigV4(view, lookup, now, () => createHash('sha256').update(body).digest('hex'), {
-        parsed: scope,
-        keyCache,
-      });
+      const identity = verifySigV4(
+        view,
+        lookup,
+        new Date(),
+        () => createHash('sha256').update(body).digest('hex'),
+        { parsed: scope, keyCache },
+      );
       // Session credentials need their token and must not have expired (after the signature).
-      const principal = auth.principalOf(identity, now);
+      const principal = auth.principalOf(identity, new Date());
       const input = codec.decode(
         match.op,
         { method, rawPath, query: url.searchParams, headers: req.headers, body },
