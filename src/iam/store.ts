@@ -287,6 +287,24 @@ export interface IdentityStore {
 
   /** The credential behind an access key id, from memory (no SQLite read). */
   credential(accessKeyId: string): CredentialEntry | undefined;
+
+  /**
+   * The identity-based policies that apply to a principal, for the policy evaluator: a
+   * user's or role's inline policies and the default versions of its attached managed
+   * policies, its permissions boundary's default version, and a session's own policies
+   * (AssumeRole `Policy` and `PolicyArns`). The root user has none (it may do everything).
+   * Reads SQLite: cache the result by principal ARN and `generation()`.
+   */
+  identityPolicies(principal: Principal): IdentityPolicies;
+  /** Grows with every write that can change what a principal may do (a cache key). */
+  generation(): number;
+}
+
+export interface IdentityPolicies {
+  inline: { policyName: string; document: string }[];
+  managed: { policyArn: string; document: string }[];
+  permissionsBoundary?: { policyArn: string; document: string };
+  session?: { policy?: string; managed: { policyArn: string; document: string }[] };
 }
 
 interface UserRow {
@@ -594,6 +612,7 @@ export function createIdentityStore(
 
   // ------------------------------------------------------------------------------------------
 
+  let generation = 0;
   const arnPath = (path: string, name: string) => `${path}${name}`;
 
   const store: IdentityStore = {
@@ -627,6 +646,7 @@ export function createIdentityStore(
     },
     listUsers: (accountId) => q.users.all(accountId).map(toUser),
     deleteUser(accountId, userName) {
+      generation++;
       const user = store.getUser(accountId, userName);
       q.deleteUser.run(accountId, userName);
       if (user) usersById.delete(user.userId);
@@ -685,13 +705,16 @@ export function createIdentityStore(
     },
     listRoles: (accountId) => q.roles.all(accountId).map(toRole),
     updateAssumeRolePolicy(accountId, roleName, document) {
+      generation++;
       q.trust.run(document, accountId, roleName);
     },
     deleteRole(accountId, roleName) {
+      generation++;
       q.deleteRole.run(accountId, roleName);
     },
 
     putInlinePolicy(accountId, kind, owner, policyName, document) {
+      generation++;
       q.putInline.run(accountId, kind, owner, policyName, document);
     },
     getInlinePolicy: (accountId, kind, owner, policyName) =>
@@ -699,6 +722,7 @@ export function createIdentityStore(
     listInlinePolicies: (accountId, kind, owner) =>
       q.inlines.all(accountId, kind, owner).map((r) => ({ policyName: r.policy_name, document: r.document })),
     deleteInlinePolicy(accountId, kind, owner, policyName) {
+      generation++;
       q.deleteInline.run(accountId, kind, owner, policyName);
     },
 
@@ -732,6 +756,7 @@ export function createIdentityStore(
     awsManagedPolicies: () =>
       [...awsManaged.values()].map(fromAws).sort((a, b) => (a.policyName < b.policyName ? -1 : 1)),
     deletePolicy(arn) {
+      generation++;
       q.deletePolicy.run(arn);
     },
     policyVersions(arn) {
@@ -756,6 +781,7 @@ export function createIdentityStore(
       }));
     },
     createPolicyVersion(arn, document, setAsDefault) {
+      generation++;
       const t = now();
       let versionId = '';
       db.transaction(() => {
@@ -769,16 +795,20 @@ export function createIdentityStore(
       return { versionId, document, isDefaultVersion: setAsDefault, createDate: new Date(t) };
     },
     deletePolicyVersion(arn, versionId) {
+      generation++;
       q.deleteVersion.run(arn, versionId);
     },
     setDefaultPolicyVersion(arn, versionId) {
+      generation++;
       q.setDefault.run(versionId, now(), arn);
     },
 
     attachPolicy(accountId, kind, owner, policyArn) {
+      generation++;
       q.attach.run(accountId, kind, owner, policyArn, now());
     },
     detachPolicy(accountId, kind, owner, policyArn) {
+      generation++;
       q.detach.run(accountId, kind, owner, policyArn);
     },
     attachedPolicies: (accountId, kind, owner) =>
@@ -820,6 +850,41 @@ export function createIdentityStore(
     },
 
     credential: (accessKeyId) => credentials.get(accessKeyId),
+
+    identityPolicies(principal) {
+      const defaultDocument = (policyArn: string) => {
+        const v = store.policyVersions(policyArn).find((x) => x.isDefaultVersion);
+        return v ? [{ policyArn, document: v.document }] : [];
+      };
+      const owner: { kind: OwnerKind; name: string } | undefined =
+        principal.type === 'user' && principal.userName !== undefined
+          ? { kind: 'user', name: principal.userName }
+          : principal.type === 'assumed-role' && principal.roleName !== undefined
+            ? { kind: 'role', name: principal.roleName }
+            : undefined;
+      const out: IdentityPolicies = { inline: [], managed: [] };
+      if (owner) {
+        out.inline = store.listInlinePolicies(principal.accountId, owner.kind, owner.name);
+        out.managed = store
+          .attachedPolicies(principal.accountId, owner.kind, owner.name)
+          .flatMap(defaultDocument);
+        const boundary =
+          owner.kind === 'user'
+            ? store.getUser(principal.accountId, owner.name)?.permissionsBoundary
+            : store.getRole(principal.accountId, owner.name)?.permissionsBoundary;
+        const boundaryDoc = boundary === undefined ? [] : defaultDocument(boundary);
+        if (boundaryDoc[0]) out.permissionsBoundary = boundaryDoc[0];
+      }
+      const session = principal.session;
+      if (session && (session.policy !== undefined || session.policyArns?.length)) {
+        out.session = {
+          ...(session.policy !== undefined ? { policy: session.policy } : {}),
+          managed: (session.policyArns ?? []).flatMap(defaultDocument),
+        };
+      }
+      return out;
+    },
+    generation: () => generation,
   };
   return store;
 }
