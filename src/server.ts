@@ -10,7 +10,11 @@ import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createGateway } from './gateway/server.js';
+import { createAuthenticator } from './iam/authenticator.js';
 import { createAuthorizer } from './iam/authorizer.js';
+import { loadAwsManagedPolicies } from './iam/aws-managed.js';
+import { identityPolicySource } from './iam/identity-policies.js';
+import { createIdentityStore } from './iam/store.js';
 import { createInvoker } from './invoke/invoker.js';
 import { LogBudget } from './invoke/log-budget.js';
 import { createRuntimeCatalog, findNodeSdk } from './invoke/runtimes.js';
@@ -77,7 +81,8 @@ export async function createLambent(config: Config, logger: Logger = createLogge
     prewarm: config.lambda.prewarmPoolSize,
     logBudget,
   });
-  const { services, logs } = createServices({ config, db, blobs, logger, invoker, metrics });
+  const identities = createIdentityStore(db, loadAwsManagedPolicies());
+  const { services, logs } = createServices({ config, db, blobs, logger, invoker, metrics, identities });
   invoker.attachLogs(logs);
   logBudget.attachStore(() => logs.storedBytes());
   const started = Date.now();
@@ -87,12 +92,12 @@ export async function createLambent(config: Config, logger: Logger = createLogge
     config,
     services,
     logger,
-    // Until IAM users and roles exist every caller is an account's root user; their policies plug in here.
     authorizer: createAuthorizer({
       enforced: iamEnforced(config),
       logger,
-      identityPolicies: { policiesOf: () => [] },
+      identityPolicies: identityPolicySource(identities),
     }),
+    authenticator: createAuthenticator(config.credentials, identities),
     health: () => {
       const sandbox = sandboxes.describe();
       const budget = logBudget.status();

@@ -9,8 +9,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type Authenticator, createAuthenticator } from '../iam/authenticator.js';
 import type { Authorizer } from '../iam/authorizer.js';
-import type { Principal } from '../iam/policy/index.js';
 import type { ProtocolCodec, ResponseData } from '../protocols/types.js';
 import type { Service } from '../services/service.js';
 import type { Config } from '../shared/config.js';
@@ -39,6 +39,8 @@ export interface GatewayOptions {
   metrics?(): string;
   /** Decides every operation's IAM permission (src/iam/authorizer.ts). */
   authorizer: Authorizer;
+  /** Who signs requests: the configured root keys, IAM users' keys, STS sessions (default: root keys only). */
+  authenticator?: Authenticator;
 }
 
 export function createGateway({
@@ -48,9 +50,10 @@ export function createGateway({
   health,
   metrics,
   authorizer,
+  authenticator,
 }: GatewayOptions): Gateway {
-  const secrets = new Map(config.credentials.map((c) => [c.accessKeyId, c]));
-  const lookup: SecretLookup = (akid) => secrets.get(akid);
+  const auth = authenticator ?? createAuthenticator(config.credentials);
+  const lookup: SecretLookup = auth.lookup;
   const internalRoutes = services.flatMap((s) => s.internalRoutes ?? []);
   const keyCache = createSigningKeyCache();
   const server = http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => handle(req, res));
@@ -139,6 +142,8 @@ export function createGateway({
         () => createHash('sha256').update(body).digest('hex'),
         { parsed: scope, keyCache },
       );
+      // Session credentials need their token and must not have expired (after the signature).
+      const principal = auth.principalOf(identity, new Date());
       const input = codec.decode(
         match.op,
         { method, rawPath, query: url.searchParams, headers: req.headers, body },
@@ -150,9 +155,10 @@ export function createGateway({
         accountId: identity.accountId,
         region: identity.region,
         accessKeyId: identity.accessKeyId,
+        principal,
         endpoint: `http://${req.headers.host ?? `${config.host}:${config.port}`}`,
       };
-      authorizer.check(service, match.op, input, ctx, rootPrincipal(identity.accountId), {
+      authorizer.check(service, match.op, input, ctx, {
         sourceIp: req.socket.remoteAddress,
         secure: false,
       });
@@ -191,11 +197,6 @@ export function createGateway({
         server.closeIdleConnections();
       }),
   };
-}
-
-/** The configured keys are each account's root user. */
-function rootPrincipal(accountId: string): Principal {
-  return { type: 'root', arn: `arn:aws:iam::${accountId}:root`, accountId };
 }
 
 function fallbackCodec(services: readonly Service[]) {

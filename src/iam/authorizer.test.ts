@@ -8,15 +8,17 @@ import { AwsError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { createAuthorizer } from './authorizer.js';
 import { compilePolicy, type Principal, parsePolicyDocument } from './policy/index.js';
+import { rootPrincipal } from './principal.js';
 
 const ACCT = '123456789012';
-const ctx: RequestContext = {
+const ctxOf = (principal: Principal): RequestContext => ({
   requestId: 'r',
   accountId: ACCT,
   region: 'us-east-1',
   accessKeyId: 'AKIA',
   endpoint: '',
-};
+  principal,
+});
 const lambda = {
   signingName: 'lambda',
   accessDenied: (m: string) => new AccessDeniedException(m),
@@ -35,8 +37,9 @@ const user: Principal = {
   arn: `arn:aws:iam::${ACCT}:user/reader`,
   accountId: ACCT,
   userName: 'reader',
+  userId: 'AIDAREADER',
 };
-const root: Principal = { type: 'root', arn: `arn:aws:iam::${ACCT}:root`, accountId: ACCT };
+const root: Principal = rootPrincipal(ACCT);
 const readOnly = compilePolicy(
   parsePolicyDocument(
     JSON.stringify({
@@ -59,10 +62,10 @@ function authorizer(enforced: boolean, warnings: string[] = []) {
 test("a read-only user may list and get but not delete, with Lambda's AccessDenied wording", () => {
   const a = authorizer(true);
   const facts = { secure: false };
-  a.check(lambda, op('ListFunctions'), {}, ctx, user, facts);
-  a.check(lambda, op('GetFunction'), { FunctionName: 'f' }, ctx, user, facts);
+  a.check(lambda, op('ListFunctions'), {}, ctxOf(user), facts);
+  a.check(lambda, op('GetFunction'), { FunctionName: 'f' }, ctxOf(user), facts);
   assert.throws(
-    () => a.check(lambda, op('DeleteFunction'), { FunctionName: 'f', Qualifier: '1' }, ctx, user, facts),
+    () => a.check(lambda, op('DeleteFunction'), { FunctionName: 'f', Qualifier: '1' }, ctxOf(user), facts),
     (e: unknown) =>
       e instanceof AwsError &&
       e.code === 'AccessDeniedException' &&
@@ -71,17 +74,17 @@ test("a read-only user may list and get but not delete, with Lambda's AccessDeni
         `User: arn:aws:iam::${ACCT}:user/reader is not authorized to perform: lambda:DeleteFunction on resource: arn:aws:lambda:us-east-1:${ACCT}:function:f:1 because no identity-based policy allows the lambda:DeleteFunction action`,
   );
   assert.throws(
-    () => a.check(lambda, op('Invoke'), { FunctionName: 'f' }, ctx, user, facts),
+    () => a.check(lambda, op('Invoke'), { FunctionName: 'f' }, ctxOf(user), facts),
     /lambda:InvokeFunction on resource: arn:aws:lambda:us-east-1:123456789012:function:f /,
   );
 });
 
 test('the root user is never evaluated; enforcement off only logs what it would deny, once', () => {
-  authorizer(true).check(lambda, op('DeleteFunction'), { FunctionName: 'f' }, ctx, root, { secure: false });
+  authorizer(true).check(lambda, op('DeleteFunction'), { FunctionName: 'f' }, ctxOf(root), { secure: false });
   const warnings: string[] = [];
   const a = authorizer(false, warnings);
   for (let i = 0; i < 3; i++)
-    a.check(lambda, op('DeleteFunction'), { FunctionName: 'f' }, ctx, user, { secure: false });
+    a.check(lambda, op('DeleteFunction'), { FunctionName: 'f' }, ctxOf(user), { secure: false });
   assert.equal(warnings.length, 1);
   assert.match(warnings[0] ?? '', /^IAM would deny \(enforcement is off\): User: .* lambda:DeleteFunction/);
 });

@@ -39,7 +39,6 @@ export interface Authorizer {
     op: Operation,
     input: Record<string, unknown>,
     ctx: RequestContext,
-    principal: Principal,
     facts: RequestFacts,
   ): void;
 }
@@ -54,7 +53,8 @@ export function createAuthorizer(options: {
   const warned = new Set<string>();
   return {
     enforced: options.enforced,
-    check(service, op, input, ctx, principal, facts) {
+    check(service, op, input, ctx, facts) {
+      const { principal } = ctx;
       if (principal.type === 'root' && principal.accountId === ctx.accountId) return;
       const authz = op.authz;
       if (authz?.public) return;

@@ -4,6 +4,7 @@
  * output or AwsErrors back into HTTP. Neither knows the other's internals.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Principal } from '../iam/principal.js';
 import type { AwsError } from '../shared/errors.js';
 import type { StructureShape } from '../shared/shapes.js';
 
@@ -28,6 +29,8 @@ export interface RequestContext {
   accountId: string;
   region: string;
   accessKeyId: string;
+  /** The authenticated caller: root, IAM user or role session (for STS and the policy evaluator). */
+  principal: Principal;
   /** Base URL clients used to reach us, for URLs we hand out (e.g. Code.Location). */
   endpoint: string;
 }

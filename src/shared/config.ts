@@ -116,6 +116,16 @@ const configSchema = z.object({
       minFreeDiskBytes: z.number().int().min(0).optional(),
     })
     .default({}),
+  /** IAM and STS. */
+  iam: z
+    .object({
+      /**
+       * Multiplies the lifetime of STS temporary credentials (1 = what was asked for, AWS's
+       * behaviour; tests use less to see sessions expire without waiting 15 minutes).
+       */
+      sessionDurationScale: z.number().positive().max(1).default(1),
+    })
+    .default({}),
   /** Execution-environment isolation: `linux` (namespaces + cgroups) when possible, else `process`. */
   sandbox: z.enum(['auto', 'linux', 'process']).default('auto'),
   /** Print one line per request to stderr. */
@@ -239,6 +249,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv, overrides: ConfigInput = {
   if (env.LAMBENT_MIN_FREE_DISK_MB)
     logs.minFreeDiskBytes = Number(env.LAMBENT_MIN_FREE_DISK_MB) * 1024 * 1024;
   if (Object.keys(logs).length) fromEnv.logs = logs;
+  if (env.LAMBENT_STS_DURATION_SCALE) {
+    fromEnv.iam = { sessionDurationScale: Number(env.LAMBENT_STS_DURATION_SCALE) };
+  }
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   return parseConfig({ ...fromEnv, ...defined });
 }

@@ -65,7 +65,7 @@ export function parsePolicyDocument(text: string, options: ParseOptions): Policy
   try {
     raw = JSON.parse(text);
   } catch {
-    throw new PolicyDocumentError('Syntax errors in policy.');
+    throw new PolicyDocumentError('This policy contains invalid Json');
   }
   if (!isObject(raw)) throw new PolicyDocumentError('Syntax errors in policy.');
   for (const k of Object.keys(raw)) {
@@ -74,10 +74,11 @@ export function parsePolicyDocument(text: string, options: ParseOptions): Policy
   }
   const version = raw.Version ?? '2008-10-17';
   if (version !== '2012-10-17' && version !== '2008-10-17') {
-    throw new PolicyDocumentError('The policy must contain a valid version string');
+    throw new PolicyDocumentError('The policy failed legacy parsing');
   }
   if (raw.Statement === undefined) throw new PolicyDocumentError('Syntax errors in policy.');
   const list = Array.isArray(raw.Statement) ? raw.Statement : [raw.Statement];
+  if (list.length === 0) throw new PolicyDocumentError('Syntax errors in policy.');
   const statements = list.map((s) => parseStatement(s, options));
   const doc: PolicyDocument = { version, statements };
   if (typeof raw.Id === 'string') doc.id = raw.Id;
@@ -89,8 +90,9 @@ function parseStatement(raw: unknown, options: ParseOptions): Statement {
   for (const k of Object.keys(raw)) {
     if (!STATEMENT_KEYS.has(k)) throw new PolicyDocumentError('Syntax errors in policy.');
   }
+  if (raw.Effect === undefined) throw new PolicyDocumentError('Missing required field Effect');
   if (raw.Effect !== 'Allow' && raw.Effect !== 'Deny') {
-    throw new PolicyDocumentError('Invalid effect: '.concat(String(raw.Effect ?? '')));
+    throw new PolicyDocumentError(`Invalid effect: ${String(raw.Effect)}`);
   }
   const st: Statement = { effect: raw.Effect, condition: parseCondition(raw.Condition) };
   if (raw.Sid !== undefined) {
@@ -123,8 +125,18 @@ function parseStatement(raw: unknown, options: ParseOptions): Statement {
     if (!hasResource) throw new PolicyDocumentError('Policy statement must contain resources.');
   } else {
     if (!hasPrincipal) throw new PolicyDocumentError('Missing required field Principal');
-    if (options.kind === 'trust' && hasResource)
-      throw new PolicyDocumentError('Has prohibited field Resource');
+    if (options.kind === 'trust') {
+      if (hasResource) throw new PolicyDocumentError('Has prohibited field Resource');
+      for (const a of st.action ?? st.notAction ?? []) {
+        if (
+          a !== '*' &&
+          a !== 'sts:*' &&
+          !/^sts:(AssumeRole\w*|TagSession|SetSourceIdentity|SetContext)$/i.test(a)
+        ) {
+          throw new PolicyDocumentError('AssumeRole policy may only specify STS AssumeRole actions.');
+        }
+      }
+    }
   }
   return st;
 }

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { servicePrincipal } from '../principal.js';
 import {
   compilePolicy,
   denialReason,
@@ -34,9 +35,10 @@ const stranger: Principal = {
   arn: `arn:aws:iam::${OTHER}:user/bob`,
   accountId: OTHER,
   userName: 'bob',
+  userId: 'AIDABOB',
 };
-const root: Principal = { type: 'root', arn: `arn:aws:iam::${ACCT}:root`, accountId: ACCT };
-const s3: Principal = { type: 'service', arn: 's3.amazonaws.com', accountId: '' };
+const root: Principal = { type: 'root', arn: `arn:aws:iam::${ACCT}:root`, accountId: ACCT, userId: ACCT };
+const s3: Principal = servicePrincipal('s3.amazonaws.com');
 const fn = (name: string) => `arn:aws:lambda:us-east-1:${ACCT}:function:${name}`;
 
 const identity = (...statements: object[]) =>
@@ -362,7 +364,7 @@ describe('policy documents', () => {
       }),
       { kind: 'trust' },
     );
-    const lambda: Principal = { type: 'service', arn: 'lambda.amazonaws.com', accountId: '' };
+    const lambda = servicePrincipal('lambda.amazonaws.com');
     const trust = compilePolicy(doc);
     const assume = {
       principal: lambda,

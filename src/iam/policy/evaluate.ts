@@ -14,25 +14,13 @@
  * Policies are compiled once (wildcards to matchers) and kept by whoever holds them; a
  * request only walks the compiled statements.
  */
+
+import type { Principal } from '../principal.js';
 import { type ConditionContext, type ContextValue, conditionHolds } from './conditions.js';
 import type { ConditionClause, PolicyDocument, Statement } from './document.js';
 import { compileAny, compileArn, type Matcher } from './wildcard.js';
 
-export type PrincipalType = 'root' | 'user' | 'assumed-role' | 'service';
-
-export interface Principal {
-  type: PrincipalType;
-  /** `arn:aws:iam::<acct>:root`, `...:user/<path><name>`, `arn:aws:sts::<acct>:assumed-role/<role>/<session>`, or the service's name. */
-  arn: string;
-  /** Empty for a service principal. */
-  accountId: string;
-  /** For an assumed role: the role's own ARN (`arn:aws:iam::<acct>:role/<path><name>`). */
-  roleArn?: string;
-  /** For a user: the name policies see as `aws:username`. */
-  userName?: string;
-  /** For a user or role session: its unique id (AIDA…, AROA…:session). */
-  userId?: string;
-}
+export type { Principal, PrincipalType } from '../principal.js';
 
 export interface AuthzRequest {
   principal: Principal;
@@ -185,6 +173,14 @@ function policiesMatch(
     }
   }
   return allowed ? 'allow' : 'none';
+}
+
+/**
+ * A resource policy alone (a role's trust policy): whether it allows the request's principal,
+ * denies it, or says nothing. AssumeRole needs `allow` whoever the caller is.
+ */
+export function resourcePolicyDecision(req: AuthzRequest, policy: CompiledPolicy): 'allow' | 'deny' | 'none' {
+  return policiesMatch([policy], req, contextOf(req), true);
 }
 
 export function evaluate(

@@ -17,4 +17,5 @@ export {
   evaluate,
   type Principal,
   type PrincipalType,
+  resourcePolicyDecision,
 } from './evaluate.js';
