@@ -87,7 +87,11 @@ export async function createSandboxProvider(options: SandboxProviderOptions): Pr
     missing = ['process isolation was requested'];
   } else {
     try {
-      return await createLinuxProvider({ ...options.linux, dataDir: options.dataDir });
+      return await createLinuxProvider({
+        warn: (m) => options.logger.warn(m),
+        ...options.linux,
+        dataDir: options.dataDir,
+      });
     } catch (err) {
       missing = err instanceof LinuxUnavailableError ? err.missing : [(err as Error).message];
     }

@@ -34,6 +34,7 @@ import type {
 import { DEFAULT_PIDS_MAX, MB_PER_CORE, SandboxStartError } from '../sandbox.js';
 import { LAUNCHER_SCRIPT, SYSCALLS } from './launcher.js';
 import { LauncherProcess } from './launcher-process.js';
+import { type NetworkPlan, planNetwork } from './network.js';
 import { describePools, Prewarm } from './prewarm.js';
 import type { Rootfs } from './rootfs.js';
 import { buildRootfs, discoverInterpreters } from './rootfs.js';
@@ -59,6 +60,10 @@ export interface LinuxProviderOptions {
   prestart?: number;
   /** Override interpreter discovery (paths of the host's node and python3). */
   interpreters?: { node?: string; python3?: string };
+  /** IPv4 block (/18 or larger) for the veth pairs of sandboxes with outbound access. */
+  sandboxSubnet?: string;
+  /** Says once, loudly, when isolation is reduced (outbound sandboxes in the host's network). */
+  warn?: (message: string) => void;
 }
 
 export class LinuxUnavailableError extends Error {
@@ -109,6 +114,13 @@ export async function createLinuxProvider(options: LinuxProviderOptions): Promis
     fs.renameSync(temp, launcherPath);
   }
   await cgroups.driver.sweep('u', 60_000);
+  const network = await planNetwork(options.sandboxSubnet);
+  if (network.note)
+    options.warn?.(
+      `ISOLATION REDUCED: functions with outbound access share the host's network namespace (${network.note}): ` +
+        'they can reach services on the host\'s loopback and its abstract unix sockets. Install nftables ' +
+        '(`lambent doctor` shows the network isolation in force).',
+    );
 
   const provider = new LinuxSandboxProvider({
     base,
@@ -124,6 +136,7 @@ export async function createLinuxProvider(options: LinuxProviderOptions): Promis
     hostname: options.hostname ?? 'sandbox',
     prestart: options.prestart ?? 2,
     notes: tmpProbe.note ? { tmp: tmpProbe.note } : {},
+    network,
   });
   try {
     await provider.smokeTest();
@@ -166,6 +179,7 @@ interface ProviderParts {
   hostname: string;
   prestart: number;
   notes: Record<string, string>;
+  network: NetworkPlan;
 }
 
 interface Slot {
@@ -215,6 +229,10 @@ export class LinuxSandboxProvider implements SandboxProvider {
     return this.prewarm.status();
   }
 
+  privateNetwork(outbound: boolean): boolean {
+    return !outbound || this.p.network.isolatedOutbound;
+  }
+
   layout(): SandboxLayout {
     return { ...LINUX_LAYOUT };
   }
@@ -252,6 +270,7 @@ export class LinuxSandboxProvider implements SandboxProvider {
       rootfs: this.p.rootfs,
       tmp: tmpVolume ? this.p.tmp : undefined,
       hostname: this.p.hostname,
+      net: (uid, outbound) => this.p.network.net(uid, outbound),
       started: () => {
         this.prewarm.noteStart();
         this.refill();
@@ -402,11 +421,11 @@ export class LinuxSandboxProvider implements SandboxProvider {
     const { driver, rootfs } = this.p;
     return {
       isolation: 'linux',
-      missing: [],
+      missing: this.p.network.note ? [`network isolation with outbound access: ${this.p.network.note}`] : [],
       pools: this.prewarm.status(),
       details: {
-        namespaces:
-          'mount, pid, ipc, uts, cgroup; network: host (or loopback-only plus relayed ports without outbound)',
+        namespaces: 'mount, pid, ipc, uts, cgroup, network',
+        network: this.p.network.describe(),
         launcher: `${this.p.perl} ${this.p.launcherPath}`,
         cgroups: driver.flavor,
         ...driver.details,
