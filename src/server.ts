@@ -31,6 +31,7 @@ export async function createLambent(config: Config, logger: Logger = createLogge
   const blobs = createBlobStore(path.join(config.dataDir, 'blobs'));
   const sandboxes = await createSandboxProvider({
     ...(config.sandbox === 'auto' ? {} : { prefer: config.sandbox }),
+    linux: { sandboxSubnet: config.sandboxSubnet },
     dataDir: config.dataDir,
     logger,
   });

@@ -122,7 +122,7 @@ async function ensureTable(nft: string, subnet: string): Promise<void> {
 ${wasForwarding ? '' : '    drop\n'}  }
   chain postrouting {
     type nat hook postrouting priority 100; policy accept;
-    ip saddr ${subnet} oifname != "${IF_PREFIX}*" masquerade
+    iifname "${IF_PREFIX}*" oifname != "${IF_PREFIX}*" masquerade
   }
 }
 `;
