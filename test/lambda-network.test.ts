@@ -143,7 +143,13 @@ describe('sandbox networking', { skip: linux ? false : 'the Linux sandbox needs 
       assert.deepEqual(json(await invoke('bystander')), { fine: true });
       bystanderMs = performance.now() - t1;
     }
-    return { at, healthMs, fds: fdCount(), rssMb: process.memoryUsage().rss / 2 ** 20, ...(bystanderMs ? { bystanderMs } : {}) };
+    return {
+      at,
+      healthMs,
+      fds: fdCount(),
+      rssMb: process.memoryUsage().rss / 2 ** 20,
+      ...(bystanderMs ? { bystanderMs } : {}),
+    };
   }
 
   /** Runs an attack invocation and samples the server until it ends. */
@@ -210,7 +216,10 @@ describe('sandbox networking', { skip: linux ? false : 'the Linux sandbox needs 
   });
 
   test("500 connections to another function's Runtime API: refused in its own namespace", async () => {
-    await deploy('api-reporter', 'exports.handler = async () => ({ api: process.env.AWS_LAMBDA_RUNTIME_API });');
+    await deploy(
+      'api-reporter',
+      'exports.handler = async () => ({ api: process.env.AWS_LAMBDA_RUNTIME_API });',
+    );
     const api = json(await invoke('api-reporter')).api as string;
     const fdsBefore = fdCount();
     const { result, samples } = await during(invoke('flood', { target: api, n: 500, holdMs: 1500 }));

@@ -1,6 +1,7 @@
 /**
  * Builds an execution environment for a function version: the Runtime API endpoint that
- * accepts only this sandbox's uid, the sandbox with the function's code, layers, /tmp and
+ * only this sandbox reaches (through its relay, with a token; or by its uid where it shares
+ * the host's network), the sandbox with the function's code, layers, /tmp and
  * limits, the exact environment variables Lambda sets, and the log stream its output goes to.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -346,7 +347,9 @@ export async function launchEnvironment(
     ],
     onOutput: (stream, chunk) => capture.write(stream, chunk),
     ...(pool ? { pool } : {}),
-    ...(pool && tokenable && token && endpoint.tokenPort ? { runtimeRoute: { port: endpoint.tokenPort, token } } : {}),
+    ...(pool && tokenable && token && endpoint.tokenPort
+      ? { runtimeRoute: { port: endpoint.tokenPort, token } }
+      : {}),
   });
   sandboxUid = sandbox.uid;
   const environment = new Environment({

@@ -412,7 +412,11 @@ export function sandboxConformance(options: ConformanceOptions): void {
           `s.on("data", () => { console.log("abstract reached"); }); s.on("error", (e) => { console.log("abstract", e.code); r(); }); s.on("end", r); });`;
         try {
           const isolated = await launch(
-            ['node', '-e', `(async () => { ${probe(port(allowed))} ${probe(port(other))} ${probe(53, '192.0.2.1')} })()`],
+            [
+              'node',
+              '-e',
+              `(async () => { ${probe(port(allowed))} ${probe(port(other))} ${probe(53, '192.0.2.1')} })()`,
+            ],
             { outbound: false, loopbackPorts: [port(allowed)] },
           );
           await isolated.sandbox.exited;

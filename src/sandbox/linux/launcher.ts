@@ -30,11 +30,14 @@
  * re-armed after the uid change, plus a lifeline pipe for the race before it); a parked
  * launcher ends when its stdin closes with the server.
  *
- * Without outbound access, the sandbox also gets a private network namespace with only
- * loopback, and a relay: listening sockets created inside that namespace on
- * 127.0.0.1:<port> for each allowed port, served by a process that lives in the host's
- * namespace, runs as the sandbox's uid (so the Runtime API's peer-uid check still holds) and
- * forwards each connection to the host's 127.0.0.1:<port>.
+ * Network (network.ts has the host's side). The sandbox gets a network namespace of its own
+ * (`net none`: loopback only; `net veth`: also an eth0 paired with a host interface, made
+ * with one netlink message and addressed with ioctls), unless `net host` (the fallback for
+ * outbound access without nftables). Relays carry ports of its 127.0.0.1 to the host's: one
+ * process (no fork per connection) that makes its listening sockets inside the namespace,
+ * returns to the host's, runs as the sandbox's uid, caps the connections of each port, and
+ * for the Runtime API opens each connection with the environment's token. A pooled
+ * sandbox's relay starts at its assignment, once the Runtime API's port is known.
  */
 
 export const LAUNCHER_SCRIPT = String.raw`

@@ -50,7 +50,7 @@ export async function planNetwork(subnet: string = DEFAULT_SANDBOX_SUBNET): Prom
   if (!nft) note = 'nftables is not installed (Debian: nftables)';
   else {
     try {
-      await ensureTable(nft, subnet);
+      await ensureTable(nft);
     } catch (err) {
       note = `the nftables table could not be made: ${(err as Error).message.split('\n')[0]}`;
     }
@@ -98,7 +98,7 @@ function ipOf(n: number): string {
  * with `nft delete table inet lambent`). Where IPv4 forwarding was off, nothing but sandbox
  * traffic is forwarded after turning it on.
  */
-async function ensureTable(nft: string, subnet: string): Promise<void> {
+async function ensureTable(nft: string): Promise<void> {
   const exists = await run(nft, ['list', 'table', 'inet', TABLE]).then(
     () => true,
     () => false,

@@ -5,9 +5,10 @@
  * uids. A sandbox's uid comes from a reserved range (default 0x70000000 + 0..4095, just past
  * systemd's container range and far from subuid ranges) and doubles as its cgroup's name
  * (`u<uid>`), so mkdir of the cgroup is the lock that makes the uid unique across every
- * process on the host, crash-safe (an empty cgroup is swept). The uid is the sandbox's
- * identity on the network: with the host's network namespace shared, the Runtime API
- * accepts a connection only if /proc/net/tcp names the environment's uid as its owner.
+ * process on the host, crash-safe (an empty cgroup is swept). The uid also names the host's
+ * end of an outbound sandbox's veth pair and picks its addresses (network.ts); where the
+ * host's network namespace is shared (no nftables), the Runtime API accepts a connection
+ * only if /proc/net/tcp names the environment's uid as its owner.
  * A tmpDir keeps the uid of its last sandbox when that uid is free and no parked launcher
  * is at hand, so /tmp needs no chown.
  *
@@ -118,7 +119,7 @@ export async function createLinuxProvider(options: LinuxProviderOptions): Promis
   if (network.note)
     options.warn?.(
       `ISOLATION REDUCED: functions with outbound access share the host's network namespace (${network.note}): ` +
-        'they can reach services on the host\'s loopback and its abstract unix sockets. Install nftables ' +
+        "they can reach services on the host's loopback and its abstract unix sockets. Install nftables " +
         '(`lambent doctor` shows the network isolation in force).',
     );
 

@@ -63,7 +63,9 @@ describe('Runtime API endpoint', () => {
     // Once the server has seen them go, a new connection is served again.
     const answered = () =>
       new Promise<boolean>((resolve) => {
-        const socket = connect(Number(port), host, () => socket.write('GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n'));
+        const socket = connect(Number(port), host, () =>
+          socket.write('GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n'),
+        );
         socket.once('data', () => {
           socket.destroy();
           resolve(true);
