@@ -186,14 +186,21 @@ sub relay {
       next unless $h{$fd};
       if (vec($ww, $fd, 1) && length $out{$fd}) {
         my $w = syswrite($h{$fd}, $out{$fd});
-        if (!defined $w) { $drop->($fd) unless $! == 11; next }
+        if (!defined $w) { if ($! != 11) { $drop->($fd) } next }
         substr($out{$fd}, 0, $w) = '';
         shutdown($h{$fd}, 1) if !length $out{$fd} && $eof{$peer{$fd}};
       }
       if (vec($rr, $fd, 1) && !$eof{$fd}) {
         my $n = sysread($h{$fd}, my $buf, 65536);
-        if (!defined $n) { $drop->($fd) unless $! == 11; next }
-        if ($n) { $out{$peer{$fd}} .= $buf; next }
+        if (!defined $n) { if ($! != 11) { $drop->($fd) } next }
+        if ($n) {
+          # Straight through when nothing waits: one select per message, not two.
+          my $p = $peer{$fd};
+          my $w = length $out{$p} ? 0 : syswrite($h{$p}, $buf);
+          if (!defined $w) { if ($! != 11) { $drop->($fd); next } $w = 0 }
+          $out{$p} .= substr($buf, $w) if $w < $n;
+          next;
+        }
         $eof{$fd} = 1;
         shutdown($h{$peer{$fd}}, 1) unless length $out{$peer{$fd}};
       }
