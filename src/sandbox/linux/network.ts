@@ -94,19 +94,20 @@ function ipOf(n: number): string {
 }
 
 /**
- * The table, if this host has none yet (servers share it; it stays when they stop: remove it
- * with `nft delete table inet lambent`). Where IPv4 forwarding was off, nothing but sandbox
- * traffic is forwarded after turning it on.
+ * The table, made or brought up to date in one transaction (servers share it; it stays when
+ * they stop: remove it with `nft delete table inet lambent`). Where IPv4 forwarding was off
+ * before the first of them, nothing but sandbox traffic is forwarded (a bare `drop` closing
+ * the forward chain, kept across reloads).
  */
 async function ensureTable(nft: string): Promise<void> {
-  const exists = await run(nft, ['list', 'table', 'inet', TABLE]).then(
-    () => true,
-    () => false,
-  );
+  const existing = await run(nft, ['list', 'table', 'inet', TABLE]).catch(() => undefined);
   const forwarding = '/proc/sys/net/ipv4/ip_forward';
   const wasForwarding = fs.readFileSync(forwarding, 'utf8').trim() === '1';
-  if (!exists) {
-    const rules = `table inet ${TABLE} {
+  const onlyOurs =
+    existing !== undefined ? existing.split('\n').some((l) => l.trim() === 'drop') : !wasForwarding;
+  const rules = `table inet ${TABLE}
+delete table inet ${TABLE}
+table inet ${TABLE} {
   chain input {
     type filter hook input priority -10; policy accept;
     iifname "${IF_PREFIX}*" drop
@@ -119,15 +120,14 @@ async function ensureTable(nft: string): Promise<void> {
     iifname "${IF_PREFIX}*" drop
     oifname "${IF_PREFIX}*" ct state established,related accept
     oifname "${IF_PREFIX}*" drop
-${wasForwarding ? '' : '    drop\n'}  }
+${onlyOurs ? '    drop\n' : ''}  }
   chain postrouting {
     type nat hook postrouting priority 100; policy accept;
     iifname "${IF_PREFIX}*" oifname != "${IF_PREFIX}*" masquerade
   }
 }
 `;
-    await run(nft, ['-f', '-'], rules);
-  }
+  await run(nft, ['-f', '-'], rules);
   if (!wasForwarding) fs.writeFileSync(forwarding, '1');
 }
 
