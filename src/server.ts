@@ -53,7 +53,10 @@ export async function createLambent(config: Config, logger: Logger = createLogge
       dataDir: config.dataDir,
       logger,
       // Interpreters from npm and the built-in SDK are bound into sandboxes: hide their host paths.
-      linux: { viewDirs: [path.join(config.cacheDir, 'node'), ...(sdk ? [sdk.dir] : [])] },
+      linux: {
+        viewDirs: [path.join(config.cacheDir, 'node'), ...(sdk ? [sdk.dir] : [])],
+        sandboxSubnet: config.sandboxSubnet,
+      },
     });
   } catch (err) {
     lock.release();

@@ -33,6 +33,7 @@ export async function doctor(options: DoctorOptions = {}): Promise<number> {
   try {
     const provider = await createSandboxProvider({
       ...(config.sandbox === 'auto' ? {} : { prefer: config.sandbox }),
+      linux: { sandboxSubnet: config.sandboxSubnet },
       dataDir: scratch,
       logger: { warn: (m) => warnings.push(m) },
     });

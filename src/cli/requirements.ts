@@ -41,6 +41,7 @@ export function checkRequirements(): Requirement[] {
         ? '/dev/loop-control'
         : "no /dev/loop-control: /tmp is tmpfs, counted in the function's memory",
     },
+    tool('nft', 'nftables', "functions with outbound access share the host's network namespace"),
     tool('python3', 'python3', 'python3.x functions cannot run'),
   );
   // Only needed when npm install compiles better-sqlite3 (no prebuilt binary could be had).

@@ -1,6 +1,7 @@
 /**
  * Builds an execution environment for a function version: the Runtime API endpoint that
- * accepts only this sandbox's uid, the sandbox with the function's code, layers, /tmp and
+ * only this sandbox reaches (through its relay, with a token; or by its uid where it shares
+ * the host's network), the sandbox with the function's code, layers, /tmp and
  * limits, the exact environment variables Lambda sets, and the log stream its output goes to.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -19,6 +20,15 @@ import type { LogBudget } from './log-budget.js';
 import { logStreamName, platformLog } from './log-format.js';
 import { type LogEvent, OutputCapture } from './output-capture.js';
 import { familyOf, type LanguageFamily, type LanguageRuntime, type RuntimeCatalog } from './runtimes.js';
+
+/**
+ * Connections one environment keeps open at once through its relay: to its Runtime API (a
+ * runtime needs one or two; the endpoint also refuses past its own cap) and to the platform
+ * (the AWS SDKs pool up to 50). More wait inside the sandbox, so one function cannot use up
+ * the server's descriptors.
+ */
+const RUNTIME_API_CONNECTIONS = 8;
+const PLATFORM_CONNECTIONS = 128;
 
 /** How long log lines wait to be stored together (they still appear "live"). */
 const LOG_FLUSH_MS = 10;
@@ -304,13 +314,19 @@ export async function launchEnvironment(
   const layout = ctx.sandboxes.layout(dirs);
   // The uid is known once the sandbox exists; the endpoint is created first, so it asks late.
   let sandboxUid: number | undefined;
-  // A function a pre-started sandbox may serve: its bootstrap can also use a token port (the
-  // token goes to the runtime privately, see SandboxSpec.runtimeRoute).
   const outbound = ctx.outbound && t.outbound;
-  // (Node's only so far: the Python bootstrap keeps the uid-checked address.)
+  const linux = ctx.sandboxes.isolation === 'linux';
+  // A sandbox in a network namespace of its own reaches its Runtime API only through its relay,
+  // which opens each connection on the token port with the token: the endpoint knows it in
+  // O(1), and its plain port serves nobody (a host process has no business there).
+  const privateNet = linux && (ctx.sandboxes.privateNetwork?.(outbound) ?? false);
+  // Otherwise (outbound without nftables) the plain port checks the peer's uid; a function a
+  // pre-started sandbox may serve gets the token privately (SandboxSpec.runtimeRoute), to skip
+  // that check. (Node's only so far: the Python bootstrap keeps the uid-checked address.)
   const tokenable =
     lang?.family === 'nodejs' &&
-    ctx.sandboxes.isolation === 'linux' &&
+    linux &&
+    !privateNet &&
     ctx.sandboxes.poolStatus().some((p) => p.name === lang.pool && p.size > 0) &&
     poolFor(
       lang,
@@ -318,10 +334,11 @@ export async function launchEnvironment(
       outbound,
       layout,
     ) === lang.pool;
-  const token = tokenable ? randomBytes(16).toString('hex') : undefined;
+  const token = tokenable || privateNet ? randomBytes(16).toString('hex') : undefined;
   const endpoint = await createRuntimeEndpoint({
     authorize: async (socket: Socket) => {
-      if (ctx.sandboxes.isolation !== 'linux') return true;
+      if (!linux) return true;
+      if (privateNet) return false;
       return sandboxUid !== undefined && (await peerUidOf(socket)) === sandboxUid;
     },
     ...(token ? { token } : {}),
@@ -370,10 +387,17 @@ export async function launchEnvironment(
     tmpSizeMb: t.ephemeralMb,
     memoryMb: t.memoryMb,
     outbound,
-    loopbackPorts: [runtimePort, platformPort],
+    loopbackPorts: [
+      privateNet && token && endpoint.tokenPort
+        ? { port: runtimePort, hostPort: endpoint.tokenPort, token, maxConnections: RUNTIME_API_CONNECTIONS }
+        : runtimePort,
+      { port: platformPort, maxConnections: PLATFORM_CONNECTIONS },
+    ],
     onOutput: (stream, chunk) => capture.write(stream, chunk),
     ...(pool ? { pool } : {}),
-    ...(pool && token && endpoint.tokenPort ? { runtimeRoute: { port: endpoint.tokenPort, token } } : {}),
+    ...(pool && tokenable && token && endpoint.tokenPort
+      ? { runtimeRoute: { port: endpoint.tokenPort, token } }
+      : {}),
   });
   sandboxUid = sandbox.uid;
   const environment = new Environment({

@@ -429,7 +429,7 @@ export function sandboxConformance(options: ConformanceOptions): void {
     });
 
     it(
-      'connects to host loopback as its own uid; without outbound only the listed ports',
+      'reaches only the listed host loopback ports, as its own uid; nothing of the host itself',
       TEST_TIMEOUT,
       async () => {
         const peers: Array<number | undefined> = [];
@@ -438,18 +438,38 @@ export function sandboxConformance(options: ConformanceOptions): void {
           sock.end('hello from host');
         });
         const other = net.createServer((sock) => sock.end('should not be reachable'));
-        await Promise.all([allowed, other].map((s) => new Promise<void>((r) => s.listen(0, '127.0.0.1', r))));
+        // On every host address: the sandbox must not reach it by the host's own addresses either.
+        const wide = net.createServer((sock) => sock.end('should not be reachable'));
+        await Promise.all([
+          ...[allowed, other].map((s) => new Promise<void>((r) => s.listen(0, '127.0.0.1', r))),
+          new Promise<void>((r) => wide.listen(0, '0.0.0.0', r)),
+        ]);
         const port = (s: net.Server) => (s.address() as net.AddressInfo).port;
+        const hostIps = Object.values(os.networkInterfaces())
+          .flat()
+          .filter((a) => a && a.family === 'IPv4' && !a.internal)
+          .map((a) => a?.address as string);
         const probe = (p: number, host = '127.0.0.1') =>
           `await new Promise((r) => { const s = require("net").connect(${p}, "${host}"); let d = ""; ` +
-          `s.on("data", (c) => d += c); s.on("end", () => { console.log(${p}, d); r(); }); ` +
-          `s.on("error", (e) => { console.log(${p}, e.code); r(); }); s.setTimeout(3000, () => { console.log(${p}, "timeout"); s.destroy(); r(); }); });`;
-        const script = `(async () => { ${probe(port(allowed))} ${probe(port(other))} ${probe(53, '192.0.2.1')} })()`;
+          `s.on("data", (c) => d += c); s.on("end", () => { console.log("${host}", ${p}, d); r(); }); ` +
+          `s.on("error", (e) => { console.log("${host}", ${p}, e.code); r(); }); s.setTimeout(2000, () => { console.log("${host}", ${p}, "timeout"); s.destroy(); r(); }); });`;
+        const hostProbes = hostIps.map((ip) => probe(port(wide), ip)).join(' ');
+        // An abstract unix socket of the host's (they belong to a network namespace).
+        const abstract = net.createServer((sock) => sock.end('should not be reachable'));
+        const abstractName = `lambent-conformance-${process.pid}-${Date.now()}`;
+        await new Promise<void>((r) => abstract.listen(`\0${abstractName}`, r));
+        const abstractProbe =
+          `await new Promise((r) => { const s = require("net").connect("\\0${abstractName}"); ` +
+          `s.on("data", () => { console.log("abstract reached"); }); s.on("error", (e) => { console.log("abstract", e.code); r(); }); s.on("end", r); });`;
         try {
-          const isolated = await launch(['node', '-e', script], {
-            outbound: false,
-            loopbackPorts: [port(allowed)],
-          });
+          const isolated = await launch(
+            [
+              'node',
+              '-e',
+              `(async () => { ${probe(port(allowed))} ${probe(port(other))} ${probe(53, '192.0.2.1')} })()`,
+            ],
+            { outbound: false, loopbackPorts: [port(allowed)] },
+          );
           await isolated.sandbox.exited;
           const out = isolated.output();
           assert.match(out, new RegExp(`${port(allowed)} hello from host`));
@@ -457,13 +477,28 @@ export function sandboxConformance(options: ConformanceOptions): void {
           assert.match(out, /53 (ENETUNREACH|EHOSTUNREACH|timeout)/);
           assert.equal(peers[0], isolated.sandbox.uid, 'peer uid seen through the relay');
 
-          const open = await launch(['node', '-e', `(async () => { ${probe(port(allowed))} })()`]);
+          const open = await launch(
+            [
+              'node',
+              '-e',
+              `(async () => { ${probe(port(allowed))} ${probe(port(other))} ${hostProbes} ${abstractProbe} })()`,
+            ],
+            { loopbackPorts: [port(allowed)] },
+          );
           await open.sandbox.exited;
-          assert.match(open.output(), /hello from host/);
-          assert.equal(peers[1], open.sandbox.uid, 'peer uid on the host network');
+          const o = open.output();
+          assert.match(o, /hello from host/);
+          assert.equal(peers[1], open.sandbox.uid, 'the peer is the sandbox uid');
+          if (provider.privateNetwork?.(true)) {
+            assert.match(o, new RegExp(`${port(other)} ECONNREFUSED`), o);
+            for (const ip of hostIps) assert.match(o, new RegExp(`${ip} ${port(wide)} timeout`), o);
+            assert.match(o, /abstract ECONNREFUSED/, o);
+          }
         } finally {
           allowed.close();
           other.close();
+          wide.close();
+          abstract.close();
         }
       },
     );

@@ -7,6 +7,18 @@
 
 export type OutputStream = 'stdout' | 'stderr';
 
+/** A relayed loopback port (SandboxSpec.loopbackPorts) with its options. */
+export interface LoopbackRoute {
+  /** Port on the sandbox's 127.0.0.1. */
+  port: number;
+  /** Port on the host's 127.0.0.1 it reaches; default `port`. */
+  hostPort?: number;
+  /** Each connection starts with `<token>\n` and waits for `K` (RuntimeEndpointOptions.token). */
+  token?: string;
+  /** Connections carried at once (default 64); more wait in the sandbox. */
+  maxConnections?: number;
+}
+
 export interface SandboxSpec {
   /** Environment id, unique; used in messages and the hostname. */
   id: string;
@@ -49,11 +61,11 @@ export interface SandboxSpec {
   /** Whether the function may reach networks beyond the platform (true on Lambda). */
   outbound: boolean;
   /**
-   * TCP ports on the host's 127.0.0.1 the sandbox must reach even when `outbound` is false:
-   * the Runtime API's and the platform endpoint's. With outbound access every host port is
-   * reachable anyway.
+   * TCP ports on the host's 127.0.0.1 the sandbox must reach (the Runtime API's and the
+   * platform endpoint's): where the sandbox has a network namespace of its own, they are
+   * relayed from its own 127.0.0.1, and nothing else of the host's is reachable.
    */
-  loopbackPorts?: number[];
+  loopbackPorts?: Array<number | LoopbackRoute>;
   /** Raw output, delivered as it is written. All of it has arrived when `exited` resolves. */
   onOutput(stream: OutputStream, chunk: Buffer): void;
   /**
@@ -181,6 +193,11 @@ export interface SandboxProvider {
   definePools(pools: PoolDefinition[]): void;
   /** Each defined pool's state (empty when the provider keeps no pools). */
   poolStatus(): PoolStatus[];
+  /**
+   * Whether a sandbox with this outbound setting gets a network namespace of its own, so that
+   * only it can reach its relayed loopback ports (absent: never).
+   */
+  privateNetwork?(outbound: boolean): boolean;
   /** Kills every live sandbox and releases what the provider made. */
   close(): Promise<void>;
 }

@@ -128,6 +128,14 @@ const configSchema = z.object({
     .default({}),
   /** Execution-environment isolation: `linux` (namespaces + cgroups) when possible, else `process`. */
   sandbox: z.enum(['auto', 'linux', 'process']).default('auto'),
+  /**
+   * IPv4 block (/18 or larger) for the veth pairs that give Linux sandboxes with outbound
+   * access their own network namespace; pick one the host's networks do not use.
+   */
+  sandboxSubnet: z
+    .string()
+    .regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'an IPv4 CIDR block such as 10.250.0.0/18')
+    .default('10.250.0.0/18'),
   /** Print one line per request to stderr. */
   accessLog: z.boolean().default(false),
   /**
@@ -230,6 +238,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv, overrides: ConfigInput = {
   if (env.LAMBENT_IAM_ENFORCEMENT)
     fromEnv.iamEnforcement = env.LAMBENT_IAM_ENFORCEMENT as 'auto' | 'on' | 'off';
   if (env.LAMBENT_SANDBOX) fromEnv.sandbox = env.LAMBENT_SANDBOX as 'auto' | 'linux' | 'process';
+  if (env.LAMBENT_SANDBOX_SUBNET) fromEnv.sandboxSubnet = env.LAMBENT_SANDBOX_SUBNET;
   const lambda: NonNullable<ConfigInput['lambda']> = {};
   if (env.LAMBENT_KEEP_ALIVE_SECONDS) lambda.keepAliveSeconds = Number(env.LAMBENT_KEEP_ALIVE_SECONDS);
   if (env.LAMBENT_BILLING_GRANULARITY_MS)

@@ -8,9 +8,10 @@
  * host. The cgroup itself is named `<data dir hash>-<pid>.<start>.<n>-u<uid>`, so what a
  * crash leaves is found and reclaimed by the next start on the same data dir (which holds
  * its lock file, shared/data-dir-lock.ts) and by `lambent doctor --clean`, never by anyone
- * while its owner runs. The uid is the sandbox's
- * identity on the network: with the host's network namespace shared, the Runtime API
- * accepts a connection only if /proc/net/tcp names the environment's uid as its owner.
+ * while its owner runs. The uid also names the host's end of an outbound sandbox's veth pair
+ * and picks its addresses (network.ts); where the host's network namespace is shared (no
+ * nftables), the Runtime API accepts a connection only if /proc/net/tcp names the
+ * environment's uid as its owner.
  * A tmpDir keeps the uid of its last sandbox when that uid is free and no parked launcher
  * is at hand, so /tmp needs no chown.
  *
@@ -40,6 +41,7 @@ import type {
 import { DEFAULT_PIDS_MAX, MB_PER_CORE, SandboxStartError } from '../sandbox.js';
 import { LAUNCHER_SCRIPT, SYSCALLS } from './launcher.js';
 import { LauncherProcess } from './launcher-process.js';
+import { type NetworkPlan, planNetwork } from './network.js';
 import { PathViews } from './path-views.js';
 import { describePools, Prewarm } from './prewarm.js';
 import type { Rootfs } from './rootfs.js';
@@ -70,6 +72,10 @@ export interface LinuxProviderOptions {
    * given path-less views like the skeleton's; missing ones are skipped.
    */
   viewDirs?: readonly string[];
+  /** IPv4 block (/18 or larger) for the veth pairs of sandboxes with outbound access. */
+  sandboxSubnet?: string;
+  /** Says once, loudly, when isolation is reduced (outbound sandboxes in the host's network). */
+  warn?: (message: string) => void;
 }
 
 export class LinuxUnavailableError extends Error {
@@ -157,6 +163,13 @@ async function createLocked(
     runtimeLinks,
     ...(options.viewDirs ?? []).filter((d) => fs.existsSync(d)),
   ]);
+  const network = await planNetwork(options.sandboxSubnet);
+  if (network.note)
+    options.warn?.(
+      `ISOLATION REDUCED: functions with outbound access share the host's network namespace (${network.note}): ` +
+        "they can reach services on the host's loopback and its abstract unix sockets. Install nftables " +
+        '(`lambent doctor` shows the network isolation in force).',
+    );
 
   const provider = new LinuxSandboxProvider({
     base,
@@ -179,6 +192,7 @@ async function createLocked(
     },
     ...(views ? { views } : {}),
     lock,
+    network,
   });
   try {
     await provider.smokeTest();
@@ -258,6 +272,7 @@ interface ProviderParts {
   /** Path-less views of the skeleton and the runtimes, when overlayfs works here. */
   views?: PathViews;
   lock: DataDirLock;
+  network: NetworkPlan;
 }
 
 interface Slot {
@@ -307,6 +322,10 @@ export class LinuxSandboxProvider implements SandboxProvider {
     return this.prewarm.status();
   }
 
+  privateNetwork(outbound: boolean): boolean {
+    return !outbound || this.p.network.isolatedOutbound;
+  }
+
   layout(): SandboxLayout {
     return { ...LINUX_LAYOUT };
   }
@@ -347,6 +366,7 @@ export class LinuxSandboxProvider implements SandboxProvider {
       tmp: tmpVolume ? this.p.tmp : undefined,
       ...(views ? { view: (dir: string) => views.of(dir) } : {}),
       hostname: this.p.hostname,
+      net: (uid, outbound) => this.p.network.net(uid, outbound),
       started: () => {
         this.prewarm.noteStart();
         this.refill();
@@ -500,11 +520,11 @@ export class LinuxSandboxProvider implements SandboxProvider {
     const { driver, rootfs } = this.p;
     return {
       isolation: 'linux',
-      missing: [],
+      missing: this.p.network.note ? [`network isolation with outbound access: ${this.p.network.note}`] : [],
       pools: this.prewarm.status(),
       details: {
-        namespaces:
-          'mount, pid, ipc, uts, cgroup; network: host (or loopback-only plus relayed ports without outbound)',
+        namespaces: 'mount, pid, ipc, uts, cgroup, network',
+        network: this.p.network.describe(),
         launcher: `${this.p.perl} ${this.p.launcherPath}`,
         seccomp: describeSeccomp(process.arch),
         keyrings:

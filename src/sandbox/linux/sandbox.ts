@@ -12,7 +12,7 @@ import type { Cgroup, CgroupLimits } from '../cgroups/cgroup.js';
 import type { Sandbox, SandboxExit, SandboxSpec, SandboxState } from '../sandbox.js';
 import { SandboxStartError } from '../sandbox.js';
 import { deferred, errnoName, signalName } from '../util.js';
-import type { LauncherEvent, Mount } from './launcher.js';
+import type { LauncherEvent, Mount, Relay, VethConfig } from './launcher.js';
 import { encodeAssign, encodeLaunch, parseLauncherLine } from './launcher.js';
 import type { LauncherProcess } from './launcher-process.js';
 import type { Rootfs } from './rootfs.js';
@@ -56,6 +56,23 @@ export const POOL_READY = 'lambent-pool-ready\n';
 
 /** Lambda's per-environment file descriptor limit. */
 const NOFILE = 1024;
+/** Connections a relayed port carries at once unless the spec says otherwise. */
+const RELAY_CONNECTIONS = 64;
+
+export type SandboxNetwork = { network: 'host' | 'none' } | { network: 'veth'; veth: VethConfig };
+
+function relaysOf(spec: SandboxSpec): Relay[] {
+  return (spec.loopbackPorts ?? []).map((p) =>
+    typeof p === 'number'
+      ? { port: p, hostPort: p, maxConnections: RELAY_CONNECTIONS }
+      : {
+          port: p.port,
+          hostPort: p.hostPort ?? p.port,
+          ...(p.token ? { token: p.token } : {}),
+          maxConnections: p.maxConnections ?? RELAY_CONNECTIONS,
+        },
+  );
+}
 
 export interface LinuxSandboxDeps {
   syscalls: Record<string, number>;
@@ -67,6 +84,8 @@ export interface LinuxSandboxDeps {
   /** Where to bind a host directory from: its path-less view if it has one (path-views.ts). */
   view?(dir: string): string;
   hostname: string;
+  /** The network of a sandbox with this uid (provider.ts: namespaces, veth addresses). */
+  net(uid: number, outbound: boolean): SandboxNetwork;
   /** Called once the command runs. */
   started(sandbox: LinuxSandbox): void;
   /** Called once the sandbox is gone and its uid free. */
@@ -159,8 +178,8 @@ export class LinuxSandbox implements Sandbox {
         mounts: [...deps.rootfs.mounts, ...runtimeMounts(spec, deps.rootfs, deps.view)],
         env: spec.env,
         argv: spec.command,
-        network: 'host',
-        relayPorts: [],
+        ...deps.net(this.uid, true),
+        relays: [],
         pool: true,
       });
     } catch (err) {
@@ -226,11 +245,13 @@ export class LinuxSandbox implements Sandbox {
           : []),
         { kind: 'rw', source: spec.tmpDir, target: LINUX_LAYOUT.tmp },
       ];
+      const net = deps.net(this.uid, spec.outbound);
       config = this.pooled
         ? encodeAssign(
             functionMounts,
             JSON.stringify({ env: spec.env, command: spec.command, runtimeRoute: spec.runtimeRoute }),
             spare ? [{ from: spare.from, to: spec.tmpDir }] : [],
+            deps.net(this.uid, true).network === 'host' ? [] : relaysOf(spec),
           )
         : encodeLaunch({
             syscalls: deps.syscalls,
@@ -249,8 +270,8 @@ export class LinuxSandbox implements Sandbox {
             ],
             env: spec.env,
             argv: spec.command,
-            network: spec.outbound ? 'host' : 'none',
-            relayPorts: spec.outbound ? [] : (spec.loopbackPorts ?? []),
+            ...net,
+            relays: net.network === 'host' ? [] : relaysOf(spec),
           });
     } catch (err) {
       this.startFailure ??= new SandboxStartError(`sandbox ${this.id}: ${(err as Error).message}`, 'setup');
