@@ -13,6 +13,7 @@ import { createGateway } from './gateway/server.js';
 import { createAuthenticator } from './iam/authenticator.js';
 import { createAuthorizer } from './iam/authorizer.js';
 import { loadAwsManagedPolicies } from './iam/aws-managed.js';
+import { executionRoleCredentials } from './iam/execution-role.js';
 import { identityPolicySource } from './iam/identity-policies.js';
 import { createIdentityStore } from './iam/store.js';
 import { createInvoker } from './invoke/invoker.js';
@@ -62,6 +63,7 @@ export async function createLambent(config: Config, logger: Logger = createLogge
     lock.release();
     throw err;
   }
+  const identities = createIdentityStore(db, loadAwsManagedPolicies());
   const metrics = createMetrics({ db, logger });
   const logBudget = new LogBudget({ ...config.logs, dataDir: config.dataDir });
   // Functions reach the platform on loopback, whatever address the gateway listens on.
@@ -73,6 +75,7 @@ export async function createLambent(config: Config, logger: Logger = createLogge
     runtimeDir: path.join(packageRoot, 'src', 'runtimes'),
     ...(sdk ? { sdkDir: sdk.dir } : {}),
     runtimes: createRuntimeCatalog(config),
+    credentials: executionRoleCredentials(identities),
     tmpRoot: path.join(config.dataDir, 'lambda', 'tmp'),
     endpointUrl: () => endpointUrl,
     billingGranularityMs: config.lambda.billingGranularityMs,
@@ -84,7 +87,6 @@ export async function createLambent(config: Config, logger: Logger = createLogge
     prewarm: config.lambda.prewarmPoolSize,
     logBudget,
   });
-  const identities = createIdentityStore(db, loadAwsManagedPolicies());
   const { services, logs } = createServices({ config, db, blobs, logger, invoker, metrics, identities });
   invoker.attachLogs(logs);
   logBudget.attachStore(() => logs.storedBytes());

@@ -48,6 +48,8 @@ export interface EnvironmentOptions {
   platformLog: PlatformLog;
   /** The /tmp directory this environment used, handed back when it stops. */
   tmpDir: string;
+  /** When its credentials expire (ms since the epoch): the scheduler retires it before then. */
+  retireAt?: number;
   onStopped(env: Environment): void;
 }
 
@@ -95,6 +97,11 @@ export class Environment {
     this.id = o.id;
     this.key = o.key;
     o.sandbox.exited.then((exit) => this.onExit(exit));
+  }
+
+  /** True when its credentials expire within `marginMs` (it must not take another invocation). */
+  retiring(now: number, marginMs: number): boolean {
+    return this.o.retireAt !== undefined && this.o.retireAt - now <= marginMs;
   }
 
   get tmpDir(): string {

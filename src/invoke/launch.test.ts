@@ -31,7 +31,7 @@ function target(runtime: string, environment: Record<string, string> = {}): Func
     logFormat: 'Text',
     codeDir: '/code',
     outbound: true,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    role: 'arn:aws:iam::000000000000:role/r',
   };
 }
 

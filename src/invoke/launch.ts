@@ -56,8 +56,19 @@ export interface FunctionTarget {
   layersDir?: string;
   /** Whether the function may reach networks beyond the platform (server setting and function tag). */
   outbound: boolean;
-  /** Credentials the function's AWS SDK uses against this platform. */
-  credentials: { accessKeyId: string; secretAccessKey: string };
+  /** The execution role (its ARN): each environment gets temporary credentials of it. */
+  role: string;
+}
+
+/** Temporary credentials of a function's execution role, for one environment. */
+export interface EnvironmentCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  /** When they expire (ms since the epoch): the environment is retired before then. */
+  expiresAt: number;
+  /** Revokes them at once (the environment ended). */
+  revoke(): void;
 }
 
 export interface LaunchContext {
@@ -79,6 +90,8 @@ export interface LaunchContext {
   outbound: boolean;
   /** What function output is kept (rate per function, disk); absent: all of it. */
   logBudget?: LogBudget;
+  /** Issues an environment's credentials for the function's execution role (never the account's keys). */
+  credentials(t: FunctionTarget): EnvironmentCredentials;
 }
 
 /** `AWS_LAMBDA_INITIALIZATION_TYPE`: how the environment came to be. */
@@ -231,6 +244,8 @@ export function lambdaEnvironment(
     initType?: InitializationType;
     /** Python: where boto3 is (after the function's packages and layers). */
     pythonSdkPath?: string;
+    /** The environment's execution-role credentials (absent: empty, as in a pool's compatibility check). */
+    credentials?: Pick<EnvironmentCredentials, 'accessKeyId' | 'secretAccessKey' | 'sessionToken'>;
   },
 ): Record<string, string> {
   const own = Object.fromEntries(Object.entries(t.environment).filter(([k]) => !RESERVED.has(k)));
@@ -249,9 +264,9 @@ export function lambdaEnvironment(
     AWS_LAMBDA_LOG_GROUP_NAME: t.logGroup,
     AWS_LAMBDA_LOG_STREAM_NAME: extra.logStream,
     AWS_LAMBDA_RUNTIME_API: extra.runtimeApi,
-    AWS_ACCESS_KEY_ID: t.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: t.credentials.secretAccessKey,
-    AWS_SESSION_TOKEN: '',
+    AWS_ACCESS_KEY_ID: extra.credentials?.accessKeyId ?? '',
+    AWS_SECRET_ACCESS_KEY: extra.credentials?.secretAccessKey ?? '',
+    AWS_SESSION_TOKEN: extra.credentials?.sessionToken ?? '',
     LAMBDA_TASK_ROOT: layout.task,
     LAMBDA_RUNTIME_DIR: layout.runtime,
     AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
@@ -369,11 +384,13 @@ export async function launchEnvironment(
   const endpointUrl = ctx.endpointUrl();
   const runtimePort = Number(endpoint.address.split(':')[1]);
   const platformPort = Number(new URL(endpointUrl).port);
+  const credentials = ctx.credentials(t);
   const env = lambdaEnvironment(t, layout, {
     runtimeApi: endpoint.address,
     logStream,
     endpointUrl,
     initType,
+    credentials,
     ...pythonSdk,
   });
   const pool = poolFor(lang, env, outbound, layout);
@@ -414,7 +431,11 @@ export async function launchEnvironment(
     capture,
     platformLog: platform,
     tmpDir,
-    onStopped,
+    retireAt: credentials.expiresAt,
+    onStopped: (env) => {
+      credentials.revoke();
+      onStopped(env);
+    },
   });
   environment.provisioned = initType === 'provisioned-concurrency';
   await environment.init();

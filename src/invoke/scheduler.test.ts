@@ -50,6 +50,8 @@ function fakeEnvironment(
     usedMb: 10,
     onFrozen: undefined as (() => void) | undefined,
     memoryUsedBytes: () => env.usedMb * 1024 * 1024,
+    retireAt: Number.POSITIVE_INFINITY,
+    retiring: (now: number, margin: number) => env.retireAt - now <= margin,
     async invoke() {
       env.state = 'busy';
       await o.during?.();
@@ -320,4 +322,27 @@ test('a short invocation about to end is waited for instead of starting another 
   held.resolve();
   await Promise.all([a, b, c]);
   await scheduler.close();
+});
+
+test('an idle environment whose credentials are about to expire is retired, not reused', async () => {
+  let scheduler: Scheduler | undefined;
+  const started: FakeEnvironment[] = [];
+  scheduler = new Scheduler({
+    keepAliveMs: 60_000,
+    maxMemoryMb: 10_000,
+    concurrency: new ConcurrencyAccounting({ accountLimit: 10, scalingRatePer10s: 1000 }),
+    async launch() {
+      const env = fakeEnvironment(() => scheduler);
+      started.push(env);
+      return env;
+    },
+  });
+  await scheduler.run(target, request);
+  assert.equal(started.length, 1);
+  (started[0] as unknown as { retireAt: number }).retireAt = Date.now() + 60_000; // within the margin
+  await scheduler.run(target, request);
+  assert.equal(started.length, 2, 'a new environment, with fresh credentials');
+  assert.equal((started[0] as unknown as { state: string }).state, 'stopped');
+  await scheduler.run(target, request);
+  assert.equal(started.length, 2, 'the new one is reused');
 });

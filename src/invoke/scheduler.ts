@@ -477,10 +477,23 @@ export class Scheduler {
   }
 }
 
-/** The most recently used idle environment still able to serve (one that ended on its own is on its way out). */
+/** Retire an environment this long before its execution-role credentials expire. */
+const CREDENTIALS_MARGIN_MS = 5 * 60_000;
+
+/**
+ * The most recently used idle environment still able to serve (one that ended on its own is
+ * on its way out; one whose credentials are about to expire is stopped, so a new one gets fresh ones).
+ */
 function takeIdle(idle: Environment[] | undefined): Environment | undefined {
+  const now = Date.now();
   let env = idle?.pop();
-  while (env && env.state !== 'ready' && env.state !== 'frozen') env = idle?.pop();
+  while (
+    env &&
+    ((env.state !== 'ready' && env.state !== 'frozen') || env.retiring(now, CREDENTIALS_MARGIN_MS))
+  ) {
+    if (env.state === 'ready' || env.state === 'frozen') void env.stop();
+    env = idle?.pop();
+  }
   return env;
 }
 

@@ -21,8 +21,11 @@ export interface LambdaDeps {
   asyncQueue: AsyncQueue;
   /** AWS's RequestEntityTooLargeException for a payload over `limit`. */
   tooLarge(limit: number): AwsError;
-  /** The access key a function's own AWS SDK uses to call this platform. */
-  functionCredentials(accountId: string): { accessKeyId: string; secretAccessKey: string };
+  /**
+   * With IAM enforced, refuses a role that does not exist or does not trust
+   * lambda.amazonaws.com, in AWS's words; otherwise accepts any well-formed role.
+   */
+  checkExecutionRole(role: string): void;
 }
 
 export function scopeOf(ctx: RequestContext): Scope {

@@ -21,6 +21,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { IdentityStore } from '../../iam/store.js';
 import {
   type AsyncEvent,
   type AsyncObserver,
@@ -48,6 +49,7 @@ import { createConcurrencyStore } from './concurrency-store.js';
 import type { LambdaDeps } from './deps.js';
 import { AccessDeniedException, RequestEntityTooLargeException } from './errors.js';
 import { createEventInvokeConfigStore } from './event-invoke-config-store.js';
+import { executionRoleCheck } from './execution-role.js';
 import { aliasOperations } from './operations/aliases.js';
 import { concurrencyOperations, loadReservations, withReservations } from './operations/concurrency.js';
 import { eventInvokeConfigOperations, withEventInvokeConfigs } from './operations/event-invoke-configs.js';
@@ -75,6 +77,8 @@ export function createLambdaService(opts: {
   invoker: Invoker;
   /** Where the async queue's AsyncEventAge and AsyncEventsDropped go. */
   metrics?: Metrics;
+  /** IAM's roles, for the execution-role check at CreateFunction when enforcement is on. */
+  identities?: IdentityStore;
 }): Service {
   const { config, db, blobs, logger, invoker } = opts;
   const store = createLambdaStore(db);
@@ -127,13 +131,7 @@ export function createLambdaService(opts: {
       const expires = Math.floor(Date.now() / 1000) + CODE_URL_TTL_SECONDS;
       return `${ctx.endpoint}${CODE_URL_PREFIX}${codeKey}?Expires=${expires}&Signature=${sign(codeKey, expires)}`;
     },
-    functionCredentials(accountId) {
-      const credential = config.credentials.find((c) => c.accountId === accountId) ?? config.credentials[0];
-      return {
-        accessKeyId: credential?.accessKeyId ?? '',
-        secretAccessKey: credential?.secretAccessKey ?? '',
-      };
-    },
+    checkExecutionRole: executionRoleCheck(config, opts.identities),
   };
   runAsync = asyncEventRunner(deps);
   outcomes = asyncOutcomes(deps, eventInvokeConfigs, destinations);

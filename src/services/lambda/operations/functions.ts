@@ -143,7 +143,10 @@ export function functionOperations(deps: LambdaDeps): Operation[] {
         delete next._layerKeys;
       }
     }
-    if (input.Role !== undefined) next.Role = input.Role;
+    if (input.Role !== undefined) {
+      deps.checkExecutionRole(String(input.Role));
+      next.Role = input.Role;
+    }
     if (input.Handler !== undefined) next.Handler = input.Handler;
     if (input.Description !== undefined) next.Description = input.Description;
     if (input.Timeout !== undefined) next.Timeout = input.Timeout;
@@ -236,6 +239,7 @@ export function functionOperations(deps: LambdaDeps): Operation[] {
           'Runtime and Handler are mandatory parameters for functions created with deployment packages.',
         );
       }
+      deps.checkExecutionRole(String(input.Role));
       const now = lambdaTimestamp();
       const defaults: FunctionConfig = {
         Role: String(input.Role),

@@ -178,7 +178,7 @@ export function target(deps: LambdaDeps, scope: Scope, v: StoredVersion, arn: st
     ...(c.LoggingConfig.SystemLogLevel ? { systemLogLevel: c.LoggingConfig.SystemLogLevel } : {}),
     codeDir: deps.activator.codeDir(codeKey),
     ...(layersDir ? { layersDir } : {}),
-    credentials: deps.functionCredentials(scope.accountId),
+    role: c.Role,
     // Lambent's per-function switch (a tag, since Lambda has no such setting).
     outbound: deps.store.getTags(scope, v.name)?.[OUTBOUND_TAG] !== 'false',
   };
