@@ -38,6 +38,23 @@ const configSchema = z.object({
     ]),
   /** Largest request body accepted by the gateway before any service sees it. */
   maxRequestBytes: z.coerce.number().int().positive().default(70_167_211),
+  /** How the gateway bounds what clients can make it hold (issue 10, items 3 and 5). */
+  gateway: z
+    .object({
+      /**
+       * Bytes of request bodies held across all requests whose signature is not verified yet
+       * (it covers the body's hash, so the body must be read first). Room for two of Lambda's
+       * largest requests (70,167,211 bytes) at once; past it, requests are throttled.
+       */
+      maxPendingBodyBytes: z.number().int().positive().default(160 * 1024 * 1024),
+      /** A body that sends nothing for this long is answered 408 and its connection closed. */
+      bodyIdleTimeoutMs: z.number().int().positive().default(20_000),
+      /** Node's headersTimeout: the whole request head must arrive within this. */
+      headersTimeoutMs: z.number().int().positive().default(20_000),
+      /** Node's requestTimeout: the whole request (head and body) must arrive within this. */
+      requestTimeoutMs: z.number().int().positive().default(300_000),
+    })
+    .default({}),
   /** Lambda quotas (AWS's defaults). */
   lambda: z
     .object({
@@ -140,6 +157,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv, overrides: ConfigInput = {
   if (env.LAMBENT_ASYNC_RETRY_SCALE) lambda.asyncRetryDelayScale = Number(env.LAMBENT_ASYNC_RETRY_SCALE);
   if (env.LAMBENT_PREWARM_POOL) lambda.prewarmPoolSize = parsePoolSize(env.LAMBENT_PREWARM_POOL);
   if (Object.keys(lambda).length) fromEnv.lambda = lambda;
+  if (env.LAMBENT_MAX_PENDING_BODY_BYTES) {
+    fromEnv.gateway = { maxPendingBodyBytes: Number(env.LAMBENT_MAX_PENDING_BODY_BYTES) };
+  }
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   return parseConfig({ ...fromEnv, ...defined });
 }

@@ -44,7 +44,7 @@ import { createActivator } from './activator.js';
 import { asyncOutcomes, lambdaDestinationTarget } from './async-outcomes.js';
 import { createConcurrencyStore } from './concurrency-store.js';
 import type { LambdaDeps } from './deps.js';
-import { RequestEntityTooLargeException } from './errors.js';
+import { RequestEntityTooLargeException, TooManyRequestsException } from './errors.js';
 import { createEventInvokeConfigStore } from './event-invoke-config-store.js';
 import { aliasOperations } from './operations/aliases.js';
 import { concurrencyOperations, loadReservations, withReservations } from './operations/concurrency.js';
@@ -60,6 +60,7 @@ import {
 } from './operations/provisioned-concurrency.js';
 import { tagAndAccountOperations } from './operations/tags-and-account.js';
 import { createProvisionedStore } from './provisioned-store.js';
+import { withRequestLimits } from './request-limits.js';
 import { createLambdaStore } from './store.js';
 
 const CODE_URL_PREFIX = '/_lambent/lambda/code/';
@@ -141,23 +142,25 @@ export function createLambdaService(opts: {
   loadProvisioned(deps, provisioned);
 
   const router = new RestRouter(
-    withProvisioned(
-      deps,
-      provisioned,
-      withEventInvokeConfigs(
+    withRequestLimits(
+      withProvisioned(
         deps,
-        eventInvokeConfigs,
-        withReservations(deps, reservations, [
-          ...functionOperations(deps),
-          ...aliasOperations(deps),
-          ...layerOperations(deps),
-          ...permissionOperations(deps),
-          ...tagAndAccountOperations(deps),
-          ...invokeOperations(deps),
-          ...concurrencyOperations(deps, reservations),
-          ...provisionedConcurrencyOperations(deps, provisioned),
-          ...eventInvokeConfigOperations(deps, eventInvokeConfigs),
-        ]),
+        provisioned,
+        withEventInvokeConfigs(
+          deps,
+          eventInvokeConfigs,
+          withReservations(deps, reservations, [
+            ...functionOperations(deps),
+            ...aliasOperations(deps),
+            ...layerOperations(deps),
+            ...permissionOperations(deps),
+            ...tagAndAccountOperations(deps),
+            ...invokeOperations(deps),
+            ...concurrencyOperations(deps, reservations),
+            ...provisionedConcurrencyOperations(deps, provisioned),
+            ...eventInvokeConfigOperations(deps, eventInvokeConfigs),
+          ]),
+        ),
       ),
     ),
   );
@@ -180,6 +183,7 @@ export function createLambdaService(opts: {
     // AWS names Invoke "InvokeFunction" in this message.
     requestTooLarge: (op, limit) =>
       tooLarge(limit, op?.name === 'Invoke' ? 'InvokeFunction' : (op?.name ?? 'requested')),
+    throttled: () => new TooManyRequestsException('Rate Exceeded.', 'CallerRateLimitExceeded', 1),
     unknownOperation: (method, rawPath) =>
       new AwsError('UnknownOperationException', `Unknown operation ${method} ${rawPath}`, 404),
     internalRoutes: [
