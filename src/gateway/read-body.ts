@@ -92,7 +92,8 @@ export function readBody(req: IncomingMessage, options: ReadBodyOptions): Promis
   }
 
   return new Promise((resolve, reject) => {
-    const whole = declared !== undefined && declared >= PREALLOCATE_FROM ? Buffer.allocUnsafeSlow(declared) : undefined;
+    const whole =
+      declared !== undefined && declared >= PREALLOCATE_FROM ? Buffer.allocUnsafeSlow(declared) : undefined;
     const chunks: Buffer[] = [];
     let size = 0;
     let settled = false;
@@ -113,16 +114,22 @@ export function readBody(req: IncomingMessage, options: ReadBodyOptions): Promis
     function fail(err: Error): void {
       if (settled) return;
       cleanup();
-      // Whatever still arrives is discarded, not kept; the gateway decides the connection's fate.
-      req.resume();
+      // Nothing more is read; the gateway answers and decides the connection's fate.
+      req.pause();
       reject(err);
     }
     function onData(chunk: Buffer): void {
       if (settled) return;
       const next = size + chunk.length;
-      if (next > limit) return fail(new BodyTooLargeError());
+      if (next > limit) {
+        fail(new BodyTooLargeError());
+        return;
+      }
       // A declared length was claimed up front; a chunked body claims as it arrives.
-      if (claim && declared === undefined && !claim.add(chunk.length)) return fail(new BodyBudgetError());
+      if (claim && declared === undefined && !claim.add(chunk.length)) {
+        fail(new BodyBudgetError());
+        return;
+      }
       if (whole) chunk.copy(whole, size);
       else chunks.push(chunk);
       hash?.update(chunk);

@@ -9,6 +9,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { LARGE_JSON_DEFAULTS, SkeletonTooLargeError } from '../protocols/large-json.js';
 import type { ProtocolCodec, ResponseData } from '../protocols/types.js';
 import type { Service } from '../services/service.js';
 import type { Config } from '../shared/config.js';
@@ -152,7 +153,8 @@ export function createGateway({ config, services, logger, health, metrics }: Gat
         claim?.release();
         refused = true;
         if (err instanceof BodyTooLargeError) throw service.requestTooLarge(match?.op, limit);
-        if (err instanceof BodyBudgetError) throw service.throttled?.() ?? new ThrottlingException('Rate exceeded');
+        if (err instanceof BodyBudgetError)
+          throw service.throttled?.() ?? new ThrottlingException('Rate exceeded');
         if (err instanceof BodyTimeoutError) throw new RequestTimeout();
         throw err;
       }
@@ -167,11 +169,19 @@ export function createGateway({ config, services, logger, health, metrics }: Gat
       } finally {
         claim?.release();
       }
-      const input = codec.decode(
-        match.op,
-        { method, rawPath, query: url.searchParams, headers: req.headers, body },
-        match.labels,
-      );
+      const request = { method, rawPath, query: url.searchParams, headers: req.headers, body };
+      let input: Record<string, unknown>;
+      try {
+        input = codec.decodeAsync
+          ? await codec.decodeAsync(match.op, request, match.labels)
+          : codec.decode(match.op, request, match.labels);
+      } catch (err) {
+        // The parameters besides a large blob must be small (AWS: the code plus 256 KiB).
+        if (err instanceof SkeletonTooLargeError) {
+          throw service.requestTooLarge(match.op, LARGE_JSON_DEFAULTS.skeletonLimit);
+        }
+        throw err;
+      }
       validateInput(match.op.input, input);
       const output = await match.op.handler(input, {
         requestId,
@@ -234,25 +244,32 @@ function unknownService(requestId: string): ResponseData {
 
 /**
  * Sends a response. `unread` is a request answered before its body was read in full: the
- * rest of that body is discarded as it comes (so the client, still sending, can read the
- * answer rather than a reset), the connection is not kept alive, and it is closed after
- * UNREAD_LINGER_MS if the client keeps sending.
+ * rest of that body is not read (a client sending gigabytes costs no CPU or memory here),
+ * and the connection is closed UNREAD_LINGER_MS later. Closing at once would lose the answer: a socket closed with unread
+ * data sends a reset, and the client's kernel drops what the client had not read yet.
  */
 function send(res: ServerResponse, data: ResponseData, unread?: IncomingMessage): void {
   const body = typeof data.body === 'string' ? Buffer.from(data.body) : data.body;
   const headers: Record<string, string> = { ...data.headers, 'content-length': String(body.length) };
-  if (unread && !unread.complete) {
-    res.shouldKeepAlive = false;
-    unread.resume();
+  if (unread && !unread.complete && hasBody(unread)) {
+    // Paused with a read started, the request counts as consumed, so Node does not discard the
+    // rest for us (discarding reads all of it); its backpressure then stops reading the socket.
+    unread.pause();
+    unread.read(0);
     const socket = unread.socket;
     const linger = setTimeout(() => socket.destroy(), UNREAD_LINGER_MS);
     linger.unref();
     socket.once('close', () => clearTimeout(linger));
   }
   // Naming the connection ourselves keeps Node from adding `Keep-Alive: timeout=N`, which AWS never sends.
-  headers.connection = res.shouldKeepAlive ? 'keep-alive' : 'close';
+  if (res.shouldKeepAlive) headers.connection = 'keep-alive';
   res.writeHead(data.status, headers);
   res.end(body);
+}
+
+/** Whether a request carries a body at all (a GET usually has neither header). */
+function hasBody(req: IncomingMessage): boolean {
+  return (declaredLength(req) ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
 }
 
 /** How long the rest of a refused body is discarded before its connection is closed. */

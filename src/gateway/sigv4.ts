@@ -477,7 +477,8 @@ export function checkSigV4Headers(
     needsBody: signedPayload === undefined,
     needsBodyHash: signedPayload === undefined || holdsBodyToDeclared,
     verifySignature() {
-      if (signedPayload === undefined) throw new Error('the signature covers the body: verify it with the body');
+      if (signedPayload === undefined)
+        throw new Error('the signature covers the body: verify it with the body');
       if (!signatureVerified) verifySignature(signedPayload);
     },
     verify(payloadHash) {

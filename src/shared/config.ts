@@ -46,7 +46,11 @@ const configSchema = z.object({
        * (it covers the body's hash, so the body must be read first). Room for two of Lambda's
        * largest requests (70,167,211 bytes) at once; past it, requests are throttled.
        */
-      maxPendingBodyBytes: z.number().int().positive().default(160 * 1024 * 1024),
+      maxPendingBodyBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(160 * 1024 * 1024),
       /** A body that sends nothing for this long is answered 408 and its connection closed. */
       bodyIdleTimeoutMs: z.number().int().positive().default(20_000),
       /** Node's headersTimeout: the whole request head must arrive within this. */
@@ -157,9 +161,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv, overrides: ConfigInput = {
   if (env.LAMBENT_ASYNC_RETRY_SCALE) lambda.asyncRetryDelayScale = Number(env.LAMBENT_ASYNC_RETRY_SCALE);
   if (env.LAMBENT_PREWARM_POOL) lambda.prewarmPoolSize = parsePoolSize(env.LAMBENT_PREWARM_POOL);
   if (Object.keys(lambda).length) fromEnv.lambda = lambda;
-  if (env.LAMBENT_MAX_PENDING_BODY_BYTES) {
-    fromEnv.gateway = { maxPendingBodyBytes: Number(env.LAMBENT_MAX_PENDING_BODY_BYTES) };
-  }
+  const gateway: NonNullable<ConfigInput['gateway']> = {};
+  if (env.LAMBENT_MAX_PENDING_BODY_BYTES)
+    gateway.maxPendingBodyBytes = Number(env.LAMBENT_MAX_PENDING_BODY_BYTES);
+  if (env.LAMBENT_BODY_IDLE_TIMEOUT_MS) gateway.bodyIdleTimeoutMs = Number(env.LAMBENT_BODY_IDLE_TIMEOUT_MS);
+  if (Object.keys(gateway).length) fromEnv.gateway = gateway;
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   return parseConfig({ ...fromEnv, ...defined });
 }

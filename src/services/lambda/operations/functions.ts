@@ -22,8 +22,8 @@ import {
 } from '../identifiers.js';
 import { resolveLayers } from '../layer-refs.js';
 import { type FunctionConfig, lambdaTimestamp, servingOf } from '../model.js';
-import { assertRuntimeAllowed } from '../runtimes.js';
 import { CODE_REQUEST_LIMIT, UPDATE_CONFIGURATION_REQUEST_LIMIT } from '../request-limits.js';
+import { assertRuntimeAllowed } from '../runtimes.js';
 import * as S from '../shapes.js';
 import type { Scope, StoredVersion } from '../store.js';
 import { resolveQualifier } from './aliases.js';
