@@ -2,17 +2,27 @@
  * The platform as one object: storage opened, the sandbox provider probed, services
  * created, the gateway ready. `createLambent(config)` does not listen; `start()` does.
  * `stop()` finishes in-flight requests, stops execution environments, lets background work
- * settle, then closes storage.
+ * settle, then closes storage. The data dir is locked from creation to stop (a second server on
+ * it is refused): what a kill -9'd run left there is reclaimed by the next one, see
+ * shared/data-dir-lock.ts and sandbox/linux/provider.ts.
  */
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createGateway } from './gateway/server.js';
+import { createAuthenticator } from './iam/authenticator.js';
+import { createAuthorizer } from './iam/authorizer.js';
+import { loadAwsManagedPolicies } from './iam/aws-managed.js';
+import { identityPolicySource } from './iam/identity-policies.js';
+import { createIdentityStore } from './iam/store.js';
 import { createInvoker } from './invoke/invoker.js';
+import { LogBudget } from './invoke/log-budget.js';
+import { createRuntimeCatalog, findNodeSdk } from './invoke/runtimes.js';
 import { createMetrics, renderPrometheus } from './metrics/index.js';
-import { createSandboxProvider } from './sandbox/index.js';
+import { createSandboxProvider, type SandboxProvider } from './sandbox/index.js';
 import { createServices } from './services/registry.js';
-import type { Config } from './shared/config.js';
+import { type Config, iamEnforced } from './shared/config.js';
+import { acquireDataDirLock } from './shared/data-dir-lock.js';
 import { createLogger, type Logger } from './shared/logger.js';
 import { packageRoot, VERSION } from './shared/version.js';
 import { createBlobStore } from './storage/blob-store.js';
@@ -27,14 +37,33 @@ export interface Lambent {
 
 export async function createLambent(config: Config, logger: Logger = createLogger()): Promise<Lambent> {
   fs.mkdirSync(config.dataDir, { recursive: true });
-  const db = openDatabase(path.join(config.dataDir, 'lambent.db'));
-  const blobs = createBlobStore(path.join(config.dataDir, 'blobs'));
-  const sandboxes = await createSandboxProvider({
-    ...(config.sandbox === 'auto' ? {} : { prefer: config.sandbox }),
-    dataDir: config.dataDir,
-    logger,
-  });
+  // Before anything touches the data dir: the blob store's and the sandboxes' clean-ups of a
+  // crashed run would wreck a live server's state.
+  const lock = acquireDataDirLock(config.dataDir);
+  let sandboxes: SandboxProvider;
+  let db: ReturnType<typeof openDatabase>;
+  let blobs: ReturnType<typeof createBlobStore>;
+  const sdk = findNodeSdk();
+  if (!sdk) logger.warn('the AWS SDK for JavaScript is not installed: Node functions must bundle their own');
+  try {
+    db = openDatabase(path.join(config.dataDir, 'lambent.db'));
+    blobs = createBlobStore(path.join(config.dataDir, 'blobs'));
+    sandboxes = await createSandboxProvider({
+      ...(config.sandbox === 'auto' ? {} : { prefer: config.sandbox }),
+      dataDir: config.dataDir,
+      logger,
+      // Interpreters from npm and the built-in SDK are bound into sandboxes: hide their host paths.
+      linux: {
+        viewDirs: [path.join(config.cacheDir, 'node'), ...(sdk ? [sdk.dir] : [])],
+        sandboxSubnet: config.sandboxSubnet,
+      },
+    });
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
   const metrics = createMetrics({ db, logger });
+  const logBudget = new LogBudget({ ...config.logs, dataDir: config.dataDir });
   // Functions reach the platform on loopback, whatever address the gateway listens on.
   let endpointUrl = `http://127.0.0.1:${config.port}`;
   const invoker = createInvoker({
@@ -42,6 +71,8 @@ export async function createLambent(config: Config, logger: Logger = createLogge
     logs: undefined,
     logger,
     runtimeDir: path.join(packageRoot, 'src', 'runtimes'),
+    ...(sdk ? { sdkDir: sdk.dir } : {}),
+    runtimes: createRuntimeCatalog(config),
     tmpRoot: path.join(config.dataDir, 'lambda', 'tmp'),
     endpointUrl: () => endpointUrl,
     billingGranularityMs: config.lambda.billingGranularityMs,
@@ -51,28 +82,45 @@ export async function createLambent(config: Config, logger: Logger = createLogge
     limits: config.lambda,
     metrics: metrics.lambda,
     prewarm: config.lambda.prewarmPoolSize,
+    logBudget,
   });
-  const { services, logs } = createServices({ config, db, blobs, logger, invoker, metrics });
+  const identities = createIdentityStore(db, loadAwsManagedPolicies());
+  const { services, logs } = createServices({ config, db, blobs, logger, invoker, metrics, identities });
   invoker.attachLogs(logs);
+  logBudget.attachStore(() => logs.storedBytes());
   const started = Date.now();
+  // Health is unauthenticated: it shows no host paths (the data directory, the launcher, the
+  // interpreters, cgroup mounts). `lambent doctor`, run on the host, prints those.
   const gateway = createGateway({
     config,
     services,
     logger,
-    health: () => ({
-      version: VERSION,
-      status: 'ok',
-      uptimeSeconds: Math.round((Date.now() - started) / 1000),
-      parts: {
-        gateway: { status: 'ok' },
-        storage: { status: db.open ? 'ok' : 'closed', dataDir: config.dataDir },
-        sandbox: { status: 'ok', ...sandboxes.describe() },
-        invoke: { status: 'ok', ...invoker.stats(), provisioned: invoker.provisioned.usageAll() },
-        ...Object.fromEntries(services.map((s) => [s.name, s.health()])),
-      },
+    authorizer: createAuthorizer({
+      enforced: iamEnforced(config),
+      logger,
+      identityPolicies: identityPolicySource(identities),
     }),
+    authenticator: createAuthenticator(config.credentials, identities),
+    health: () => {
+      const sandbox = sandboxes.describe();
+      const budget = logBudget.status();
+      return {
+        version: VERSION,
+        status: 'ok',
+        uptimeSeconds: Math.round((Date.now() - started) / 1000),
+        parts: {
+          gateway: { status: 'ok' },
+          storage: { status: db.open ? 'ok' : 'closed' },
+          sandbox: { status: 'ok', ...sandbox, details: withoutHostPaths(sandbox.details) },
+          invoke: { status: 'ok', ...invoker.stats(), provisioned: invoker.provisioned.usageAll() },
+          // Function output kept or dropped (log-budget.ts): degraded while the disk is short.
+          functionLogs: budget,
+          ...Object.fromEntries(services.map((s) => [s.name, s.health()])),
+        },
+      };
+    },
     metrics: () =>
-      renderPrometheus(metrics.lambda, invoker.stats(), Math.round((Date.now() - started) / 1000)),
+      renderPrometheus(metrics.lambda, invoker.stats(), Math.round((Date.now() - started) / 1000), logBudget),
   });
   let stopped = false;
 
@@ -89,12 +137,30 @@ export async function createLambent(config: Config, logger: Logger = createLogge
     async stop() {
       if (stopped) return;
       stopped = true;
-      await gateway.close();
-      await invoker.close();
-      await Promise.all(services.map((s) => s.close()));
-      await sandboxes.close();
-      metrics.close();
-      db.close();
+      // Every step runs whatever an earlier one threw: sandboxes hold mounts, loop devices and
+      // cgroups that must go even when, say, an in-flight request failed to finish.
+      const failures: unknown[] = [];
+      const step = async (fn: () => unknown) => {
+        try {
+          await fn();
+        } catch (err) {
+          failures.push(err);
+        }
+      };
+      await step(() => gateway.close());
+      await step(() => invoker.close());
+      await step(() => Promise.all(services.map((s) => s.close())));
+      await step(() => sandboxes.close());
+      await step(() => logBudget.close());
+      await step(() => metrics.close());
+      await step(() => db.close());
+      lock.release();
+      if (failures.length > 0) throw failures[0];
     },
   };
+}
+
+/** The provider's details without those that name a host path (values with an absolute path in them). */
+function withoutHostPaths(details: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(details).filter(([, v]) => !/(^|[\s=:(])\//.test(v)));
 }

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { awsCli, awsCliText, createNodeFunctionArgs, findAwsCli } from './support/aws-cli.js';
+import { awsCli, awsCliText, awsCliTool, createNodeFunctionArgs, findAwsCli } from './support/aws-cli.js';
 import { removeDataDir, startServer, type TestServer } from './support/server.js';
 import { NODE_HANDLER, zipOf } from './support/zips.js';
 
@@ -26,7 +26,7 @@ done
 `;
 
 test('AWS CLI lifecycle', {
-  skip: cli ? false : 'the AWS CLI is not installed (.ci/run installs it)',
+  skip: awsCliTool().skip,
   timeout: 120_000,
 }, async () => {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'lambent-awscli-'));

@@ -71,7 +71,12 @@ describe('lambent up', () => {
     assert.equal(res.status, res.stdout.includes('REDUCED') ? 1 : 0);
     // The pools of pre-started sandboxes (defaults: 2 Node, 1 Python), booted for real.
     if (!res.stdout.includes('REDUCED'))
-      assert.match(res.stdout, /^ {2}prewarm: nodejs 2\/2 ready, python 1\/1 ready/m);
+      assert.match(res.stdout, /^ {2}prewarm: nodejs\d+ 2\/2 ready, python3\.\d+ 1\/1 ready/m);
+    // Which binary serves each runtime, and the SDKs functions get.
+    const major = process.versions.node.split('.')[0];
+    assert.match(res.stdout, new RegExp(`^ {2}nodejs${major}\\.x: ${process.version} \\S+ \\(host\\)$`, 'm'));
+    assert.match(res.stdout, /^ {2}python3\.12: \d+\.\d+\.\d+ \S+/m);
+    assert.match(res.stdout, /^aws sdk for javascript v3 .*@aws-sdk\/core \d+\.\d+\.\d+/m);
   });
 
   test('refuses a non-loopback address with the default keys', () => {

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CreateFunctionCommand, InvokeCommand, PutFunctionConcurrencyCommand } from '@aws-sdk/client-lambda';
-import { awsCli, awsCliFailure, findAwsCli } from './support/aws-cli.js';
+import { awsCli, awsCliFailure, awsCliTool, findAwsCli } from './support/aws-cli.js';
 import { removeDataDir, startServer, type TestServer } from './support/server.js';
 import { active } from './support/wait.js';
 import { zipOf } from './support/zips.js';
@@ -18,7 +18,7 @@ import { zipOf } from './support/zips.js';
 const cli = findAwsCli();
 const HANDLER = `exports.handler = async (event) => { if (event.fail) throw new Error('no'); return 1; };`;
 
-describe('CloudWatch metrics with the AWS CLI', { skip: cli ? false : 'no AWS CLI v2 installed' }, () => {
+describe('CloudWatch metrics with the AWS CLI', { skip: awsCliTool().skip }, () => {
   let server: TestServer;
   let home: string;
   let aws: (...args: string[]) => Promise<unknown>;

@@ -7,14 +7,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { awsCli, createNodeFunctionArgs, findAwsCli } from './support/aws-cli.js';
+import { awsCli, awsCliTool, createNodeFunctionArgs, findAwsCli } from './support/aws-cli.js';
 import { removeDataDir, startServer } from './support/server.js';
 import { NODE_HANDLER, zipOf } from './support/zips.js';
 
 const cli = findAwsCli();
 
 test('AWS CLI: event invoke configs', {
-  skip: cli ? false : 'the AWS CLI is not installed (.ci/run installs it)',
+  skip: awsCliTool().skip,
   timeout: 120_000,
 }, async () => {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'lambent-awscli-eic-'));

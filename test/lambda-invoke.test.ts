@@ -17,6 +17,7 @@ import {
   type Runtime,
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
+import { findTool } from '../src/sandbox/linux/tmp-volumes.js';
 import { removeDataDir, startServer, type TestServer } from './support/server.js';
 import { active, updated } from './support/wait.js';
 import { zipOf } from './support/zips.js';
@@ -449,7 +450,12 @@ describe('invoke', () => {
           platform: await get(process.env.AWS_ENDPOINT_URL + '/_lambent/health'),
         });`;
       await deploy('net-open', 'nodejs20.x', 'index.handler', { 'index.js': code });
-      assert.deepEqual(json(await invoke('net-open')), { outside: 200, platform: 200 });
+      // With outbound access too, the host's own loopback is out of reach (a network namespace
+      // per sandbox; test/lambda-network.test.ts checks what lies beyond the host), unless
+      // nftables is missing and such functions share the host's network.
+      const open = json(await invoke('net-open'));
+      assert.equal(open.platform, 200);
+      if (findTool('nft')) assert.equal(open.outside, 'ECONNREFUSED');
       await lambda.send(
         new CreateFunctionCommand({
           FunctionName: 'net-closed',

@@ -25,7 +25,7 @@ import {
   TagResourceCommand,
   waitUntilFunctionActiveV2,
 } from '@aws-sdk/client-lambda';
-import { awsCli, findAwsCli } from './support/aws-cli.js';
+import { awsCli, awsCliTool, findAwsCli } from './support/aws-cli.js';
 import { deployNode } from './support/functions.js';
 import { removeDataDir, startServer, type TestServer } from './support/server.js';
 
@@ -239,7 +239,7 @@ describe('provisioned concurrency', { concurrency: false, timeout: 180_000 }, ()
   });
 
   test('the AWS CLI manages configs', {
-    skip: findAwsCli() ? undefined : 'AWS CLI not installed',
+    skip: awsCliTool().skip,
   }, async () => {
     const cli = findAwsCli() as string;
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'lambent-cli-'));

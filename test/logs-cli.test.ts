@@ -10,12 +10,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type CloudWatchLogsClient, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { awsCli, cliEnvironment, findAwsCli } from './support/aws-cli.js';
+import { awsCli, awsCliTool, cliEnvironment, findAwsCli } from './support/aws-cli.js';
 import { removeDataDir, startServer, type TestServer } from './support/server.js';
 
 const cli = findAwsCli();
 
-describe('CloudWatch Logs with the AWS CLI', { skip: cli ? false : 'no AWS CLI v2 installed' }, () => {
+describe('CloudWatch Logs with the AWS CLI', { skip: awsCliTool().skip }, () => {
   let server: TestServer;
   let logs: CloudWatchLogsClient;
   let home: string;

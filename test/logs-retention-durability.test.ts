@@ -19,6 +19,7 @@ import {
   PutRetentionPolicyCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { createGateway } from '../src/gateway/server.js';
+import { createAuthorizer } from '../src/iam/authorizer.js';
 import { createLogsService, type LogsService, type LogsServiceOptions } from '../src/services/logs/index.js';
 import { parseConfig } from '../src/shared/config.js';
 import { silentLogger } from '../src/shared/logger.js';
@@ -47,6 +48,11 @@ async function startLogsServer(dataDir: string, options: LogsServiceOptions = {}
     services: [logs.service],
     logger: silentLogger,
     health: () => ({}),
+    authorizer: createAuthorizer({
+      enforced: true,
+      logger: silentLogger,
+      identityPolicies: { policiesOf: () => [] },
+    }),
   });
   const address = await gateway.listen();
   const url = `http://127.0.0.1:${address.port}`;

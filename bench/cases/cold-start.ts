@@ -41,7 +41,7 @@ interface PoolCounters {
 async function nodePool(url: string): Promise<PoolCounters | undefined> {
   const res = await fetch(`${url}/_lambent/health`);
   const doc = (await res.json()) as { parts?: { sandbox?: { pools?: PoolCounters[] } } };
-  return doc.parts?.sandbox?.pools?.find((p) => p.name === 'nodejs');
+  return doc.parts?.sandbox?.pools?.find((p) => p.name.startsWith('nodejs'));
 }
 
 export const coldStart: BenchCase = {

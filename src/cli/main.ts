@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { ConfigError } from '../shared/config.js';
 import { VERSION } from '../shared/version.js';
 import { doctor } from './doctor.js';
+import { installRuntimes } from './runtimes.js';
 import { up } from './up.js';
 
 const program = new Command()
@@ -23,9 +24,29 @@ program
 
 program
   .command('doctor')
-  .description('show which isolation functions get on this host and what is missing (exit 1 when reduced)')
-  .action(async () => {
-    process.exitCode = await doctor({});
+  .description(
+    'show which isolation functions get on this host, what is missing, and what stopped runs left behind (exit 1 when reduced, or when --clean fails)',
+  )
+  .option(
+    '--clean',
+    "remove what stopped runs left behind (mounts, loop devices, cgroups, launchers); never a running server's",
+  )
+  .option('--data-dir <dir>', 'look only at the leftovers of this data dir')
+  .action(async (options: { clean?: boolean; dataDir?: string }) => {
+    process.exitCode = await doctor({
+      ...(options.clean ? { clean: true } : {}),
+      ...(options.dataDir ? { leftoversOf: options.dataDir } : {}),
+    });
+  });
+
+program
+  .command('runtimes')
+  .description('manage the interpreters functions run on')
+  .command('install')
+  .argument('<runtime...>', 'e.g. nodejs22.x nodejs24.x')
+  .description('install the Node builds these runtimes need into the cache dir now (env LAMBENT_CACHE_DIR)')
+  .action(async (runtimes: string[]) => {
+    process.exitCode = await installRuntimes(runtimes);
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

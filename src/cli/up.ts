@@ -1,7 +1,12 @@
-/** `lambent up`: runs the platform until SIGINT/SIGTERM, then shuts down cleanly. */
+/**
+ * `lambent up`: runs the platform until SIGINT/SIGTERM, then shuts down cleanly. Sandboxes run
+ * in their own sessions, so a signal sent to this process's group (a terminal's Ctrl-C, most
+ * supervisors) reaches this process alone, and stop() releases them in order.
+ */
 
 import { createLambent } from '../server.js';
 import { type Config, configFromEnv } from '../shared/config.js';
+import { DataDirInUseError } from '../shared/data-dir-lock.js';
 import { createLogger } from '../shared/logger.js';
 
 export interface UpOptions {
@@ -19,11 +24,21 @@ export async function up(options: UpOptions): Promise<void> {
     accessLog: options.accessLog,
   });
   const logger = createLogger();
-  const lambent = await createLambent(config, logger);
+  let lambent: Awaited<ReturnType<typeof createLambent>>;
+  try {
+    lambent = await createLambent(config, logger);
+  } catch (err) {
+    if (!(err instanceof DataDirInUseError)) throw err;
+    process.stderr.write(`lambent: ${err.message}\n`);
+    process.exit(2);
+  }
 
   let stopping = false;
   const shutdown = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      logger.info(`${signal} received, still releasing sandboxes (mounts, cgroups)`);
+      return;
+    }
     stopping = true;
     logger.info(`${signal} received, finishing in-flight requests`);
     lambent.stop().then(

@@ -9,6 +9,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type Authenticator, createAuthenticator } from '../iam/authenticator.js';
+import type { Authorizer } from '../iam/authorizer.js';
 import { LARGE_JSON_DEFAULTS, SkeletonTooLargeError } from '../protocols/large-json.js';
 import type { ProtocolCodec, ResponseData } from '../protocols/types.js';
 import type { Service } from '../services/service.js';
@@ -33,6 +35,7 @@ import {
 } from './read-body.js';
 import type { SecretLookup, VerifiedIdentity } from './sigv4.js';
 import { checkSigV4Headers, createSigningKeyCache, readCredentialScope } from './sigv4.js';
+import { unknownServiceResponse } from './unknown-service.js';
 
 export interface Gateway {
   handle(req: IncomingMessage, res: ServerResponse): void;
@@ -48,11 +51,23 @@ export interface GatewayOptions {
   health(): Record<string, unknown>;
   /** Prometheus text exposition (format 0.0.4), served like health at /_lambent/metrics. */
   metrics?(): string;
+  /** Decides every operation's IAM permission (src/iam/authorizer.ts). */
+  authorizer: Authorizer;
+  /** Who signs requests: the configured root keys, IAM users' keys, STS sessions (default: root keys only). */
+  authenticator?: Authenticator;
 }
 
-export function createGateway({ config, services, logger, health, metrics }: GatewayOptions): Gateway {
-  const secrets = new Map(config.credentials.map((c) => [c.accessKeyId, c]));
-  const lookup: SecretLookup = (akid) => secrets.get(akid);
+export function createGateway({
+  config,
+  services,
+  logger,
+  health,
+  metrics,
+  authorizer,
+  authenticator,
+}: GatewayOptions): Gateway {
+  const auth = authenticator ?? createAuthenticator(config.credentials);
+  const lookup: SecretLookup = auth.lookup;
   const internalRoutes = services.flatMap((s) => s.internalRoutes ?? []);
   const keyCache = createSigningKeyCache();
   const server = http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => handle(req, res));
@@ -121,7 +136,7 @@ export function createGateway({ config, services, logger, health, metrics }: Gat
       service = detectService(services, scope?.service, req.headers, rawPath);
       if (!service) {
         refused = true;
-        return send(res, unknownService(requestId), req);
+        return send(res, unknownServiceResponse(scope?.service, req.headers, requestId), req);
       }
       const routeReq = { method, rawPath, query: url.searchParams, headers: req.headers };
       let match = service.route(routeReq);
@@ -169,6 +184,8 @@ export function createGateway({ config, services, logger, health, metrics }: Gat
       } finally {
         claim?.release();
       }
+      // Session credentials need their token and must not have expired (after the signature).
+      const principal = auth.principalOf(identity, new Date());
       const request = { method, rawPath, query: url.searchParams, headers: req.headers, body };
       let input: Record<string, unknown>;
       try {
@@ -183,13 +200,19 @@ export function createGateway({ config, services, logger, health, metrics }: Gat
         throw err;
       }
       validateInput(match.op.input, input);
-      const output = await match.op.handler(input, {
+      const ctx = {
         requestId,
         accountId: identity.accountId,
         region: identity.region,
         accessKeyId: identity.accessKeyId,
+        principal,
         endpoint: `http://${req.headers.host ?? `${config.host}:${config.port}`}`,
+      };
+      authorizer.check(service, match.op, input, ctx, {
+        sourceIp: req.socket.remoteAddress,
+        secure: false,
       });
+      const output = await match.op.handler(input, ctx);
       send(res, codec.encode(match.op, (output ?? {}) as Record<string, unknown>, requestId));
     } catch (err) {
       const errorCodec =
@@ -232,14 +255,6 @@ function fallbackCodec(services: readonly Service[]) {
   const first = services[0];
   if (!first) throw new Error('no services registered');
   return first.codec;
-}
-
-function unknownService(requestId: string): ResponseData {
-  return {
-    status: 400,
-    headers: { 'x-amzn-requestid': requestId, 'content-type': 'application/json' },
-    body: JSON.stringify({ __type: 'UnknownServiceException', message: 'No service serves this request' }),
-  };
 }
 
 /**

@@ -19,8 +19,11 @@ export type ThrottleReason =
 /** Seconds a throttled caller is told to wait (`Retry-After`). */
 const RETRY_AFTER_SECONDS = 1;
 
-/** Which limit throttled: concurrency (a lease frees it), the scaling rate (time), host memory. */
-export type ThrottleLimit = 'concurrency' | 'scaling' | 'memory';
+/**
+ * Which limit throttled: concurrency (a lease frees it), the scaling rate (time), host memory,
+ * host disk (the /tmp volumes' budget, tmp-budget.ts).
+ */
+export type ThrottleLimit = 'concurrency' | 'scaling' | 'memory' | 'disk';
 
 /**
  * A throttle: the 429 `TooManyRequestsException` a synchronous caller gets, with AWS's body
@@ -33,8 +36,10 @@ export class Throttled extends TooManyRequestsException {
     readonly reason: ThrottleReason,
     readonly limit: ThrottleLimit,
     readonly zeroReserved = false,
+    /** AWS says only `Rate Exceeded.`; a limit of Lambent's own host adds which one. */
+    message = 'Rate Exceeded.',
   ) {
-    super('Rate Exceeded.', reason, RETRY_AFTER_SECONDS);
+    super(message, reason, RETRY_AFTER_SECONDS);
   }
 }
 

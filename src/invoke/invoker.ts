@@ -20,7 +20,9 @@ import {
   tmpDirFor,
 } from './launch.js';
 import { ProvisionedConcurrency } from './provisioned.js';
+import type { RuntimeCatalog } from './runtimes.js';
 import { Scheduler } from './scheduler.js';
+import { TmpBudget } from './tmp-budget.js';
 
 export interface Invoker {
   /** Throws `Throttled` (a 429 TooManyRequestsException) when a limit is reached. */
@@ -33,14 +35,26 @@ export interface Invoker {
   startProvisioned(target: FunctionTarget, onStopped: () => void): Promise<Environment>;
   /** Stops a function's environments and drops its /tmp volumes (DeleteFunction). */
   removeFunction(accountId: string, region: string, name: string): Promise<void>;
-  stats(): { environments: number; idle: number; memoryMb: number; maxMemoryMb: number };
+  stats(): InvokerStats;
   /** Leases and reservations; `functionId` is `account/region/name`. */
   readonly concurrency: ConcurrencyAccounting;
   /** Provisioned concurrency configs' environments; `usage()` per version for metrics and health. */
   readonly provisioned: ProvisionedConcurrency;
+  /** Which interpreter serves each runtime (the Lambda service activates functions with it). */
+  readonly runtimes: RuntimeCatalog;
   /** Where environments' output goes (CloudWatch Logs is created after the invoker). */
   attachLogs(logs: LogsApi): void;
   close(): Promise<void>;
+}
+
+export interface InvokerStats {
+  environments: number;
+  idle: number;
+  memoryMb: number;
+  maxMemoryMb: number;
+  /** /tmp volumes' sizes, kept or in use, against their disk budget (tmp-budget.ts). */
+  tmpMb: number;
+  maxTmpMb: number;
 }
 
 export interface InvokerLimits {
@@ -50,6 +64,8 @@ export interface InvokerLimits {
   scalingRatePer10s: number;
   /** Ceiling on the sum of live environments' memory limits. */
   maxMemoryMb: number;
+  /** Ceiling on the sum of /tmp volumes (MB); absent: no ceiling. */
+  maxTmpMb?: number;
 }
 
 export function createInvoker(
@@ -62,7 +78,14 @@ export function createInvoker(
   },
 ): Invoker {
   if (ctx.prewarm !== undefined) {
-    ctx.sandboxes.definePools(poolDefinitions(ctx.sandboxes, ctx.runtimeDir, ctx.prewarm));
+    const sizes = ctx.prewarm;
+    // One pool per interpreter in use: a function's first use of another Node major adds one.
+    const define = () =>
+      ctx.sandboxes.definePools(
+        poolDefinitions(ctx.sandboxes, ctx.runtimeDir, sizes, ctx.runtimes.pools(), ctx.sdkDir),
+      );
+    define();
+    ctx.runtimes.onChange(define);
   }
   /** functionId → /tmp directories not in use by a live environment. */
   const freeTmp = new Map<string, string[]>();
@@ -90,6 +113,14 @@ export function createInvoker(
         tmpDir = tmpDirFor(ctx, t, slot);
         fs.mkdirSync(tmpDir, { recursive: true });
       }
+      try {
+        await tmpBudget.reserve(tmpDir, t.ephemeralMb);
+      } catch (err) {
+        const list = freeTmp.get(fid) ?? [];
+        list.push(tmpDir);
+        freeTmp.set(fid, list);
+        throw err;
+      }
       const env = await launchEnvironment(
         ctx,
         t,
@@ -105,6 +136,18 @@ export function createInvoker(
       );
       return env;
     },
+  });
+
+  const tmpBudget = new TmpBudget(ctx.limits.maxTmpMb ?? Number.POSITIVE_INFINITY, {
+    unusedVolumes: () => [...freeTmp.values()].flat(),
+    release: async (dir) => {
+      for (const list of freeTmp.values()) {
+        const i = list.indexOf(dir);
+        if (i >= 0) list.splice(i, 1);
+      }
+      await ctx.sandboxes.releaseTmp(dir);
+    },
+    evictIdle: () => scheduler.evictIdle(),
   });
 
   const poolTarget = (target: FunctionTarget) => {
@@ -134,12 +177,16 @@ export function createInvoker(
     async removeFunction(accountId, region, name) {
       const fid = functionId({ accountId, region, name });
       await scheduler.stopFunction(`${fid}/`);
-      for (const dir of freeTmp.get(fid) ?? []) await ctx.sandboxes.releaseTmp(dir).catch(() => undefined);
+      for (const dir of freeTmp.get(fid) ?? []) {
+        tmpBudget.uncharge(dir);
+        await ctx.sandboxes.releaseTmp(dir).catch(() => undefined);
+      }
       freeTmp.delete(fid);
       concurrency.forget(fid);
     },
-    stats: () => scheduler.stats(),
+    stats: () => ({ ...scheduler.stats(), ...tmpBudget.stats() }),
     concurrency,
+    runtimes: ctx.runtimes,
     attachLogs(logs) {
       ctx.logs = logs;
     },

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import type { SandboxLayout } from '../sandbox/sandbox.js';
 import { configFromEnv } from '../shared/config.js';
 import { type FunctionTarget, lambdaEnvironment, poolFor } from './launch.js';
+import { familyOf } from './runtimes.js';
 
 const layout: SandboxLayout = {
   task: '/var/task',
@@ -10,6 +11,7 @@ const layout: SandboxLayout = {
   runtime: '/var/runtime',
   tmp: '/tmp',
   langBin: '/var/lang/bin',
+  runtimeModules: '/var/runtime/node_modules',
 };
 
 function target(runtime: string, environment: Record<string, string> = {}): FunctionTarget {
@@ -40,7 +42,9 @@ const poolOf = (runtime: string, environment: Record<string, string> = {}, outbo
     logStream: 's',
     endpointUrl: 'http://x',
   });
-  return poolFor(t, env, outbound, layout);
+  // A pool per interpreter; here named after the family.
+  const family = familyOf(runtime);
+  return poolFor(family ? { family, pool: family } : undefined, env, outbound, layout);
 };
 
 test('Node and Python functions may take a pre-started sandbox of their family', () => {

@@ -1,6 +1,7 @@
 /**
  * Builds an execution environment for a function version: the Runtime API endpoint that
- * accepts only this sandbox's uid, the sandbox with the function's code, layers, /tmp and
+ * only this sandbox reaches (through its relay, with a token; or by its uid where it shares
+ * the host's network), the sandbox with the function's code, layers, /tmp and
  * limits, the exact environment variables Lambda sets, and the log stream its output goes to.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -10,11 +11,24 @@ import path from 'node:path';
 import { createRuntimeEndpoint } from '../sandbox/runtime-api/endpoint.js';
 import { peerUidOf } from '../sandbox/runtime-api/peer-uid.js';
 import type { PoolDefinition, SandboxLayout, SandboxProvider } from '../sandbox/sandbox.js';
+import { SandboxStartError } from '../sandbox/sandbox.js';
 import type { LogsApi } from '../services/logs/index.js';
 import type { Logger } from '../shared/logger.js';
+import { functionIdOf } from './concurrency.js';
 import { Environment } from './environment.js';
+import type { LogBudget } from './log-budget.js';
 import { logStreamName, platformLog } from './log-format.js';
 import { type LogEvent, OutputCapture } from './output-capture.js';
+import { familyOf, type LanguageFamily, type LanguageRuntime, type RuntimeCatalog } from './runtimes.js';
+
+/**
+ * Connections one environment keeps open at once through its relay: to its Runtime API (a
+ * runtime needs one or two; the endpoint also refuses past its own cap) and to the platform
+ * (the AWS SDKs pool up to 50). More wait inside the sandbox, so one function cannot use up
+ * the server's descriptors.
+ */
+const RUNTIME_API_CONNECTIONS = 8;
+const PLATFORM_CONNECTIONS = 128;
 
 /** How long log lines wait to be stored together (they still appear "live"). */
 const LOG_FLUSH_MS = 10;
@@ -52,6 +66,10 @@ export interface LaunchContext {
   logger: Logger;
   /** Host dir with src/runtimes (mounted at /var/runtime). */
   runtimeDir: string;
+  /** Host node_modules with the AWS SDK for JavaScript (mounted at /var/runtime/node_modules for Node). */
+  sdkDir?: string;
+  /** Which interpreter serves each runtime. */
+  runtimes: RuntimeCatalog;
   /** Where per-function /tmp directories live. */
   tmpRoot: string;
   /** The platform endpoint functions reach (AWS_ENDPOINT_URL). */
@@ -59,19 +77,16 @@ export interface LaunchContext {
   billingGranularityMs: 1 | 100;
   freezeDelayMs: number;
   outbound: boolean;
+  /** What function output is kept (rate per function, disk); absent: all of it. */
+  logBudget?: LogBudget;
 }
 
 /** `AWS_LAMBDA_INITIALIZATION_TYPE`: how the environment came to be. */
 export type InitializationType = 'on-demand' | 'provisioned-concurrency';
 
 /** Runtime families whose bootstrap is Lambent's: their sandboxes can be started before the function is known. */
-export const POOLED_FAMILIES = ['nodejs', 'python'] as const;
-export type PooledFamily = (typeof POOLED_FAMILIES)[number];
+export type PooledFamily = LanguageFamily;
 export type PoolSizes = number | Partial<Record<PooledFamily, number>>;
-
-function familyOf(runtime: string): PooledFamily | undefined {
-  return POOLED_FAMILIES.find((f) => runtime.startsWith(f));
-}
 
 /** What every environment of a family gets whatever the function: the pool boots with exactly this. */
 function bootEnvironment(family: PooledFamily, layout: SandboxLayout): Record<string, string> {
@@ -89,27 +104,46 @@ function baseEnvironment(layout: SandboxLayout): Record<string, string> {
 }
 
 /**
- * The pools of pre-started sandboxes, one per family (the host's node and python3 serve
- * every version of their family). Their entry points (runtimes/nodejs/pool.mjs,
+ * The pools of pre-started sandboxes, one per interpreter in use (`nodejs22`, `python3.11`:
+ * RuntimeCatalog.pools()). Their entry points (runtimes/nodejs/pool.mjs,
  * runtimes/python/pool.py) take a function's environment on stdin and run its bootstrap.
- * `sizes` is `lambda.prewarmPoolSize`: one size for every family, or one per family.
+ * `sizes` is `lambda.prewarmPoolSize`: one size for every pool, or one per family.
  */
 export function poolDefinitions(
   sandboxes: SandboxProvider,
   runtimeDir: string,
   sizes: PoolSizes,
+  langs: LanguageRuntime[],
+  sdkDir?: string,
 ): PoolDefinition[] {
-  const layout = sandboxes.layout({ codeDir: runtimeDir, runtimeDir, tmpDir: runtimeDir });
-  return POOLED_FAMILIES.map((family) => ({
-    name: family,
-    command:
-      family === 'nodejs'
-        ? [`${layout.langBin}/node`, `${layout.runtime}/nodejs/pool.mjs`]
-        : [`${layout.langBin}/python3`, `${layout.runtime}/python/pool.py`],
-    env: bootEnvironment(family, layout),
+  return langs.map((lang) => {
+    const dirs = runtimeDirs(lang, runtimeDir, sdkDir);
+    const layout = sandboxes.layout({ codeDir: runtimeDir, tmpDir: runtimeDir, ...dirs });
+    return {
+      name: lang.pool,
+      command:
+        lang.family === 'nodejs'
+          ? [`${layout.langBin}/node`, `${layout.runtime}/nodejs/pool.mjs`]
+          : [`${layout.langBin}/python3`, `${layout.runtime}/python/pool.py`],
+      env: bootEnvironment(lang.family, layout),
+      ...dirs,
+      langDir: lang.langDir,
+      size: typeof sizes === 'number' ? sizes : (sizes[lang.family] ?? 0),
+    };
+  });
+}
+
+/** The runtime directories a sandbox of this language gets (the SDK for Node only, as on Lambda). */
+function runtimeDirs(
+  lang: LanguageRuntime | undefined,
+  runtimeDir: string,
+  sdkDir: string | undefined,
+): { runtimeDir: string; langDir?: string; sdkDir?: string } {
+  return {
     runtimeDir,
-    size: typeof sizes === 'number' ? sizes : (sizes[family] ?? 0),
-  }));
+    ...(lang ? { langDir: lang.langDir } : {}),
+    ...(lang?.family === 'nodejs' && sdkDir ? { sdkDir } : {}),
+  };
 }
 
 /**
@@ -127,18 +161,17 @@ const READ_AT_PROCESS_START =
  * agrees with the pool's on everything read at process start.
  */
 export function poolFor(
-  t: Pick<FunctionTarget, 'runtime'>,
+  lang: Pick<LanguageRuntime, 'family' | 'pool'> | undefined,
   env: Record<string, string>,
   outbound: boolean,
   layout: SandboxLayout,
-): PooledFamily | undefined {
-  const family = familyOf(t.runtime);
-  if (!family || !outbound) return undefined;
-  const boot = bootEnvironment(family, layout);
+): string | undefined {
+  if (!lang || !outbound) return undefined;
+  const boot = bootEnvironment(lang.family, layout);
   for (const key of new Set([...Object.keys(env), ...Object.keys(boot)])) {
     if (READ_AT_PROCESS_START.test(key) && env[key] !== boot[key]) return undefined;
   }
-  return family;
+  return lang.pool;
 }
 
 /** Lambda's reserved variables: a function's own Environment cannot override these. */
@@ -191,7 +224,14 @@ export function runtimeCommand(
 export function lambdaEnvironment(
   t: FunctionTarget,
   layout: SandboxLayout,
-  extra: { runtimeApi: string; logStream: string; endpointUrl: string; initType?: InitializationType },
+  extra: {
+    runtimeApi: string;
+    logStream: string;
+    endpointUrl: string;
+    initType?: InitializationType;
+    /** Python: where boto3 is (after the function's packages and layers). */
+    pythonSdkPath?: string;
+  },
 ): Record<string, string> {
   const own = Object.fromEntries(Object.entries(t.environment).filter(([k]) => !RESERVED.has(k)));
   const pyVersion = t.runtime.startsWith('python') ? t.runtime.slice('python'.length) : '';
@@ -225,7 +265,7 @@ export function lambdaEnvironment(
     env.NODE_PATH = [
       `${layout.opt}/nodejs/node${major}/node_modules`,
       `${layout.opt}/nodejs/node_modules`,
-      `${layout.runtime}/node_modules`,
+      `${layout.runtimeModules}`,
       `${layout.runtime}`,
       `${layout.task}`,
     ].join(':');
@@ -237,6 +277,7 @@ export function lambdaEnvironment(
       `${layout.task}`,
       `${layout.opt}/python/lib/python${pyVersion}/site-packages`,
       `${layout.opt}/python`,
+      ...(extra.pythonSdkPath ? [extra.pythonSdkPath] : []),
     ].join(':');
     env.PYTHONUNBUFFERED = '1';
   }
@@ -255,32 +296,49 @@ export async function launchEnvironment(
 ): Promise<Environment> {
   const id = randomUUID();
   const logStream = logStreamName(t.version);
+  let lang: LanguageRuntime | undefined;
+  if (familyOf(t.runtime)) {
+    try {
+      lang = await ctx.runtimes.ensure(t.runtime);
+    } catch (err) {
+      throw new SandboxStartError(`runtime ${t.runtime} is unavailable: ${(err as Error).message}`, 'setup');
+    }
+  }
   const dirs = {
     codeDir: t.codeDir,
-    runtimeDir: ctx.runtimeDir,
     tmpDir,
+    ...runtimeDirs(lang, ctx.runtimeDir, ctx.sdkDir),
     ...(t.layersDir ? { layersDir: t.layersDir } : {}),
   };
+  const pythonSdk = lang?.sdkPath ? { pythonSdkPath: lang.sdkPath } : {};
   const layout = ctx.sandboxes.layout(dirs);
   // The uid is known once the sandbox exists; the endpoint is created first, so it asks late.
   let sandboxUid: number | undefined;
-  // A function a pre-started sandbox may serve: its bootstrap can also use a token port (the
-  // token goes to the runtime privately, see SandboxSpec.runtimeRoute).
   const outbound = ctx.outbound && t.outbound;
-  // (Node's only so far: the Python bootstrap keeps the uid-checked address.)
+  const linux = ctx.sandboxes.isolation === 'linux';
+  // A sandbox in a network namespace of its own reaches its Runtime API only through its relay,
+  // which opens each connection on the token port with the token: the endpoint knows it in
+  // O(1), and its plain port serves nobody (a host process has no business there).
+  const privateNet = linux && (ctx.sandboxes.privateNetwork?.(outbound) ?? false);
+  // Otherwise (outbound without nftables) the plain port checks the peer's uid; a function a
+  // pre-started sandbox may serve gets the token privately (SandboxSpec.runtimeRoute), to skip
+  // that check. (Node's only so far: the Python bootstrap keeps the uid-checked address.)
   const tokenable =
-    ctx.sandboxes.isolation === 'linux' &&
-    ctx.sandboxes.poolStatus().some((p) => p.name === 'nodejs' && p.size > 0) &&
+    lang?.family === 'nodejs' &&
+    linux &&
+    !privateNet &&
+    ctx.sandboxes.poolStatus().some((p) => p.name === lang.pool && p.size > 0) &&
     poolFor(
-      t,
+      lang,
       lambdaEnvironment(t, layout, { runtimeApi: '', logStream, endpointUrl: '' }),
       outbound,
       layout,
-    ) === 'nodejs';
-  const token = tokenable ? randomBytes(16).toString('hex') : undefined;
+    ) === lang.pool;
+  const token = tokenable || privateNet ? randomBytes(16).toString('hex') : undefined;
   const endpoint = await createRuntimeEndpoint({
     authorize: async (socket: Socket) => {
-      if (ctx.sandboxes.isolation !== 'linux') return true;
+      if (!linux) return true;
+      if (privateNet) return false;
       return sandboxUid !== undefined && (await peerUidOf(socket)) === sandboxUid;
     },
     ...(token ? { token } : {}),
@@ -297,13 +355,17 @@ export async function launchEnvironment(
       ?.append(t.accountId, t.region, t.logGroup, logStream, events)
       .catch((err) => ctx.logger.error(`could not store log events of ${t.name}`, err));
   };
-  const capture = new OutputCapture((event) => {
-    pending.push(event);
-    if (!flushScheduled) {
-      flushScheduled = true;
-      setTimeout(flush, LOG_FLUSH_MS);
-    }
-  });
+  const platform = platformLog(t.logFormat, t.systemLogLevel);
+  const capture = new OutputCapture(
+    (event) => {
+      pending.push(event);
+      if (!flushScheduled) {
+        flushScheduled = true;
+        setTimeout(flush, LOG_FLUSH_MS);
+      }
+    },
+    ctx.logBudget?.gate(functionIdOf(t.accountId, t.region, t.name), platform),
+  );
   const endpointUrl = ctx.endpointUrl();
   const runtimePort = Number(endpoint.address.split(':')[1]);
   const platformPort = Number(new URL(endpointUrl).port);
@@ -312,8 +374,11 @@ export async function launchEnvironment(
     logStream,
     endpointUrl,
     initType,
+    ...pythonSdk,
   });
-  const pool = poolFor(t, env, outbound, layout);
+  const pool = poolFor(lang, env, outbound, layout);
+  // A runtime served by another version than it names says so first thing in its log.
+  if (lang?.note) capture.write('stderr', Buffer.from(`Lambent: ${lang.note}\n`));
   const sandbox = ctx.sandboxes.create({
     id,
     command: runtimeCommand(t.runtime, layout, t),
@@ -322,10 +387,17 @@ export async function launchEnvironment(
     tmpSizeMb: t.ephemeralMb,
     memoryMb: t.memoryMb,
     outbound,
-    loopbackPorts: [runtimePort, platformPort],
+    loopbackPorts: [
+      privateNet && token && endpoint.tokenPort
+        ? { port: runtimePort, hostPort: endpoint.tokenPort, token, maxConnections: RUNTIME_API_CONNECTIONS }
+        : runtimePort,
+      { port: platformPort, maxConnections: PLATFORM_CONNECTIONS },
+    ],
     onOutput: (stream, chunk) => capture.write(stream, chunk),
     ...(pool ? { pool } : {}),
-    ...(pool && token && endpoint.tokenPort ? { runtimeRoute: { port: endpoint.tokenPort, token } } : {}),
+    ...(pool && tokenable && token && endpoint.tokenPort
+      ? { runtimeRoute: { port: endpoint.tokenPort, token } }
+      : {}),
   });
   sandboxUid = sandbox.uid;
   const environment = new Environment({
@@ -340,7 +412,7 @@ export async function launchEnvironment(
     sandbox,
     endpoint,
     capture,
-    platformLog: platformLog(t.logFormat, t.systemLogLevel),
+    platformLog: platform,
     tmpDir,
     onStopped,
   });

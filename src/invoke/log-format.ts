@@ -93,6 +93,8 @@ export interface PlatformLog {
   start(requestId: string, version: string): string[];
   timedOut(requestId: string, timeoutSeconds: number): string[];
   end(figures: ReportFigures): string[];
+  /** Output was dropped (log rate or disk budget, see log-budget.ts): say so in the stream. */
+  logsDropped(droppedBytes: number, reason: string): string[];
 }
 
 export function platformLog(format: 'Text' | 'JSON', systemLogLevel?: string): PlatformLog {
@@ -103,6 +105,9 @@ export function platformLog(format: 'Text' | 'JSON', systemLogLevel?: string): P
         `${new Date().toISOString()} ${id} Task timed out after ${seconds.toFixed(2)} seconds`,
       ],
       end: (r) => [endLine(r.requestId), reportLine(r)],
+      logsDropped: (bytes, reason) => [
+        `LOGS DROPPED: ${bytes} bytes of function output were not kept: ${reason}`,
+      ],
     };
   }
   const quiet = systemLogLevel === 'WARN';
@@ -111,6 +116,14 @@ export function platformLog(format: 'Text' | 'JSON', systemLogLevel?: string): P
   return {
     start: (requestId, version) => record('platform.start', { requestId, version }),
     timedOut: () => [],
+    // The Telemetry API's record for lost logs (without droppedRecords: lines are not counted).
+    logsDropped: (droppedBytes, reason) => [
+      JSON.stringify({
+        time: new Date().toISOString(),
+        type: 'platform.logsDropped',
+        record: { reason, droppedBytes },
+      }),
+    ],
     end: (r) =>
       record('platform.report', {
         requestId: r.requestId,

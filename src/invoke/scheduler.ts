@@ -315,6 +315,18 @@ export class Scheduler {
     return { environments, idle, memoryMb: this.committedMb, maxMemoryMb: this.o.maxMemoryMb };
   }
 
+  /**
+   * Stops the least recently used idle on-demand environment, for room elsewhere (the /tmp
+   * budget: its volume becomes free once it has stopped). False when there is none.
+   */
+  async evictIdle(): Promise<boolean> {
+    const env = this.idleLeastRecentlyUsed()[0];
+    if (!env) return false;
+    this.removeIdle(env);
+    await env.stop();
+    return true;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.reaper);

@@ -4,6 +4,7 @@
  * resource (`name` or `name:qualifier`) since the process started, invocations in flight per
  * function and account, and the execution environments the invoker holds.
  */
+import type { DropReason, LogBudgetStatus } from '../invoke/log-budget.js';
 import { DURATION_BUCKETS_SECONDS, type LambdaMetrics } from './lambda.js';
 
 export interface PlatformStats {
@@ -11,6 +12,14 @@ export interface PlatformStats {
   idle: number;
   memoryMb: number;
   maxMemoryMb: number;
+  tmpMb?: number;
+  maxTmpMb?: number;
+}
+
+/** What the function-log budget reports (src/invoke/log-budget.ts). */
+export interface LogBudgetView {
+  status(): LogBudgetStatus;
+  dropped(): Iterable<{ functionId: string; reason: DropReason; bytes: number }>;
 }
 
 const MIB = 1024 * 1024;
@@ -36,6 +45,7 @@ export function renderPrometheus(
   lambda: LambdaMetrics,
   platform: PlatformStats,
   uptimeSeconds: number,
+  logBudget?: LogBudgetView,
 ): string {
   const out: string[] = [];
   const family = (name: string, type: string, help: string) => {
@@ -98,6 +108,32 @@ export function renderPrometheus(
     'Ceiling on the sum of live environments memory limits.',
   );
   out.push(`lambent_environments_memory_limit_bytes ${platform.maxMemoryMb * MIB}`);
+  if (platform.tmpMb !== undefined && platform.maxTmpMb !== undefined) {
+    family('lambent_tmp_volumes_bytes', 'gauge', 'Sum of the sizes of /tmp volumes, kept or in use.');
+    out.push(`lambent_tmp_volumes_bytes ${platform.tmpMb * MIB}`);
+    family('lambent_tmp_volumes_limit_bytes', 'gauge', 'Disk budget of /tmp volumes (LAMBENT_MAX_TMP_MB).');
+    out.push(`lambent_tmp_volumes_limit_bytes ${num(platform.maxTmpMb * MIB)}`);
+  }
+  if (logBudget) {
+    const b = logBudget.status();
+    family(
+      'lambent_logs_dropped_bytes_total',
+      'counter',
+      'Function output dropped: rate (over the function log rate), disk (free disk low), volume (stored logs over budget).',
+    );
+    for (const d of logBudget.dropped()) {
+      const [account = '', region = '', name = ''] = d.functionId.split('/');
+      out.push(
+        `lambent_logs_dropped_bytes_total${labels({ account, region, function: name, reason: d.reason })} ${d.bytes}`,
+      );
+    }
+    family('lambent_logs_degraded', 'gauge', '1 while all function output is dropped to spare the disk.');
+    out.push(`lambent_logs_degraded ${b.status === 'degraded' ? 1 : 0}`);
+    family('lambent_logs_stored_bytes', 'gauge', 'Bytes of log events stored, every group.');
+    out.push(`lambent_logs_stored_bytes ${b.storedBytes}`);
+    family('lambent_data_disk_free_bytes', 'gauge', 'Free bytes of the data directory filesystem.');
+    out.push(`lambent_data_disk_free_bytes ${num(b.freeDiskBytes)}`);
+  }
   family('lambent_uptime_seconds', 'gauge', 'Seconds since the platform started.');
   out.push(`lambent_uptime_seconds ${uptimeSeconds}`);
   const mem = process.memoryUsage();

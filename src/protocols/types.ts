@@ -4,6 +4,7 @@
  * output or AwsErrors back into HTTP. Neither knows the other's internals.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Principal } from '../iam/principal.js';
 import type { AwsError } from '../shared/errors.js';
 import type { StructureShape } from '../shared/shapes.js';
 
@@ -28,6 +29,8 @@ export interface RequestContext {
   accountId: string;
   region: string;
   accessKeyId: string;
+  /** The authenticated caller: root, IAM user or role session (for STS and the policy evaluator). */
+  principal: Principal;
   /** Base URL clients used to reach us, for URLs we hand out (e.g. Code.Location). */
   endpoint: string;
 }
@@ -41,6 +44,24 @@ export interface OutputBindings {
   payload?: string;
 }
 
+/**
+ * What IAM checks before an operation runs (AWS's Service Authorization Reference): its
+ * action and the resources it touches. Services declare it; the gateway's authorizer decides.
+ */
+export interface OperationAuthz<I = Record<string, unknown>> {
+  /** E.g. `lambda:InvokeFunction`; default `<service's IAM prefix>:<operation name>`. */
+  action?: string;
+  /**
+   * The ARNs the request touches (default `*`). Must not throw: for input the handler will
+   * refuse anyway, answer `*`, which only a policy on every resource allows.
+   */
+  resources?(input: I, ctx: RequestContext): readonly string[];
+  /** The service's own condition keys for this request (e.g. `lambda:FunctionUrlAuthType`). */
+  context?(input: I, ctx: RequestContext): Record<string, string | readonly string[]>;
+  /** Needs no permission at all (sts:GetCallerIdentity). */
+  public?: boolean;
+}
+
 export interface Operation<I = Record<string, unknown>, O = Record<string, unknown>> {
   name: string;
   http: { method: string; path: string; status: number };
@@ -52,6 +73,7 @@ export interface Operation<I = Record<string, unknown>, O = Record<string, unkno
   outputShape?: StructureShape;
   /** Largest request body accepted for this operation. */
   maxRequestBytes?: number;
+  authz?: OperationAuthz<I>;
   handler: (input: I, ctx: RequestContext) => Promise<O> | O;
 }
 

@@ -41,13 +41,19 @@ export async function benchSandbox(
   const codeDir = path.join(workDir, 'code');
   fs.mkdirSync(codeDir, { recursive: true });
   let tmpN = 0;
-  const langBin = provider.layout({ codeDir, runtimeDir: codeDir, tmpDir: workDir }).langBin;
+  // The host's node as the sandbox's language (/var/lang/bin/node).
+  const langDir = path.join(workDir, 'lang');
+  fs.mkdirSync(path.join(langDir, 'bin'), { recursive: true });
+  fs.rmSync(path.join(langDir, 'bin', 'node'), { force: true });
+  fs.symlinkSync(fs.realpathSync(process.execPath), path.join(langDir, 'bin', 'node'));
+  const langBin = provider.layout({ codeDir, runtimeDir: codeDir, langDir, tmpDir: workDir }).langBin;
   const spec = (command: string[], tmpDir: string, onOutput: SandboxSpec['onOutput']): SandboxSpec => ({
     id: `bench-${tmpN}`,
     command,
     env: { PATH: `${langBin}:/usr/bin:/bin` },
     codeDir,
     runtimeDir: codeDir,
+    langDir,
     tmpDir,
     tmpSizeMb: 64,
     memoryMb: 512,

@@ -10,6 +10,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { SECCOMP_ARCHES } from './linux/seccomp.js';
 import type { Sandbox, SandboxExit, SandboxProvider, SandboxSpec } from './sandbox.js';
 import { SandboxStartError } from './sandbox.js';
 
@@ -47,6 +48,7 @@ export function sandboxConformance(options: ConformanceOptions): void {
     let codeDir: string;
     let otherCodeDir: string;
     let runtimeDir: string;
+    let langDir: string;
     let tmpCount = 0;
     const live = new Set<Sandbox>();
 
@@ -56,7 +58,13 @@ export function sandboxConformance(options: ConformanceOptions): void {
       codeDir = path.join(base, 'code-a');
       otherCodeDir = path.join(base, 'code-b');
       runtimeDir = path.join(base, 'runtime');
-      for (const d of [dataDir, codeDir, otherCodeDir, runtimeDir]) fs.mkdirSync(d, { recursive: true });
+      // The language the commands use (/var/lang): the host's node and python3, linked.
+      langDir = path.join(base, 'lang');
+      for (const d of [dataDir, codeDir, otherCodeDir, runtimeDir, path.join(langDir, 'bin')])
+        fs.mkdirSync(d, { recursive: true });
+      fs.symlinkSync(fs.realpathSync(process.execPath), path.join(langDir, 'bin', 'node'));
+      if (fs.existsSync('/usr/bin/python3'))
+        fs.symlinkSync('/usr/bin/python3', path.join(langDir, 'bin', 'python3'));
       fs.writeFileSync(path.join(codeDir, 'handler.txt'), 'code-a\n');
       fs.writeFileSync(path.join(otherCodeDir, 'secret.txt'), 'SECRET-OF-B\n', { mode: 0o644 });
       fs.writeFileSync(path.join(dataDir, 'platform-secret.txt'), 'SECRET-OF-PLATFORM\n', { mode: 0o644 });
@@ -76,7 +84,7 @@ export function sandboxConformance(options: ConformanceOptions): void {
     const newTmpDir = () => path.join(base, `tmp-${tmpCount++}`);
 
     function spec(command: string[], over: Partial<SandboxSpec> = {}): SandboxSpec {
-      const dirs = { codeDir, runtimeDir, tmpDir: over.tmpDir ?? newTmpDir() };
+      const dirs = { codeDir, runtimeDir, langDir, tmpDir: over.tmpDir ?? newTmpDir() };
       const layout = provider.layout(dirs);
       return {
         id: `conformance-${Math.random().toString(16).slice(2, 10)}`,
@@ -146,7 +154,7 @@ export function sandboxConformance(options: ConformanceOptions): void {
     });
 
     it('passes exactly the given environment', TEST_TIMEOUT, async () => {
-      const layout = provider.layout({ codeDir, runtimeDir, tmpDir: newTmpDir() });
+      const layout = provider.layout({ codeDir, runtimeDir, langDir, tmpDir: newTmpDir() });
       const env = {
         PATH: `${layout.langBin}:/usr/bin:/bin`,
         WITH_SPACES: 'a b=c',
@@ -177,7 +185,7 @@ export function sandboxConformance(options: ConformanceOptions): void {
       ...TEST_TIMEOUT,
       skip: options.pooled ? 'pooled: the process already runs at start()' : false,
     }, async () => {
-      const layout = provider.layout({ codeDir, runtimeDir, tmpDir: newTmpDir() });
+      const layout = provider.layout({ codeDir, runtimeDir, langDir, tmpDir: newTmpDir() });
       const sandbox = provider.create(spec([`${layout.task}/no-such-bootstrap`]));
       live.add(sandbox);
       await assert.rejects(sandbox.start(), (err: unknown) => {
@@ -266,7 +274,7 @@ export function sandboxConformance(options: ConformanceOptions): void {
 
     it('keeps /tmp for the next sandbox of the same tmpDir', TEST_TIMEOUT, async () => {
       const tmpDir = newTmpDir();
-      const tmp = provider.layout({ codeDir, runtimeDir, tmpDir }).tmp;
+      const tmp = provider.layout({ codeDir, runtimeDir, langDir, tmpDir }).tmp;
       const first = await sh(`echo kept > ${tmp}/state && mkdir -p ${tmp}/d && echo x > ${tmp}/d/f`, {
         tmpDir,
       });
@@ -367,6 +375,49 @@ export function sandboxConformance(options: ConformanceOptions): void {
       await r.sandbox.kill();
     });
 
+    it(
+      'refuses new namespaces, mounts, keyrings, bpf, perf and userfaultfd: every process under the seccomp filter',
+      TEST_TIMEOUT,
+      async () => {
+        const numbers = SECCOMP_ARCHES[process.arch]?.numbers;
+        assert.ok(numbers, `no seccomp table for ${process.arch}`);
+        // With outbound access (a pooled sandbox where there is a pool), and without (plus the relay).
+        for (const over of [{ outbound: true }, { outbound: false, loopbackPorts: [9] }]) {
+          const r = await launch(['python3', '-c', SECCOMP_PROBE, JSON.stringify(numbers)], over);
+          await r.waitFor('probed');
+          const got = JSON.parse(r.output('stdout').split('\n')[0] ?? '{}') as Record<string, string>;
+          assert.deepEqual(
+            got,
+            {
+              unshareUser: 'EPERM',
+              unshareNet: 'EPERM',
+              unshareMount: 'EPERM',
+              unshareFiles: 'ok',
+              cloneUser: 'EPERM',
+              clone3: 'ENOSYS',
+              setns: 'EPERM',
+              mountTmpfs: 'EPERM',
+              keyctl: 'EPERM',
+              addKey: 'EPERM',
+              bpf: 'EPERM',
+              perfEventOpen: 'EPERM',
+              userfaultfd: 'EPERM',
+              ioUringSetup: 'EPERM',
+              fork: 'ok',
+              thread: 'ok',
+              seccompMode: '2',
+            },
+            JSON.stringify(over),
+          );
+          const owned = hostProcessesOwnedBy(r.sandbox.uid);
+          assert.ok(owned.length >= (over.outbound ? 2 : 3), `${owned.length} processes`); // pid 1, python (, relay)
+          for (const pid of owned)
+            assert.match(fs.readFileSync(`/proc/${pid}/status`, 'utf8'), /^Seccomp:\s+2$/m, `pid ${pid}`);
+          await r.sandbox.kill();
+        }
+      },
+    );
+
     it('has read-only /var/task, /opt and /var/runtime', TEST_TIMEOUT, async () => {
       const r = await sh(
         'for d in /var/task /opt /var/runtime /usr /; do touch $d/x 2>&1; done; touch /tmp/ok && echo tmp-writable',
@@ -378,7 +429,7 @@ export function sandboxConformance(options: ConformanceOptions): void {
     });
 
     it(
-      'connects to host loopback as its own uid; without outbound only the listed ports',
+      'reaches only the listed host loopback ports, as its own uid; nothing of the host itself',
       TEST_TIMEOUT,
       async () => {
         const peers: Array<number | undefined> = [];
@@ -387,18 +438,38 @@ export function sandboxConformance(options: ConformanceOptions): void {
           sock.end('hello from host');
         });
         const other = net.createServer((sock) => sock.end('should not be reachable'));
-        await Promise.all([allowed, other].map((s) => new Promise<void>((r) => s.listen(0, '127.0.0.1', r))));
+        // On every host address: the sandbox must not reach it by the host's own addresses either.
+        const wide = net.createServer((sock) => sock.end('should not be reachable'));
+        await Promise.all([
+          ...[allowed, other].map((s) => new Promise<void>((r) => s.listen(0, '127.0.0.1', r))),
+          new Promise<void>((r) => wide.listen(0, '0.0.0.0', r)),
+        ]);
         const port = (s: net.Server) => (s.address() as net.AddressInfo).port;
+        const hostIps = Object.values(os.networkInterfaces())
+          .flat()
+          .filter((a) => a && a.family === 'IPv4' && !a.internal)
+          .map((a) => a?.address as string);
         const probe = (p: number, host = '127.0.0.1') =>
           `await new Promise((r) => { const s = require("net").connect(${p}, "${host}"); let d = ""; ` +
-          `s.on("data", (c) => d += c); s.on("end", () => { console.log(${p}, d); r(); }); ` +
-          `s.on("error", (e) => { console.log(${p}, e.code); r(); }); s.setTimeout(3000, () => { console.log(${p}, "timeout"); s.destroy(); r(); }); });`;
-        const script = `(async () => { ${probe(port(allowed))} ${probe(port(other))} ${probe(53, '192.0.2.1')} })()`;
+          `s.on("data", (c) => d += c); s.on("end", () => { console.log("${host}", ${p}, d); r(); }); ` +
+          `s.on("error", (e) => { console.log("${host}", ${p}, e.code); r(); }); s.setTimeout(2000, () => { console.log("${host}", ${p}, "timeout"); s.destroy(); r(); }); });`;
+        const hostProbes = hostIps.map((ip) => probe(port(wide), ip)).join(' ');
+        // An abstract unix socket of the host's (they belong to a network namespace).
+        const abstract = net.createServer((sock) => sock.end('should not be reachable'));
+        const abstractName = `lambent-conformance-${process.pid}-${Date.now()}`;
+        await new Promise<void>((r) => abstract.listen(`\0${abstractName}`, r));
+        const abstractProbe =
+          `await new Promise((r) => { const s = require("net").connect("\\0${abstractName}"); ` +
+          `s.on("data", () => { console.log("abstract reached"); }); s.on("error", (e) => { console.log("abstract", e.code); r(); }); s.on("end", r); });`;
         try {
-          const isolated = await launch(['node', '-e', script], {
-            outbound: false,
-            loopbackPorts: [port(allowed)],
-          });
+          const isolated = await launch(
+            [
+              'node',
+              '-e',
+              `(async () => { ${probe(port(allowed))} ${probe(port(other))} ${probe(53, '192.0.2.1')} })()`,
+            ],
+            { outbound: false, loopbackPorts: [port(allowed)] },
+          );
           await isolated.sandbox.exited;
           const out = isolated.output();
           assert.match(out, new RegExp(`${port(allowed)} hello from host`));
@@ -406,18 +477,78 @@ export function sandboxConformance(options: ConformanceOptions): void {
           assert.match(out, /53 (ENETUNREACH|EHOSTUNREACH|timeout)/);
           assert.equal(peers[0], isolated.sandbox.uid, 'peer uid seen through the relay');
 
-          const open = await launch(['node', '-e', `(async () => { ${probe(port(allowed))} })()`]);
+          const open = await launch(
+            [
+              'node',
+              '-e',
+              `(async () => { ${probe(port(allowed))} ${probe(port(other))} ${hostProbes} ${abstractProbe} })()`,
+            ],
+            { loopbackPorts: [port(allowed)] },
+          );
           await open.sandbox.exited;
-          assert.match(open.output(), /hello from host/);
-          assert.equal(peers[1], open.sandbox.uid, 'peer uid on the host network');
+          const o = open.output();
+          assert.match(o, /hello from host/);
+          assert.equal(peers[1], open.sandbox.uid, 'the peer is the sandbox uid');
+          if (provider.privateNetwork?.(true)) {
+            assert.match(o, new RegExp(`${port(other)} ECONNREFUSED`), o);
+            for (const ip of hostIps) assert.match(o, new RegExp(`${ip} ${port(wide)} timeout`), o);
+            assert.match(o, /abstract ECONNREFUSED/, o);
+          }
         } finally {
           allowed.close();
           other.close();
+          wide.close();
+          abstract.close();
         }
       },
     );
   });
 }
+
+/**
+ * Python, given the syscall numbers (seccomp.ts): one JSON line of what each call answered,
+ * `probed`, then it waits to be killed (the host checks its processes meanwhile).
+ */
+const SECCOMP_PROBE = `
+import ctypes, errno, json, os, sys, threading, time
+n = json.loads(sys.argv[1])
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+def call(name, *args):
+    r = libc.syscall(ctypes.c_long(n[name]), *[ctypes.c_long(a) if isinstance(a, int) else a for a in args])
+    if r == 0 and name == 'clone':
+        os._exit(0)
+    if r > 0 and name == 'clone':
+        os.waitpid(r, 0)
+    return 'ok' if r >= 0 else errno.errorcode.get(ctypes.get_errno(), str(ctypes.get_errno()))
+out = {}
+out['unshareUser'] = call('unshare', 0x10000000)
+out['unshareNet'] = call('unshare', 0x40000000)
+out['unshareMount'] = call('unshare', 0x00020000)
+out['unshareFiles'] = call('unshare', 0x400)
+out['cloneUser'] = call('clone', 0x10000000 | 17, 0, 0, 0, 0)
+out['clone3'] = call('clone3', 0, 0)
+out['setns'] = call('setns', 0, 0)
+out['mountTmpfs'] = call('mount', b'none', b'/tmp', b'tmpfs', 0, 0)
+out['keyctl'] = call('keyctl', 0, -3, 0)
+out['addKey'] = call('add_key', b'user', b'k', b'v', 1, -3)
+out['bpf'] = call('bpf', 0, 0, 0)
+out['perfEventOpen'] = call('perf_event_open', 0, 0, -1, -1, 0)
+out['userfaultfd'] = call('userfaultfd', 0)
+out['ioUringSetup'] = call('io_uring_setup', 1, 0)
+pid = os.fork()
+if pid == 0:
+    os._exit(7)
+out['fork'] = 'ok' if os.WEXITSTATUS(os.waitpid(pid, 0)[1]) == 7 else 'failed'
+seen = []
+t = threading.Thread(target=lambda: seen.append(1))
+t.start(); t.join()
+out['thread'] = 'ok' if seen else 'failed'
+out['seccompMode'] = [l.split()[1] for l in open('/proc/self/status') if l.startswith('Seccomp:')][0]
+print(json.dumps(out))
+print('probed', flush=True)
+time.sleep(30)
+`;
 
 /** Host processes whose command line contains all `parts` (Linux /proc; elsewhere: not checked). */
 function hostProcessesWith(parts: string[]): string[] {

@@ -9,12 +9,12 @@
  *   /tmp fill, other code and the data dir invisible, /proc, uid, read-only mounts, network).
  * - linux/: the isolated implementation, used when running as root on Linux with cgroups.
  *   A perl launcher (perl-base, Essential on Debian) makes raw syscalls: new mount, pid,
- *   ipc, uts and cgroup namespaces; pivot_root into a skeleton root with /usr, /lib*, the
- *   interpreters' install prefixes, CA certificates, /etc/alternatives and resolv.conf
- *   read-only; /var/task, /opt, /var/runtime read-only; /tmp a per-tmpDir ext4 loop volume
+ *   ipc, uts and cgroup namespaces; pivot_root into a skeleton root with /usr, /lib*, CA
+ *   certificates, /etc/alternatives and resolv.conf read-only; /var/task, /opt, /var/runtime
+ *   (its node_modules: the AWS SDK) and /var/lang (the function's language, from
+ *   invoke/runtimes.ts; blanks over the host's node and python for provided.*) read-only; /tmp a per-tmpDir ext4 loop volume
  *   capped at EphemeralStorage that outlives the environment (tmpfs only as a fallback: its
- *   pages count against the memory limit); a fresh /proc; `node` and `python3` in
- *   /var/lang/bin; an unprivileged uid unique on the host, no_new_privs, nosuid everywhere;
+ *   pages count against the memory limit); a fresh /proc; an unprivileged uid unique on the host, no_new_privs, nosuid everywhere;
  *   exactly the given environment; RLIMIT_NOFILE 1024; pid 1 forwards signals and reaps.
  *   Launchers are started ahead of time and parked in their cgroups (joining a cgroup costs
  *   an RCU grace period), so a start costs ~2.5 ms over a bare spawn of the same command.
@@ -26,12 +26,12 @@
  * - cgroups/: memory (+memsw/swap.max), pids.max, CPU share by memory (1769 MB = 1024
  *   shares = one core under contention; hard quota optional), freeze/thaw, kill-all, OOM
  *   count, peak memory; v1, v2 and hybrid (v1 resources + cgroup2 freeze/kill).
- * - Network: the host's network namespace (outbound as on Lambda). The Runtime API tells
- *   environments apart by the owner uid of the peer socket (/proc/net/tcp): uids are unique
- *   per live sandbox, so no function can talk to another environment's Runtime API. With
- *   `outbound: false`: a private network namespace with only loopback, where the listed
- *   `loopbackPorts` (Runtime API, platform endpoint) are relayed to the host's 127.0.0.1 by
- *   a relay running as the sandbox's uid (the peer-uid check still holds).
+ * - Network (linux/network.ts): a network namespace per sandbox, where the listed
+ *   `loopbackPorts` (Runtime API, platform endpoint) are relayed to the host's 127.0.0.1 by a
+ *   relay running as the sandbox's uid, with a cap of connections per port; the Runtime
+ *   API's relay authenticates with a token. With outbound access (as on Lambda) also a veth
+ *   pair, routed and masqueraded by an nftables table that drops what a sandbox sends to the
+ *   host itself, to other sandboxes and to link-local addresses.
  * - process/: the fallback (macOS, unprivileged containers): plain child processes in their
  *   own process group, rlimits via prlimit/ulimit, SIGSTOP/SIGCONT as freezer; selected with
  *   one loud warning.
@@ -40,9 +40,11 @@
  * - Root is required for the Linux sandbox (no rootless/user-namespace mode yet).
  * - No seccomp filter: a function can create user namespaces and use every syscall the
  *   kernel lets an unprivileged user use (Docker's default profile would block some).
- * - With outbound access, a function can reach any service on the host's loopback and its
- *   abstract unix sockets (as any local user can) and bind ports there; other functions'
- *   Runtime APIs refuse it by uid, other loopback services must authenticate for themselves.
+ * - Without nftables, functions with outbound access share the host's network namespace:
+ *   they reach the host's loopback services and abstract unix sockets (other functions'
+ *   Runtime APIs still refuse them, by the peer socket's uid). Said loudly and by doctor.
+ * - DNS inside a sandbox uses the host's resolv.conf: a resolver on the host's loopback
+ *   (systemd-resolved's 127.0.0.53) is out of reach. No IPv6 beyond the host.
  * - /proc shows host-wide facts (meminfo, cpuinfo) as Docker does; no /sys, no /dev/shm
  *   (Lambda has no /dev/shm either).
  * - Node and Python do not see the cgroup memory limit (no /sys/fs/cgroup inside): the
@@ -51,6 +53,8 @@
  *   exercised on this (hybrid) machine.
  * - The process fallback isolates nothing but resources; see process/provider.ts.
  */
+
+import { DataDirInUseError } from '../shared/data-dir-lock.js';
 import type { LinuxProviderOptions } from './linux/provider.js';
 import { createLinuxProvider, LinuxUnavailableError } from './linux/provider.js';
 import { createProcessProvider } from './process/provider.js';
@@ -87,8 +91,14 @@ export async function createSandboxProvider(options: SandboxProviderOptions): Pr
     missing = ['process isolation was requested'];
   } else {
     try {
-      return await createLinuxProvider({ ...options.linux, dataDir: options.dataDir });
+      return await createLinuxProvider({
+        warn: (m) => options.logger.warn(m),
+        ...options.linux,
+        dataDir: options.dataDir,
+      });
     } catch (err) {
+      // Another server's data dir is no reason to run with less isolation: say so instead.
+      if (err instanceof DataDirInUseError) throw err;
       missing = err instanceof LinuxUnavailableError ? err.missing : [(err as Error).message];
     }
   }
@@ -98,10 +108,5 @@ export async function createSandboxProvider(options: SandboxProviderOptions): Pr
       'only rlimits contain them. Run Lambent as root on Linux with cgroups for isolated sandboxes ' +
       '(`lambent doctor` shows what is missing).',
   );
-  const interpreters = options.linux?.interpreters;
-  return createProcessProvider({
-    dataDir: options.dataDir,
-    missing,
-    ...(interpreters ? { interpreters } : {}),
-  });
+  return createProcessProvider({ dataDir: options.dataDir, missing });
 }

@@ -7,6 +7,18 @@
 
 export type OutputStream = 'stdout' | 'stderr';
 
+/** A relayed loopback port (SandboxSpec.loopbackPorts) with its options. */
+export interface LoopbackRoute {
+  /** Port on the sandbox's 127.0.0.1. */
+  port: number;
+  /** Port on the host's 127.0.0.1 it reaches; default `port`. */
+  hostPort?: number;
+  /** Each connection starts with `<token>\n` and waits for `K` (RuntimeEndpointOptions.token). */
+  token?: string;
+  /** Connections carried at once (default 64); more wait in the sandbox. */
+  maxConnections?: number;
+}
+
 export interface SandboxSpec {
   /** Environment id, unique; used in messages and the hostname. */
   id: string;
@@ -24,6 +36,17 @@ export interface SandboxSpec {
   /** Host directory with Lambent's runtimes, shown read-only at layout().runtime (`/var/runtime`). */
   runtimeDir: string;
   /**
+   * The language the function runs on (AWS's `/var/lang`): a host directory with `bin/node` or
+   * `bin/python3`, shown read-only at layout().langBin's parent. Absent (`provided.*`): no
+   * language at all — the Linux sandbox then also hides the host's node and python3.
+   */
+  langDir?: string;
+  /**
+   * node_modules of the runtime (AWS's `/var/runtime/node_modules`: the AWS SDK), shown
+   * read-only at layout().runtimeModules.
+   */
+  sdkDir?: string;
+  /**
    * Host directory shown writable at layout().tmp (`/tmp`), capped at tmpSizeMb. Its contents
    * outlive the sandbox: reuse it for the next environment of the same function (as Lambda
    * keeps /tmp across a timeout), and hand it to SandboxProvider.releaseTmp() when done.
@@ -38,11 +61,11 @@ export interface SandboxSpec {
   /** Whether the function may reach networks beyond the platform (true on Lambda). */
   outbound: boolean;
   /**
-   * TCP ports on the host's 127.0.0.1 the sandbox must reach even when `outbound` is false:
-   * the Runtime API's and the platform endpoint's. With outbound access every host port is
-   * reachable anyway.
+   * TCP ports on the host's 127.0.0.1 the sandbox must reach (the Runtime API's and the
+   * platform endpoint's): where the sandbox has a network namespace of its own, they are
+   * relayed from its own 127.0.0.1, and nothing else of the host's is reachable.
    */
-  loopbackPorts?: number[];
+  loopbackPorts?: Array<number | LoopbackRoute>;
   /** Raw output, delivered as it is written. All of it has arrived when `exited` resolves. */
   onOutput(stream: OutputStream, chunk: Buffer): void;
   /**
@@ -68,6 +91,9 @@ export interface PoolDefinition {
   /** Environment the runtime boots with (no function's data). */
   env: Record<string, string>;
   runtimeDir: string;
+  /** The pool's language (SandboxSpec.langDir); a spec is served only by a pool with its langDir. */
+  langDir: string;
+  sdkDir?: string;
   /** Sandboxes kept started; 0 disables the pool. */
   size: number;
 }
@@ -129,9 +155,17 @@ export interface SandboxLayout {
   opt: string;
   runtime: string;
   tmp: string;
-  /** Directory holding `node`, `python3`, ... (AWS's /var/lang/bin). */
+  /** Directory holding `node`, `python3`, ... (AWS's /var/lang/bin): the spec's langDir/bin. */
   langBin: string;
+  /** The runtime's node_modules (AWS's /var/runtime/node_modules): the spec's sdkDir. */
+  runtimeModules: string;
 }
+
+/** What layout() depends on. */
+export type LayoutDirs = Pick<
+  SandboxSpec,
+  'codeDir' | 'layersDir' | 'runtimeDir' | 'tmpDir' | 'langDir' | 'sdkDir'
+>;
 
 export type SandboxIsolation = 'linux' | 'process';
 
@@ -146,7 +180,7 @@ export interface ProviderDescription {
 
 export interface SandboxProvider {
   readonly isolation: SandboxIsolation;
-  layout(dirs: Pick<SandboxSpec, 'codeDir' | 'layersDir' | 'runtimeDir' | 'tmpDir'>): SandboxLayout;
+  layout(dirs: LayoutDirs): SandboxLayout;
   /** Creates a sandbox (not started). Throws SandboxStartError when no uid or cgroup is available. */
   create(spec: SandboxSpec): Sandbox;
   /** The function behind tmpDir is gone: drop its /tmp (unmount and delete its volume). */
@@ -159,6 +193,11 @@ export interface SandboxProvider {
   definePools(pools: PoolDefinition[]): void;
   /** Each defined pool's state (empty when the provider keeps no pools). */
   poolStatus(): PoolStatus[];
+  /**
+   * Whether a sandbox with this outbound setting gets a network namespace of its own, so that
+   * only it can reach its relayed loopback ports (absent: never).
+   */
+  privateNetwork?(outbound: boolean): boolean;
   /** Kills every live sandbox and releases what the provider made. */
   close(): Promise<void>;
 }

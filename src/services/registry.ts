@@ -1,5 +1,7 @@
 /** The one explicit map of services the gateway serves. Add a service here. */
 
+import type { IdentityStore } from '../iam/store.js';
+import { createTrustPolicies } from '../iam/trust.js';
 import type { Invoker } from '../invoke/invoker.js';
 import type { Metrics } from '../metrics/index.js';
 import type { Config } from '../shared/config.js';
@@ -7,9 +9,11 @@ import type { Logger } from '../shared/logger.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { Db } from '../storage/db.js';
 import { createCloudWatchService } from './cloudwatch/index.js';
+import { createIamService } from './iam/index.js';
 import { createLambdaService } from './lambda/index.js';
 import { createLogsService, type LogsApi } from './logs/index.js';
 import type { Service } from './service.js';
+import { createStsService } from './sts/index.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -22,6 +26,8 @@ export interface ServiceDeps {
   invoker: Invoker;
   /** The metrics registry CloudWatch reads and the platform records into. */
   metrics?: Metrics;
+  /** Users, roles, policies and sessions: IAM and STS serve it, the gateway authenticates with it. */
+  identities?: IdentityStore;
 }
 
 export const SERVICE_FACTORIES: Readonly<Record<string, (deps: ServiceDeps) => Service>> = {
@@ -40,6 +46,16 @@ export function createServices(deps: ServiceDeps): { services: Service[]; logs: 
       ...Object.values(SERVICE_FACTORIES).map((create) => create(withLogs)),
       logs.service,
       ...(deps.metrics ? [createCloudWatchService({ metrics: deps.metrics.registry })] : []),
+      ...(deps.identities
+        ? [
+            createIamService({ store: deps.identities }),
+            createStsService({
+              store: deps.identities,
+              trust: createTrustPolicies(deps.identities),
+              durationScale: deps.config.iam.sessionDurationScale,
+            }),
+          ]
+        : []),
     ],
     logs: logs.api,
   };

@@ -4,6 +4,7 @@
  * codec and router turn it into an operation call.
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { CompiledPolicy } from '../iam/policy/index.js';
 import type { Operation, ProtocolCodec, RouteMatch } from '../protocols/types.js';
 import type { AwsError } from '../shared/errors.js';
 
@@ -51,6 +52,12 @@ export interface Service {
   throttled?(): AwsError;
   /** AWS's error for a method + path that names no operation. */
   unknownOperation(method: string, rawPath: string): AwsError;
+  /** The service prefix of its IAM actions (`lambda`, `logs`, `cloudwatch`); default `signingName`. */
+  iamPrefix?: string;
+  /** AWS's error for a request IAM denies, with the message the authorizer wrote. */
+  accessDenied(message: string): AwsError;
+  /** The resource-based policy of a resource, for services that have them (Lambda function policies). */
+  resourcePolicy?(arn: string): CompiledPolicy | undefined;
   internalRoutes?: readonly InternalRoute[];
   health(): Record<string, unknown>;
   close(): Promise<void>;

@@ -2,6 +2,7 @@
  * Configuration, parsed once from CLI flags and the environment, validated by a schema,
  * frozen, and passed down. This is the only module that reads `process.env`.
  */
+import fs from 'node:fs';
 import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,6 +23,17 @@ const configSchema = z.object({
   host: z.string().min(1).default('127.0.0.1'),
   port: z.coerce.number().int().min(0).max(65535).default(4566),
   dataDir: z.string().min(1).default('./.lambent'),
+  /**
+   * Downloads shared by every data directory of the machine: the Node builds that serve
+   * nodejsNN.x runtimes the host's node does not match (LAMBENT_CACHE_DIR, else
+   * $XDG_CACHE_HOME/lambent, else ~/.cache/lambent).
+   */
+  cacheDir: z
+    .string()
+    .min(1)
+    .default(path.join(os.homedir(), '.cache', 'lambent')),
+  /** Whether a missing Node major may be installed from the npm registry (LAMBENT_RUNTIME_INSTALL=0: no). */
+  runtimeInstall: z.boolean().default(true),
   region: z
     .string()
     .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'not an AWS region name')
@@ -92,6 +104,11 @@ const configSchema = z.object({
        * Sandboxes started ahead of time per runtime family, with the runtime booted and no
        * function: a cold start takes one (0 disables). One number for every family, or per family.
        */
+      /**
+       * Ceiling on the sum of /tmp volumes (EphemeralStorage of every environment's volume,
+       * kept or in use), in MB. Default: half the free disk of the data directory at start.
+       */
+      maxTmpMb: z.number().int().positive().optional(),
       prewarmPoolSize: z
         .union([
           z.number().int().min(0),
@@ -103,10 +120,51 @@ const configSchema = z.object({
         .default({ nodejs: 2, python: 1 }),
     })
     .default({}),
+  /** Function output kept in CloudWatch Logs: past these, output is dropped (and the drop logged). */
+  logs: z
+    .object({
+      /** Output a function may log per second, all its environments together (bytes; 0: no limit). */
+      functionBytesPerSecond: z
+        .number()
+        .int()
+        .min(0)
+        .default(1024 * 1024),
+      /** What a function may log in one burst above that rate (bytes). Default: 10 s of the rate. */
+      functionBurstBytes: z.number().int().positive().optional(),
+      /** Ceiling on the stored log events of every group (bytes). Default: a quarter of the data dir's filesystem. */
+      maxStoredBytes: z.number().int().positive().optional(),
+      /** Below this much free disk under the data dir, function output is dropped (bytes). */
+      minFreeDiskBytes: z.number().int().min(0).optional(),
+    })
+    .default({}),
+  /** IAM and STS. */
+  iam: z
+    .object({
+      /**
+       * Multiplies the lifetime of STS temporary credentials (1 = what was asked for, AWS's
+       * behaviour; tests use less to see sessions expire without waiting 15 minutes).
+       */
+      sessionDurationScale: z.number().positive().max(1).default(1),
+    })
+    .default({}),
   /** Execution-environment isolation: `linux` (namespaces + cgroups) when possible, else `process`. */
   sandbox: z.enum(['auto', 'linux', 'process']).default('auto'),
+  /**
+   * IPv4 block (/18 or larger) for the veth pairs that give Linux sandboxes with outbound
+   * access their own network namespace; pick one the host's networks do not use.
+   */
+  sandboxSubnet: z
+    .string()
+    .regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, 'an IPv4 CIDR block such as 10.250.0.0/18')
+    .default('10.250.0.0/18'),
   /** Print one line per request to stderr. */
   accessLog: z.boolean().default(false),
+  /**
+   * IAM permissions: `on` refuses what policies do not allow; `off` allows it and logs
+   * "would deny"; `auto` is `on` unless the server is the local-development case (loopback
+   * address and the default keys).
+   */
+  iamEnforcement: z.enum(['auto', 'on', 'off']).default('auto'),
 });
 
 /** 80 % of the machine's memory: the rest stays for the platform, the page cache and the host. */
@@ -114,8 +172,39 @@ function defaultMaxMemoryMb(): number {
   return Math.max(1024, Math.floor((os.totalmem() / (1024 * 1024)) * 0.8));
 }
 
+const GIB = 1024 * 1024 * 1024;
+
+/** Size and free space of the filesystem that holds (or will hold) the data directory. */
+function diskOf(dir: string): { totalBytes: number; freeBytes: number } {
+  let at = dir;
+  while (!fs.existsSync(at) && path.dirname(at) !== at) at = path.dirname(at);
+  try {
+    const s = fs.statfsSync(at);
+    return { totalBytes: s.blocks * s.bsize, freeBytes: s.bavail * s.bsize };
+  } catch {
+    return { totalBytes: 0, freeBytes: 0 };
+  }
+}
+
+/** 5 % of the filesystem, between 256 MB and 2 GB: room for SQLite's WAL and the host. */
+function defaultMinFree(disk: { totalBytes: number }): number {
+  return Math.min(2 * GIB, Math.max(256 * 1024 * 1024, Math.floor(disk.totalBytes * 0.05)));
+}
+
+/** Half of what is free at start (at least 1 GB): /tmp volumes never take the whole disk. */
+function defaultMaxTmpMb(disk: { freeBytes: number }): number {
+  return Math.max(1024, Math.floor(disk.freeBytes / 2 / (1024 * 1024)));
+}
+
+type Parsed = z.infer<typeof configSchema>;
 export type Credential = z.infer<typeof credentialSchema>;
-export type Config = Readonly<z.infer<typeof configSchema>>;
+/** The parsed configuration, with the defaults that depend on the host filled in. */
+export type Config = Readonly<
+  Omit<Parsed, 'lambda' | 'logs'> & {
+    lambda: Parsed['lambda'] & { maxTmpMb: number };
+    logs: Required<Parsed['logs']>;
+  }
+>;
 export type ConfigInput = z.input<typeof configSchema>;
 
 export class ConfigError extends Error {}
@@ -127,7 +216,21 @@ export function parseConfig(input: ConfigInput): Config {
     const issues = result.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`);
     throw new ConfigError(`invalid configuration: ${issues.join('; ')}`);
   }
-  const config = { ...result.data, dataDir: path.resolve(result.data.dataDir) };
+  const dataDir = path.resolve(result.data.dataDir);
+  const disk = diskOf(dataDir);
+  const { logs, lambda } = result.data;
+  const config = {
+    ...result.data,
+    dataDir,
+    cacheDir: path.resolve(result.data.cacheDir),
+    lambda: { ...lambda, maxTmpMb: lambda.maxTmpMb ?? defaultMaxTmpMb(disk) },
+    logs: {
+      ...logs,
+      functionBurstBytes: logs.functionBurstBytes ?? Math.max(64 * 1024, logs.functionBytesPerSecond * 10),
+      maxStoredBytes: logs.maxStoredBytes ?? Math.max(GIB, Math.floor(disk.totalBytes / 4)),
+      minFreeDiskBytes: logs.minFreeDiskBytes ?? defaultMinFree(disk),
+    },
+  };
   assertSafeCredentials(config);
   return deepFreeze(config);
 }
@@ -139,6 +242,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv, overrides: ConfigInput = {
   if (env.LAMBENT_PORT) fromEnv.port = Number(env.LAMBENT_PORT);
   if (env.LAMBENT_DATA_DIR) fromEnv.dataDir = env.LAMBENT_DATA_DIR;
   if (env.LAMBENT_REGION) fromEnv.region = env.LAMBENT_REGION;
+  if (env.LAMBENT_CACHE_DIR) fromEnv.cacheDir = env.LAMBENT_CACHE_DIR;
+  else if (env.XDG_CACHE_HOME) fromEnv.cacheDir = path.join(env.XDG_CACHE_HOME, 'lambent');
+  if (env.LAMBENT_RUNTIME_INSTALL)
+    fromEnv.runtimeInstall = !['0', 'false'].includes(env.LAMBENT_RUNTIME_INSTALL);
   if (env.LAMBENT_ACCESS_KEY_ID || env.LAMBENT_SECRET_ACCESS_KEY) {
     fromEnv.credentials = [
       {
@@ -149,7 +256,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv, overrides: ConfigInput = {
     ];
   }
   if (env.LAMBENT_ACCESS_LOG === '1') fromEnv.accessLog = true;
+  if (env.LAMBENT_IAM_ENFORCEMENT)
+    fromEnv.iamEnforcement = env.LAMBENT_IAM_ENFORCEMENT as 'auto' | 'on' | 'off';
   if (env.LAMBENT_SANDBOX) fromEnv.sandbox = env.LAMBENT_SANDBOX as 'auto' | 'linux' | 'process';
+  if (env.LAMBENT_SANDBOX_SUBNET) fromEnv.sandboxSubnet = env.LAMBENT_SANDBOX_SUBNET;
   const lambda: NonNullable<ConfigInput['lambda']> = {};
   if (env.LAMBENT_KEEP_ALIVE_SECONDS) lambda.keepAliveSeconds = Number(env.LAMBENT_KEEP_ALIVE_SECONDS);
   if (env.LAMBENT_BILLING_GRANULARITY_MS)
@@ -160,12 +270,23 @@ export function configFromEnv(env: NodeJS.ProcessEnv, overrides: ConfigInput = {
   if (env.LAMBENT_MAX_MEMORY_MB) lambda.maxMemoryMb = Number(env.LAMBENT_MAX_MEMORY_MB);
   if (env.LAMBENT_ASYNC_RETRY_SCALE) lambda.asyncRetryDelayScale = Number(env.LAMBENT_ASYNC_RETRY_SCALE);
   if (env.LAMBENT_PREWARM_POOL) lambda.prewarmPoolSize = parsePoolSize(env.LAMBENT_PREWARM_POOL);
+  if (env.LAMBENT_MAX_TMP_MB) lambda.maxTmpMb = Number(env.LAMBENT_MAX_TMP_MB);
   if (Object.keys(lambda).length) fromEnv.lambda = lambda;
   const gateway: NonNullable<ConfigInput['gateway']> = {};
   if (env.LAMBENT_MAX_PENDING_BODY_BYTES)
     gateway.maxPendingBodyBytes = Number(env.LAMBENT_MAX_PENDING_BODY_BYTES);
   if (env.LAMBENT_BODY_IDLE_TIMEOUT_MS) gateway.bodyIdleTimeoutMs = Number(env.LAMBENT_BODY_IDLE_TIMEOUT_MS);
   if (Object.keys(gateway).length) fromEnv.gateway = gateway;
+  const logs: NonNullable<ConfigInput['logs']> = {};
+  if (env.LAMBENT_FUNCTION_LOG_RATE) logs.functionBytesPerSecond = Number(env.LAMBENT_FUNCTION_LOG_RATE);
+  if (env.LAMBENT_FUNCTION_LOG_BURST) logs.functionBurstBytes = Number(env.LAMBENT_FUNCTION_LOG_BURST);
+  if (env.LAMBENT_LOGS_MAX_BYTES) logs.maxStoredBytes = Number(env.LAMBENT_LOGS_MAX_BYTES);
+  if (env.LAMBENT_MIN_FREE_DISK_MB)
+    logs.minFreeDiskBytes = Number(env.LAMBENT_MIN_FREE_DISK_MB) * 1024 * 1024;
+  if (Object.keys(logs).length) fromEnv.logs = logs;
+  if (env.LAMBENT_STS_DURATION_SCALE) {
+    fromEnv.iam = { sessionDurationScale: Number(env.LAMBENT_STS_DURATION_SCALE) };
+  }
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   return parseConfig({ ...fromEnv, ...defined });
 }
@@ -188,13 +309,20 @@ export function isLoopbackHost(host: string): boolean {
   return false;
 }
 
+/** Whether IAM denials are enforced (see `iamEnforcement`). */
+export function iamEnforced(config: Pick<Config, 'host' | 'credentials' | 'iamEnforcement'>): boolean {
+  if (config.iamEnforcement !== 'auto') return config.iamEnforcement === 'on';
+  return !isLoopbackHost(config.host) || !config.credentials.every(isDefaultCredential);
+}
+
+function isDefaultCredential(c: Credential): boolean {
+  return c.accessKeyId === DEFAULT_ACCESS_KEY_ID && c.secretAccessKey === DEFAULT_SECRET_ACCESS_KEY;
+}
+
 /** Anyone who can reach a non-loopback listener would know the default keys. */
 function assertSafeCredentials(config: { host: string; credentials: Credential[] }): void {
   if (isLoopbackHost(config.host)) return;
-  const usesDefault = config.credentials.some(
-    (c) => c.accessKeyId === DEFAULT_ACCESS_KEY_ID && c.secretAccessKey === DEFAULT_SECRET_ACCESS_KEY,
-  );
-  if (usesDefault) {
+  if (config.credentials.some(isDefaultCredential)) {
     throw new ConfigError(
       `refusing to listen on ${config.host} with the default credentials test/test: ` +
         'set LAMBENT_ACCESS_KEY_ID and LAMBENT_SECRET_ACCESS_KEY, or bind to 127.0.0.1',

@@ -1,6 +1,6 @@
 /**
- * Parity against responses recorded from real AWS (`../shared/conformance/aws-recorded/`,
- * boto3's parsed view, normalised by LocalStack's snapshot transformers).
+ * Parity against responses recorded from real AWS (test/conformance/aws-recorded/, vendored from
+ * `../shared/conformance/`; boto3's parsed view, normalised by LocalStack's snapshot transformers).
  *
  * Three steps turn one of Lambent's answers into something comparable with a recording:
  *
@@ -33,8 +33,6 @@ import { conformanceDir } from '../support/conformance.js';
 
 export { conformanceDir };
 
-const SNAPSHOT_FILE = 'test_lambda_api.snapshot.json';
-
 /** A recorded test module: `test_lambda_api` (the control plane, default) or `test_lambda` (invoke semantics). */
 export type SnapshotModule = 'test_lambda_api' | 'test_lambda';
 
@@ -46,20 +44,11 @@ const snapshotCache = new Map<
 function snapshot(module: SnapshotModule): Record<string, { 'recorded-content': Record<string, unknown> }> {
   const cached = snapshotCache.get(module);
   if (cached) return cached;
-  const dir = conformanceDir();
-  if (!dir)
-    throw new Error('recordings not found: set LAMBENT_CONFORMANCE_DIR or check out ../shared/conformance');
   const loaded = JSON.parse(
-    fs.readFileSync(path.join(dir, 'aws-recorded', `${module}.snapshot.json`), 'utf8'),
+    fs.readFileSync(path.join(conformanceDir(), 'aws-recorded', `${module}.snapshot.json`), 'utf8'),
   );
   snapshotCache.set(module, loaded);
   return loaded;
-}
-
-/** True when the recordings are available (tests skip otherwise). */
-export function recordingsAvailable(): boolean {
-  const dir = conformanceDir();
-  return dir !== undefined && fs.existsSync(path.join(dir, 'aws-recorded', SNAPSHOT_FILE));
 }
 
 /** The recorded responses of one test, e.g. `TestLambdaFunction::test_function_lifecycle`. */

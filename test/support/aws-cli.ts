@@ -1,15 +1,18 @@
 /** Runs the real AWS CLI against a Lambent endpoint, as a user would. */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
+import { type SystemTool, systemTool } from './tools.js';
 
 const run = promisify(execFile);
 
-/** Debian's awscli (v2) when installed — .ci/run installs it — else an `aws` on PATH, else none. */
+/** Debian's awscli (v2), or the CLI named by LAMBENT_AWS_CLI; tests skip without one (not in CI). */
+export function awsCliTool(): SystemTool {
+  return systemTool('the AWS CLI', [process.env.LAMBENT_AWS_CLI, '/usr/bin/aws'], "Debian's awscli");
+}
+
+/** The AWS CLI's path, if installed. */
 export function findAwsCli(): string | undefined {
-  if (process.env.LAMBENT_AWS_CLI) return process.env.LAMBENT_AWS_CLI;
-  if (existsSync('/usr/bin/aws')) return '/usr/bin/aws';
-  return undefined;
+  return awsCliTool().path;
 }
 
 export function awsCli(cli: string, endpoint: string, home: string) {

@@ -6,7 +6,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { STSClient } from '@aws-sdk/client-sts';
 import { createLambent, type Lambent } from '../../src/server.js';
 import { type ConfigInput, parseConfig } from '../../src/shared/config.js';
 import { createLogger, silentLogger } from '../../src/shared/logger.js';
@@ -15,11 +17,29 @@ export interface TestServer {
   url: string;
   dataDir: string;
   lambent: Lambent;
-  lambda(overrides?: { secretAccessKey?: string; accessKeyId?: string; region?: string }): LambdaClient;
-  logs(overrides?: { secretAccessKey?: string; accessKeyId?: string; region?: string }): CloudWatchLogsClient;
+  lambda(overrides?: ClientCredentials): LambdaClient;
+  logs(overrides?: ClientCredentials): CloudWatchLogsClient;
+  iam(credentials?: ClientCredentials): IAMClient;
+  sts(credentials?: ClientCredentials): STSClient;
   /** Stops this instance and starts a new one on the same data dir. */
   restart(): Promise<TestServer>;
   stop(): Promise<void>;
+}
+
+/** Credentials for a client: the root keys by default, or a user's keys, or a session's. */
+export interface ClientCredentials {
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  sessionToken?: string;
+  region?: string;
+}
+
+function credentialsOf(o: ClientCredentials) {
+  return {
+    accessKeyId: o.accessKeyId ?? 'test',
+    secretAccessKey: o.secretAccessKey ?? 'test',
+    ...(o.sessionToken !== undefined ? { sessionToken: o.sessionToken } : {}),
+  };
 }
 
 export async function startServer(config: ConfigInput = {}, dataDir?: string): Promise<TestServer> {
@@ -37,14 +57,28 @@ export async function startServer(config: ConfigInput = {}, dataDir?: string): P
       new LambdaClient({
         endpoint: url,
         region: o.region ?? 'us-east-1',
-        credentials: { accessKeyId: o.accessKeyId ?? 'test', secretAccessKey: o.secretAccessKey ?? 'test' },
+        credentials: credentialsOf(o),
         maxAttempts: 1,
       }),
     logs: (o = {}) =>
       new CloudWatchLogsClient({
         endpoint: url,
         region: o.region ?? 'us-east-1',
-        credentials: { accessKeyId: o.accessKeyId ?? 'test', secretAccessKey: o.secretAccessKey ?? 'test' },
+        credentials: credentialsOf(o),
+        maxAttempts: 1,
+      }),
+    iam: (o = {}) =>
+      new IAMClient({
+        endpoint: url,
+        region: o.region ?? 'us-east-1',
+        credentials: credentialsOf(o),
+        maxAttempts: 1,
+      }),
+    sts: (o = {}) =>
+      new STSClient({
+        endpoint: url,
+        region: o.region ?? 'us-east-1',
+        credentials: credentialsOf(o),
         maxAttempts: 1,
       }),
     async restart() {

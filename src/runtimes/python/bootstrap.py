@@ -15,6 +15,7 @@ import json
 import logging
 import math
 import os
+import signal
 import socket
 import sys
 import time
@@ -677,8 +678,17 @@ def _setup_sys_path():
     sys.path[:] = [task_root, "/opt/python/lib/{}/site-packages".format(version), "/opt/python"] + rest
 
 
+def _quiet_signals():
+    # SIGINT and SIGTERM end the runtime without a word: python's KeyboardInterrupt traceback
+    # would otherwise land in the function's log (or the server's terminal) when a sandbox is
+    # stopped. A handler may still install its own handlers.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_DFL)
+
+
 def main():
     global _GLOBAL_AWS_REQUEST_ID, _GLOBAL_TENANT_ID
+    _quiet_signals()
     sys.stdout = Unbuffered(sys.stdout)
     sys.stderr = Unbuffered(sys.stderr)
     _setup_sys_path()

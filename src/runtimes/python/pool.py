@@ -16,11 +16,16 @@ import json
 import logging  # noqa: F401
 import math  # noqa: F401
 import os
+import signal
 import socket  # noqa: F401
 import sys
 import time  # noqa: F401
 import traceback  # noqa: F401
 import types
+
+# Stopped while it waits (in os.read) or loads: end quietly, no KeyboardInterrupt traceback.
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _BOOTSTRAP = os.path.join(_HERE, "bootstrap.py")

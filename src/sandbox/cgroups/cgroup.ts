@@ -8,6 +8,9 @@
  *   (`/sys/fs/cgroup/unified`), which works even when that mount has no controllers.
  */
 
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+
 export type CgroupFlavor = 'v1' | 'v2' | 'hybrid';
 
 export interface CgroupLimits {
@@ -52,15 +55,58 @@ export interface CgroupDriver {
   readonly details: Record<string, string>;
   /**
    * Creates `name` under the parent with these limits. Creation is exclusive across every
-   * process on the host (mkdir in the lock hierarchy), so a name doubles as a host-wide lock;
-   * returns undefined when the name is already taken.
+   * process on the host (mkdir of `name` in the lock hierarchy), so a name doubles as a
+   * host-wide lock; returns undefined when the name is already taken. The cgroup itself is
+   * `<owner>-<name>` (see ownedName): whoever finds it later knows whose it is.
    */
   create(name: string, limits: CgroupLimits): Cgroup | undefined;
+  /** This driver's owner tag: `<data dir hash>-<pid>.<start ticks>[.<n>]`. */
+  readonly owner: string;
+  /** Every cgroup under the parent that carries an owner tag, whoever owns it. */
+  owned(): OwnedCgroup[];
   /**
-   * Removes child cgroups whose name starts with `prefix`, that hold no process and that are
-   * older than `minAgeMs` (left behind by a crashed server). Returns how many were removed.
+   * Kills the processes of `cgroups` (frozen or not) and removes them with their locks; never
+   * one whose owner still runs. Returns how many were removed.
    */
-  sweep(prefix: string, minAgeMs: number): Promise<number>;
+  reclaim(cgroups: readonly OwnedCgroup[]): Promise<number>;
+  /**
+   * Removes lock cgroups (`name` without owner) that no owned cgroup uses, that hold no
+   * process and that are older than `minAgeMs`: left by a crash between the two mkdirs, or by
+   * a version before owner tags. Returns how many were removed.
+   */
+  sweepLocks(minAgeMs: number): Promise<number>;
+}
+
+/** A cgroup as found under the parent: `<dataDirHash>-<pid>.<start>-<name>`. */
+export interface OwnedCgroup {
+  /** Full directory name. */
+  dirName: string;
+  /** The lock name (`u<uid>`). */
+  name: string;
+  /** Hash of the owner's data directory (ownerTag). */
+  dataDirHash: string;
+  /** `<pid>.<start ticks>` of the process that created it. */
+  ownerId: string;
+  ownerAlive: boolean;
+  /** Host pids of its processes. */
+  pids: number[];
+}
+
+/** `<dataDirHash>-<pid>.<start>-<name>`. */
+export const OWNED_NAME = /^([0-9a-f]{12})-(\d+\.\d+(?:\.\d+)?)-(.+)$/;
+
+/** Hash naming a data directory in owner tags (12 hex of sha256 of its absolute path). */
+export function dataDirHash(dataDir: string): string {
+  return createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 12);
+}
+
+/** A driver's owner tag: its data directory's hash and the owning process (data-dir-lock.ts). */
+export function ownerTag(dataDir: string, ownerId: string): string {
+  return `${dataDirHash(dataDir)}-${ownerId}`;
+}
+
+export function ownedName(owner: string, name: string): string {
+  return `${owner}-${name}`;
 }
 
 /** v2 `cpu.weight` (1..10000, default 100) from the v1 shares scale (default 1024). */

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { processStartTicks } from '../../shared/data-dir-lock.js';
 import type { Cgroup, CgroupLimits } from './cgroup.js';
 import { sharesToWeight } from './cgroup.js';
 import { detectCgroups, parseCgroupMounts } from './driver.js';
@@ -102,7 +104,9 @@ for (const [variant, info] of variants) {
     after(async () => {
       for (const c of live) c.kill('SIGKILL');
       for (const cg of created) await cg.remove().catch(() => {});
-      await driver?.sweep('', 0);
+      if (driver)
+        await driver.reclaim(driver.owned().filter((c) => `${c.dataDirHash}-${c.ownerId}` === driver.owner));
+      await driver?.sweepLocks(0);
       const mounts = parseCgroupMounts(fs.readFileSync('/proc/self/mountinfo', 'utf8'));
       for (const root of [...mounts.v1.values(), ...(mounts.v2 ? [mounts.v2] : [])]) {
         try {
@@ -185,13 +189,45 @@ for (const [variant, info] of variants) {
       await cg.remove();
     });
 
-    it('sweeps empty leftovers', async () => {
-      const cg = driver?.create(`stale-${n}`, limits);
+    it('names each cgroup after its owner, and reclaims the cgroups of a dead owner with their processes', async () => {
+      const cg = fresh();
+      assert.match(cg.procsFiles[0] ?? '', new RegExp(`/${driver?.owner}-${cg.name}/cgroup.procs$`));
+      assert.equal(driver?.owned().find((c) => c.name === cg.name)?.ownerAlive, true);
+      // Another live process's (this test's parent): never reclaimed.
+      const otherId = `${process.ppid}.${processStartTicks(process.ppid)}`;
+      const other = detectCgroups({ parent, mountinfo: info, owner: `fedcba987654-${otherId}` }).driver;
+      const live = other?.create(`live${n++}`, limits);
+      assert.ok(live);
+      const theirs = driver?.owned().filter((c) => c.dataDirHash === 'fedcba987654') ?? [];
+      assert.equal(theirs.length, 1);
+      assert.equal(await driver?.reclaim(theirs), 0, 'a live owner is never reclaimed');
+      await live.remove();
+      // A dead owner's: a process (frozen, as kill -9 leaves a frozen sandbox) in a cgroup named after pid 1 with another start time.
+      const dead = detectCgroups({ parent, mountinfo: info, owner: '0123456789ab-1.1' }).driver;
+      const stale = dead?.create(`stale${n++}`, limits);
+      assert.ok(dead && stale);
+      const p = run(stale, 'sleep 60');
+      await waitUntil(() => stale.pids().length > 0, 'the process to join');
+      await stale.freeze();
+      const found = driver?.owned().filter((c) => c.dataDirHash === '0123456789ab') ?? [];
+      assert.equal(found.length, 1);
+      assert.equal(found[0]?.ownerAlive, false);
+      assert.ok((found[0]?.pids.length ?? 0) > 0);
+      assert.equal(await driver?.reclaim(found), 1);
+      assert.equal((await p.exit).signal, 'SIGKILL');
+      assert.equal(driver?.owned().filter((c) => c.dataDirHash === '0123456789ab').length, 0);
+      assert.ok(driver?.create(stale.name, limits), 'its lock name is free again');
+    });
+
+    it('sweeps lock names that no cgroup uses', async () => {
+      const lockOnly = `u${900_000 + n++}`;
+      const cg = driver?.create(lockOnly, limits);
       assert.ok(cg);
-      assert.equal(await driver?.sweep('stale-', 60_000), 0);
-      assert.equal(await driver?.sweep('stale-', 0), 1);
-      assert.ok(driver?.create(`stale-${n}`, limits));
-      await driver?.sweep('stale-', 0);
+      assert.equal(await driver?.sweepLocks(0), 0, 'a lock in use stays');
+      for (const f of cg.procsFiles) fs.rmdirSync(path.dirname(f));
+      assert.equal(await driver?.sweepLocks(60_000), 0, 'a young one stays');
+      assert.equal(await driver?.sweepLocks(0), 1);
+      assert.ok(driver?.create(lockOnly, limits));
     });
   });
 }

@@ -3,8 +3,20 @@
  * hybrid), prepares the parent cgroup and returns a driver; or says what is missing.
  */
 import fs from 'node:fs';
-import type { Cgroup, CgroupDriver, CgroupFlavor, CgroupLimits } from './cgroup.js';
-import { ageMs, childNames, exists, join, mkdirExclusive, mkdirp, readText, rmdirCgroup } from './fs.js';
+import { ownerAlive, selfOwnerId } from '../../shared/data-dir-lock.js';
+import type { Cgroup, CgroupDriver, CgroupFlavor, CgroupLimits, OwnedCgroup } from './cgroup.js';
+import { OWNED_NAME, ownedName } from './cgroup.js';
+import {
+  ageMs,
+  childNames,
+  exists,
+  join,
+  mkdirExclusive,
+  mkdirp,
+  readPids,
+  readText,
+  rmdirCgroup,
+} from './fs.js';
 import type { Control, Resources, V1Dirs } from './parts.js';
 import { V1Control, V1Resources, V2Control, V2Resources } from './parts.js';
 
@@ -20,6 +32,11 @@ export interface DetectOptions {
   parent?: string;
   /** For tests: mountinfo text to parse instead of /proc/self/mountinfo. */
   mountinfo?: string;
+  /**
+   * Owner tag put in front of every cgroup's name (cgroup.ts ownerTag: data dir hash and
+   * owning process). Default: no data dir (`000000000000`) and this process.
+   */
+  owner?: string;
 }
 
 export type DetectResult = { driver: CgroupDriver; missing: [] } | { driver?: undefined; missing: string[] };
@@ -97,7 +114,10 @@ export function detectCgroups(options: DetectOptions = {}): DetectResult {
   if (!layout) return { missing };
 
   try {
-    return { driver: prepare(layout, mounts), missing: [] };
+    return {
+      driver: prepare(layout, mounts, options.owner ?? `000000000000-${selfOwnerId()}`),
+      missing: [],
+    };
   } catch (err) {
     return { missing: [`cgroups: cannot prepare the parent cgroup: ${(err as Error).message}`] };
   }
@@ -111,7 +131,7 @@ function controllersOf(dir: string): string[] {
   }
 }
 
-function prepare(layout: Layout, mounts: CgroupMounts): CgroupDriver {
+function prepare(layout: Layout, mounts: CgroupMounts, owner: string): CgroupDriver {
   const details: Record<string, string> = {};
   if (layout.v1) {
     for (const dir of Object.values(layout.v1)) mkdirp(dir);
@@ -139,7 +159,7 @@ function prepare(layout: Layout, mounts: CgroupMounts): CgroupDriver {
   }
   if (layout.flavor === 'v1' && !layout.v1?.freezer)
     details['cgroup freezer'] = 'none: freeze/thaw are no-ops';
-  return new Driver(layout, details);
+  return new Driver(layout, details, owner);
 }
 
 /** Enables memory, pids and cpu for children along the path from the mount root to the parent. */
@@ -167,79 +187,126 @@ class Driver implements CgroupDriver {
   constructor(
     private readonly layout: Layout,
     readonly details: Record<string, string>,
+    readonly owner: string,
   ) {}
 
   get flavor(): CgroupFlavor {
     return this.layout.flavor;
   }
 
-  /** Directories of one cgroup; the first is the lock (created exclusively, removed last). */
-  private dirsOf(name: string): string[] {
+  /**
+   * The hierarchy whose directory names are host-wide locks (`u<uid>`, created exclusively,
+   * holding no process): pids in v1 and hybrid (always present there, cheap to create), else v2.
+   */
+  private get lockParent(): string {
     const { v1, v2 } = this.layout;
-    if (!v1) return [join(v2 ?? '', name)];
-    const dirs = [join(v1.memory, name), join(v1.pids, name)];
-    if (v1.cpu) dirs.push(join(v1.cpu, name));
-    if (v2) dirs.push(join(v2, name));
-    else if (v1.freezer) dirs.push(join(v1.freezer, name));
+    return v1 ? v1.pids : (v2 ?? '');
+  }
+
+  /** The cgroup's own directories, one per hierarchy, for a full (owned) directory name. */
+  private dirsOf(dirName: string): string[] {
+    const { v1, v2 } = this.layout;
+    if (!v1) return [join(v2 ?? '', dirName)];
+    const dirs = [join(v1.memory, dirName), join(v1.pids, dirName)];
+    if (v1.cpu) dirs.push(join(v1.cpu, dirName));
+    if (v2) dirs.push(join(v2, dirName));
+    else if (v1.freezer) dirs.push(join(v1.freezer, dirName));
     return dirs;
   }
 
-  private parts(name: string): { control: Control; resources: Resources } {
+  private parts(dirName: string): { control: Control; resources: Resources } {
     const { v1, v2 } = this.layout;
     if (!v1) {
-      const dir = join(v2 ?? '', name);
+      const dir = join(v2 ?? '', dirName);
       return { control: new V2Control(dir), resources: new V2Resources(dir) };
     }
     const resources = new V1Resources({
-      memory: join(v1.memory, name),
-      pids: join(v1.pids, name),
-      ...(v1.cpu ? { cpu: join(v1.cpu, name) } : {}),
+      memory: join(v1.memory, dirName),
+      pids: join(v1.pids, dirName),
+      ...(v1.cpu ? { cpu: join(v1.cpu, dirName) } : {}),
     });
     const control = v2
-      ? new V2Control(join(v2, name))
-      : new V1Control(join(v1.memory, name, 'cgroup.procs'), v1.freezer ? join(v1.freezer, name) : undefined);
+      ? new V2Control(join(v2, dirName))
+      : new V1Control(
+          join(v1.memory, dirName, 'cgroup.procs'),
+          v1.freezer ? join(v1.freezer, dirName) : undefined,
+        );
     return { control, resources };
   }
 
   create(name: string, limits: CgroupLimits): Cgroup | undefined {
-    const dirs = this.dirsOf(name);
-    const [lock, ...rest] = dirs;
-    if (!lock || !mkdirExclusive(lock)) return undefined;
+    const lock = join(this.lockParent, name);
+    const dirName = ownedName(this.owner, name);
+    const dirs = this.dirsOf(dirName);
+    if (!mkdirExclusive(lock)) return undefined;
     try {
-      // Leftovers in the other hierarchies (a crash between mkdirs) are reused.
-      for (const dir of rest) mkdirExclusive(dir);
-      const { control, resources } = this.parts(name);
+      // Leftovers of this very owner (a crash between mkdirs cannot leave them: it is alive) are reused.
+      for (const dir of dirs) mkdirExclusive(dir);
+      const { control, resources } = this.parts(dirName);
       resources.apply(limits);
       const procsFiles = [...new Set([...resources.procsFiles, ...control.joinFiles])];
-      return new CgroupImpl(name, dirs, procsFiles, control, resources);
+      // The lock goes last on removal, so the name stays taken until everything is gone.
+      return new CgroupImpl(name, [lock, ...dirs], procsFiles, control, resources);
     } catch (err) {
-      for (const dir of [...rest.reverse(), lock]) {
+      for (const dir of [...dirs.reverse(), lock]) {
         try {
           fs.rmdirSync(dir);
         } catch {
-          // leave it to the sweep
+          // left for reclaim() or `lambent doctor --clean`
         }
       }
       throw err;
     }
   }
 
-  async sweep(prefix: string, minAgeMs: number): Promise<number> {
-    const [lockParent] = this.dirsOf('');
-    if (!lockParent) return 0;
+  owned(): OwnedCgroup[] {
+    const out: OwnedCgroup[] = [];
+    for (const dirName of childNames(this.lockParent, '')) {
+      const m = OWNED_NAME.exec(dirName);
+      if (!m) continue;
+      const [, dataDirHash = '', ownerId = '', name = ''] = m;
+      const pids = [...new Set(this.dirsOf(dirName).flatMap((d) => readPids(join(d, 'cgroup.procs'))))];
+      out.push({ dirName, name, dataDirHash, ownerId, ownerAlive: ownerAlive(ownerId), pids });
+    }
+    return out;
+  }
+
+  async reclaim(cgroups: readonly OwnedCgroup[]): Promise<number> {
     let removed = 0;
-    for (const name of childNames(lockParent, prefix)) {
-      const dirs = this.dirsOf(name);
-      const [lock] = dirs;
-      if (!lock || ageMs(lock) < minAgeMs) continue;
-      const { control, resources } = this.parts(name);
-      if (control.populated()) continue;
-      resources.close();
+    for (const c of cgroups) {
+      // Never a live server's; this driver's own ones only once its sandboxes are gone (close).
+      const own = `${c.dataDirHash}-${c.ownerId}` === this.owner;
+      if (!own && ownerAlive(c.ownerId)) continue;
+      const { control, resources } = this.parts(c.dirName);
       try {
-        for (const dir of [...dirs].reverse()) await rmdirCgroup(dir, 200);
+        resources.close();
+        // Frozen leftovers (v1) only die once thawed: killAll freezes, kills and thaws.
+        if (control.populated()) await control.killAll();
+        for (const dir of this.dirsOf(c.dirName).reverse()) await rmdirCgroup(dir, 2000);
+        await rmdirCgroup(join(this.lockParent, c.name), 2000);
         removed++;
       } catch {
-        // someone else is using it after all
+        // still busy: the next start or `lambent doctor --clean` tries again
+      }
+    }
+    return removed;
+  }
+
+  async sweepLocks(minAgeMs: number): Promise<number> {
+    const inUse = new Set(this.owned().map((c) => c.name));
+    let removed = 0;
+    for (const name of childNames(this.lockParent, '')) {
+      if (OWNED_NAME.test(name) || inUse.has(name)) continue;
+      const lock = join(this.lockParent, name);
+      if (ageMs(lock) < minAgeMs) continue;
+      // A cgroup of a version before owner tags has its processes in its own directories.
+      const legacy = this.dirsOf(name);
+      if (legacy.some((d) => readPids(join(d, 'cgroup.procs')).length > 0)) continue;
+      try {
+        for (const dir of legacy.reverse()) await rmdirCgroup(dir, 200);
+        removed++;
+      } catch {
+        // someone is using it after all
       }
     }
     return removed;

@@ -25,8 +25,15 @@ export class LauncherProcess {
   parked = false;
 
   constructor(perl: string, script: string, cgroupProcs: readonly string[]) {
-    // An empty environment: PERL5OPT and friends must not reach a root process.
-    this.child = spawn(perl, [script, ...cgroupProcs], { env: {}, stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
+    // An empty environment: PERL5OPT and friends must not reach a root process. Its own session
+    // (detached: setsid), inherited by the sandbox: a terminal's Ctrl-C or a supervisor's SIGTERM
+    // sent to the server's process group reaches the server only, which then stops its sandboxes
+    // in order; a runtime never sees a SIGINT meant for the server.
+    this.child = spawn(perl, [script, ...cgroupProcs], {
+      env: {},
+      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+      detached: true,
+    });
     const { child } = this;
     child.stdin?.on('error', () => {});
     child.stdout?.on('data', (chunk: Buffer) => this.emit((h) => h.output('stdout', chunk)));

@@ -30,11 +30,18 @@
  * re-armed after the uid change, plus a lifeline pipe for the race before it); a parked
  * launcher ends when its stdin closes with the server.
  *
- * Without outbound access, the sandbox also gets a private network namespace with only
- * loopback, and a relay: listening sockets created inside that namespace on
- * 127.0.0.1:<port> for each allowed port, served by a process that lives in the host's
- * namespace, runs as the sandbox's uid (so the Runtime API's peer-uid check still holds) and
- * forwards each connection to the host's 127.0.0.1:<port>.
+ * Network (network.ts has the host's side). The sandbox gets a network namespace of its own
+ * (`net none`: loopback only; `net veth`: also an eth0 paired with a host interface, made
+ * with one netlink message and addressed with ioctls), unless `net host` (the fallback for
+ * outbound access without nftables). Relays carry ports of its 127.0.0.1 to the host's: one
+ * process (no fork per connection) that makes its listening sockets inside the namespace,
+ * returns to the host's, runs as the sandbox's uid, caps the connections of each port, and
+ * for the Runtime API opens each connection with the environment's token. A pooled
+ * sandbox's relay starts at its assignment, once the Runtime API's port is known.
+ *
+ * Dropping to the uid (drop(): pid 1 and the relay) also gives the process a fresh session
+ * keyring, empties the uid's own keyrings, sets no_new_privs and installs the seccomp filter
+ * (seccomp.ts), which everything started after inherits.
  */
 
 export const LAUNCHER_SCRIPT = String.raw`
@@ -56,13 +63,13 @@ sub msg {
 my $first = msg();
 exit 0 unless $first;
 my @t = @$first;
-my (%o, @mnt, @env, @argv, @port, %sys);
+my (%o, @mnt, @env, @argv, @relays, %sys);
 while (@t) {
   my $k = shift @t;
   if ($k eq 'ro' || $k eq 'rw' || $k eq 'dev') { push @mnt, [$k, shift @t, shift @t] }
   elsif ($k eq 'env') { push @env, shift @t }
   elsif ($k eq 'arg') { push @argv, shift @t }
-  elsif ($k eq 'port') { push @port, shift(@t) + 0 }
+  elsif ($k eq 'relay') { push @relays, [split /:/, shift(@t), -1] }
   elsif ($k eq 'sys') { my ($n, $v) = split /=/, shift(@t); $sys{$n} = $v + 0 }
   else { $o{$k} = shift @t }
 }
@@ -70,88 +77,210 @@ sub fail { print $st "error $_[0]: $!\n"; exit 125 }
 my ($RDONLY, $NOSUID, $NODEV, $NOEXEC, $REMOUNT, $BIND, $REC, $PRIVATE) = (1, 2, 4, 8, 32, 4096, 16384, 262144);
 sub sc { my ($n, @a) = @_; syscall($sys{$n}, @a) }
 my ($uid, $gid) = ($o{uid} + 0, $o{gid} + 0);
+# The seccomp filter (seccomp.ts) as a struct sock_fprog: its length, then a pointer to $bpf,
+# which stays alive (and, after a fork, at the same address) for the process's life.
+my ($bpf, $fprog);
+if (defined $o{seccomp}) { $bpf = pack('H*', $o{seccomp}); $fprog = pack('S x![P] P', length($bpf) / 8, $bpf) }
+# Keys outlive a sandbox and follow the uid, which a later sandbox gets again: a new anonymous
+# session keyring (KEYCTL_JOIN_SESSION_KEYRING, NULL), the uid's user, user-session and
+# persistent keyrings emptied (KEYCTL_CLEAR @u, @us; KEYCTL_GET_PERSISTENT links the last into
+# the session keyring, unlinked after). ENOSYS: no keys; EOPNOTSUPP: no persistent keyrings.
+sub keyring { sc('keyctl', $_[0], $_[1], 0, 0, 0) >= 0 || $! == 38 or fail("keyctl $_[0]") }
+sub keyrings {
+  keyring(1, 0);
+  keyring(7, -4);
+  keyring(7, -5);
+  my $p = sc('keyctl', 22, -1, -3, 0, 0);
+  if ($p < 0) { $! == 38 || $! == 95 or fail('keyctl 22'); return }
+  keyring(7, $p);
+  sc('keyctl', 9, $p, -3, 0, 0) == 0 or fail('keyctl 9');
+}
 sub drop {
   sc('setgroups', 0, 0) == 0 or fail('setgroups');
   sc('setresgid', $gid, $gid, $gid) == 0 or fail('setresgid');
   sc('setresuid', $uid, $uid, $uid) == 0 or fail('setresuid');
+  keyrings();
   sc('prctl', 38, 1, 0, 0, 0) == 0 or fail('no_new_privs');
   sc('prctl', 1, 9, 0, 0, 0) == 0 or fail('pdeathsig');
+  # PR_SET_SECCOMP, SECCOMP_MODE_FILTER: after no_new_privs (required without CAP_SYS_ADMIN).
+  if ($fprog) { sc('prctl', 22, 2, $fprog, 0, 0) == 0 or fail('seccomp') }
 }
 sub inet { pack('S n C4 x8', 2, $_[0], 127, 0, 0, 1) }
 sc('prctl', 1, 9, 0, 0, 0) == 0 or fail('pdeathsig');
 exit 125 if getppid() != $o{ppid};
 pipe(my $lr, my $lw) or fail('pipe');
+my ($hostns, $init, $pr, $pw);
 sub orphaned { my $r = ''; vec($r, fileno($lr), 1) = 1; select($r, undef, undef, 0) > 0 }
-
-if ($o{net} eq 'none') {
-  open(my $hostns, '<', '/proc/self/ns/net') or fail('open netns');
-  sc('unshare', 0x40000000) == 0 or fail('unshare net');
-  socket(my $s, 2, 2, 0) or fail('socket');
-  my $ifr = pack('a16 s x22', 'lo', 1);
-  ioctl($s, 0x8914, $ifr) or fail('loopback up');
-  close $s;
+sub ifup {
+  my $f = pack('a16 x24', $_[1]);
+  ioctl($_[0], 0x8913, $f) or fail("flags $_[1]");
+  ioctl($_[0], 0x8914, pack('a16 s x22', $_[1], unpack('x16 s', $f) | 1)) or fail("up $_[1]");
+}
+sub ifaddr {
+  my ($s, $if, $ip) = @_;
+  my $ifr = sub { pack('a16 S n a4 x16', $if, 2, 0, pack('C4', split /\./, $_[0])) };
+  ioctl($s, 0x8916, $ifr->($ip)) or fail("address $if");
+  ioctl($s, 0x891c, $ifr->('255.255.255.252')) or fail("netmask $if");
+}
+sub rta { my $l = 4 + length $_[1]; pack('S S', $l, $_[0]) . $_[1] . ("\0" x ((4 - $l % 4) % 4)) }
+# RTM_NEWLINK: a veth pair, eth0 here and $_[0] in the namespace of fd $_[1].
+sub veth {
+  socket(my $nl, 16, 3, 0) or fail('netlink');
+  my $ifi = pack('C x S i I I', 0, 0, 0, 0, 0);
+  my $peer = $ifi . rta(3, "$_[0]\0") . rta(28, pack('I', $_[1]));
+  my $body = $ifi . rta(3, "eth0\0") . rta(18, rta(1, 'veth') . rta(2, rta(1, $peer)));
+  my $m = pack('I S S I I', 16 + length $body, 16, 1 | 4 | 0x200 | 0x400, 1, 0) . $body;
+  defined send($nl, $m, 0, pack('S x2 I I', 16, 0, 0)) or fail('netlink send');
+  defined recv($nl, my $ack, 4096, 0) or fail('netlink recv');
+  my ($type, $err) = unpack('x4 S x10 i', $ack);
+  if ($type == 2 && $err) { $! = -$err; fail("veth $_[0]") }
+  close $nl;
+}
+# The relay: listening sockets made here, in the sandbox's namespace, served by a process that
+# returns to the host's namespace and runs as the sandbox's uid. Each relay is
+# [port here, host port, token, most connections at once]: with a token, each connection to
+# the host port first sends '<token>\n' and waits for 'K' (the Runtime API's token port), so the
+# endpoint knows its sandbox in O(1). At the limit a port is not accepted from until one of its
+# connections ends: the rest wait in the sandbox's own backlog, not in the server.
+sub relay {
   my @ls;
-  for my $p (@port) {
+  for my $r (@_) {
     socket(my $l, 2, 1, 0) or fail('socket');
     setsockopt($l, 1, 2, pack('i', 1));
-    bind($l, inet($p)) or fail("bind 127.0.0.1:$p");
-    listen($l, 128) or fail('listen');
-    push @ls, [$l, $p];
+    bind($l, inet($r->[0])) or fail("bind 127.0.0.1:$r->[0]");
+    listen($l, 64) or fail('listen');
+    push @ls, [$l, $r->[1], $r->[2], $r->[3] || 64, 0];
   }
-  if (@ls) {
-    my $relay = fork();
-    fail('fork') unless defined $relay;
-    if ($relay == 0) {
-      $0 = 'lambent-relay';
-      close $lw;
-      sc('setns', fileno($hostns), 0x40000000) == 0 or fail('setns');
-      drop();
-      exit 0 if orphaned();
-      sc('close', 3);
-      open(STDIN, '<', '/dev/null'); open(STDOUT, '>', '/dev/null'); open(STDERR, '>', '/dev/null');
-      $SIG{CHLD} = 'IGNORE';
-      while (1) {
-        my $rin = '';
-        vec($rin, fileno($_->[0]), 1) = 1 for @ls;
-        next unless select(my $rout = $rin, undef, undef, undef) > 0;
-        for my $l (@ls) {
-          next unless vec($rout, fileno($l->[0]), 1);
-          accept(my $c, $l->[0]) or next;
-          my $pid = fork();
-          if (defined $pid && $pid == 0) {
-            close $_->[0] for @ls;
-            sc('prctl', 1, 9, 0, 0, 0);
-            socket(my $u, 2, 1, 0) or exit 1;
-            connect($u, inet($l->[1])) or exit 1;
-            setsockopt($_, 6, 1, pack('i', 1)) for $c, $u;
-            pump($c, $u);
-            exit 0;
-          }
-          close $c;
-        }
-      }
-    }
-    close $_->[0] for @ls;
+  my $outer = $$;
+  # At a pooled sandbox's assignment this process's children would be born in the sandbox's
+  # pid namespace: the relay belongs to the host's, where the sandbox cannot see it.
+  if ($init) {
+    open(my $pn, '<', '/proc/self/ns/pid') or fail('open pid namespace');
+    sc('setns', fileno($pn), 0x20000000) == 0 or fail('setns pid');
+    close $pn;
   }
+  my $pid = fork();
+  fail('fork') unless defined $pid;
+  if ($pid) { close $_->[0] for @ls; return }
+  $0 = 'lambent-relay';
+  close $lw if $lw;
+  close $pw if $pw;
+  sc('setns', fileno($hostns), 0x40000000) == 0 or fail('setns');
   close $hostns;
+  drop();
+  exit 0 if getppid() != $outer;
+  sc('close', 3);
+  open(STDIN, '<', '/dev/null'); open(STDOUT, '>', '/dev/null'); open(STDERR, '>', '/dev/null');
+  $SIG{PIPE} = 'IGNORE';
+  # One process, no fork per connection: by fd, its handle, its pair's other fd, bytes waiting
+  # to be written to it, whether its reading side has ended, and its listener.
+  my (%h, %peer, %out, %eof, %from);
+  my $drop = sub {
+    my $a = shift;
+    my $b = $peer{$a};
+    $ls[$from{$a}][4]--;
+    for ($a, $b) { close $h{$_}; delete $h{$_}; delete $peer{$_}; delete $out{$_}; delete $eof{$_}; delete $from{$_} }
+  };
+  while (1) {
+    my ($rin, $win) = ('', '');
+    for (@ls) { vec($rin, fileno($_->[0]), 1) = 1 if $_->[4] < $_->[3] }
+    for my $fd (keys %h) {
+      vec($rin, $fd, 1) = 1 if !$eof{$fd} && length($out{$peer{$fd}}) < 262144;
+      vec($win, $fd, 1) = 1 if length $out{$fd};
+    }
+    next unless select(my $rr = $rin, my $ww = $win, undef, undef) > 0;
+    for my $i (0 .. $#ls) {
+      my $l = $ls[$i];
+      next unless vec($rr, fileno($l->[0]), 1);
+      accept(my $c, $l->[0]) or next;
+      socket(my $u, 2, 1, 0) or next;
+      connect($u, inet($l->[1])) or next;
+      if ($l->[2] ne '') {
+        my $k = '';
+        next unless syswrite($u, "$l->[2]\n") && (sysread($u, $k, 1) // 0) == 1 && $k eq 'K';
+      }
+      for my $x ($c, $u) {
+        setsockopt($x, 6, 1, pack('i', 1));
+        fcntl($x, 4, 2048);
+        $h{fileno $x} = $x; $out{fileno $x} = ''; $from{fileno $x} = $i;
+      }
+      $peer{fileno $c} = fileno $u; $peer{fileno $u} = fileno $c;
+      $l->[4]++;
+    }
+    for my $fd (keys %h) {
+      next unless $h{$fd};
+      if (vec($ww, $fd, 1) && length $out{$fd}) {
+        my $w = syswrite($h{$fd}, $out{$fd});
+        if (!defined $w) { if ($! != 11) { $drop->($fd) } next }
+        substr($out{$fd}, 0, $w) = '';
+        shutdown($h{$fd}, 1) if !length $out{$fd} && $eof{$peer{$fd}};
+      }
+      if (vec($rr, $fd, 1) && !$eof{$fd}) {
+        my $n = sysread($h{$fd}, my $buf, 65536);
+        if (!defined $n) { if ($! != 11) { $drop->($fd) } next }
+        if ($n) {
+          # Straight through when nothing waits: one select per message, not two.
+          my $p = $peer{$fd};
+          my $w = length $out{$p} ? 0 : syswrite($h{$p}, $buf);
+          if (!defined $w) { if ($! != 11) { $drop->($fd); next } $w = 0 }
+          $out{$p} .= substr($buf, $w) if $w < $n;
+          next;
+        }
+        $eof{$fd} = 1;
+        shutdown($h{$peer{$fd}}, 1) unless length $out{$peer{$fd}};
+      }
+      $drop->($fd) if $eof{$fd} && $eof{$peer{$fd}} && !length($out{$fd}) && !length($out{$peer{$fd}});
+    }
+  }
+}
+
+# Network. Every sandbox but the fallback's ('host') gets its own namespace: loopback, plus
+# for 'veth' an eth0 whose peer (vif) stays in the host's namespace, addressed here with
+# ioctls on a socket of each namespace (sockets keep the namespace they were made in). The
+# host's firewall (provider.ts) forwards and NATs the peer's traffic and drops what it sends
+# to the host itself. Relayed ports reach the host's loopback (relay() below).
+if ($o{net} ne 'host') {
+  open($hostns, '<', '/proc/self/ns/net') or fail('open netns');
+  my $hs;
+  if ($o{net} eq 'veth') { socket($hs, 2, 2, 0) or fail('socket') }
+  sc('unshare', 0x40000000) == 0 or fail('unshare net');
+  socket(my $s, 2, 2, 0) or fail('socket');
+  ifup($s, 'lo');
+  if ($o{net} eq 'veth') {
+    veth($o{vif}, fileno($hostns));
+    ifaddr($hs, $o{vif}, $o{vhost});
+    ifup($hs, $o{vif});
+    ifaddr($s, 'eth0', $o{vsbx});
+    ifup($s, 'eth0');
+    my $sin = sub { pack('S n a4 x8', 2, 0, pack('C4', split /\./, $_[0])) };
+    # struct rtentry (LP64): the default route via the host's end.
+    my $rt = pack('Q a16 a16 a16 S s x4 Q Q s x6 Q Q Q S x6', 0, $sin->('0.0.0.0'), $sin->($o{vhost}),
+      $sin->('0.0.0.0'), 3, 0, 0, 0, 0, 0, 0, 0, 0);
+    ioctl($s, 0x890B, $rt) or fail('default route');
+    close $hs;
+  }
+  close $s;
+  if (!$o{pool}) { relay(@relays) if @relays; close $hostns }
 }
 # A pooled sandbox's assignment (second message): the function's directories, cloned here in
 # the host's mount namespace and moved into pid 1's, then its environment for the runtime,
 # which waits for it on stdin. Until now the runtime ran at nice 19; its uid's threads get 0.
-my ($init, $pr, $pw);
 sub afail { print $st "error $_[0]: $!\n"; kill 'KILL', $init; waitpid($init, 0); exit 125 }
 sub assign {
   my $m = msg();
   unless ($m) { kill 'KILL', $init; return }
   my @a = @$m;
-  my (@mv, @hm, $payload);
+  my (@mv, @hm, @rl, $payload);
   while (@a) {
     my $k = shift @a;
     if ($k eq 'ro' || $k eq 'rw') { push @mv, [$k, shift @a, shift @a] }
     elsif ($k eq 'host') { push @hm, [shift @a, shift @a] }
     elsif ($k eq 'payload') { $payload = shift @a }
+    elsif ($k eq 'relay') { push @rl, [split /:/, shift(@a), -1] }
     else { shift @a }
   }
+  # The Runtime API's port is known only now: the pooled sandbox's relay starts here.
+  if ($hostns) { relay(@rl) if @rl; close $hostns; undef $hostns }
   # Host-side moves first (a spare /tmp volume to the function's tmpDir): clone, attach, detach
   # the original; MS_MOVE would refuse a mount under a shared parent.
   for my $h (@hm) {
@@ -186,23 +315,6 @@ sub assign {
   close $pw;
   print $st "assigned\n";
 }
-sub pump {
-  my %peer = (fileno($_[0]) => $_[1], fileno($_[1]) => $_[0]);
-  my %open = (fileno($_[0]) => $_[0], fileno($_[1]) => $_[1]);
-  my $buf;
-  while (%open) {
-    my $rin = '';
-    vec($rin, $_, 1) = 1 for keys %open;
-    next unless select(my $rout = $rin, undef, undef, undef) > 0;
-    for my $fd (keys %open) {
-      next unless vec($rout, $fd, 1);
-      my $n = sysread($open{$fd}, $buf, 65536);
-      if (!$n) { shutdown($peer{$fd}, 1); delete $open{$fd}; next }
-      my $off = 0;
-      while ($off < $n) { my $w = syswrite($peer{$fd}, $buf, $n - $off, $off); return unless $w; $off += $w }
-    }
-  }
-}
 
 # The mount namespace is pid 1's alone (it unshares it below): this process stays in the host's,
 # where a pooled sandbox's code is found at its assignment.
@@ -222,6 +334,7 @@ if ($init) {
 }
 close $lw;
 close $pw if $pw;
+close $hostns if $hostns;
 $0 = '/init';
 sc('unshare', 0x00020000 | 0x02000000) == 0 or fail('unshare mount, cgroup');
 my $root = $o{root};
@@ -303,6 +416,7 @@ export const SYSCALLS: Record<string, Record<string, number>> = {
     setrlimit: 160,
     open_tree: 428,
     move_mount: 429,
+    keyctl: 250,
   },
   arm64: {
     close: 57,
@@ -319,6 +433,7 @@ export const SYSCALLS: Record<string, Record<string, number>> = {
     setrlimit: 164,
     open_tree: 428,
     move_mount: 429,
+    keyctl: 219,
   },
 };
 
@@ -329,6 +444,24 @@ export interface Mount {
   source: string;
   /** Path inside the sandbox (absolute); must exist in the root skeleton. */
   target: string;
+}
+
+/** A port of the sandbox's 127.0.0.1 carried to the host's 127.0.0.1. */
+export interface Relay {
+  port: number;
+  hostPort: number;
+  /** Sent as `<token>\n` on each connection, which then waits for `K` (the Runtime API's token port). */
+  token?: string;
+  /** Connections forwarded at once; more wait in the sandbox's backlog. */
+  maxConnections: number;
+}
+
+export interface VethConfig {
+  /** Name of the host's end (the sandbox's is eth0). */
+  hostIf: string;
+  /** Addresses of a /30: the host's end (the sandbox's gateway) and the sandbox's. */
+  hostIp: string;
+  sandboxIp: string;
 }
 
 export interface LaunchConfig {
@@ -344,14 +477,25 @@ export interface LaunchConfig {
   mounts: readonly Mount[];
   env: Record<string, string>;
   argv: readonly string[];
-  /** `host`: share the host's network namespace; `none`: loopback only, plus relayed ports. */
-  network: 'host' | 'none';
-  relayPorts: readonly number[];
+  /**
+   * `none`: a namespace of its own with loopback only; `veth`: also an eth0 to the host
+   * (`veth`), routed by the host's firewall; `host`: the host's namespace (the fallback for
+   * outbound access without nftables). Relays are made in the first two (for a pooled
+   * sandbox, at its assignment).
+   */
+  network: 'host' | 'none' | 'veth';
+  veth?: VethConfig;
+  relays: readonly Relay[];
   /**
    * A pooled sandbox: the command starts without the function's directories and reads its
    * stdin for the assignment (encodeAssign), which the launcher waits for after the start.
    */
   pool?: boolean;
+  /**
+   * The seccomp filter installed as the process drops to `uid` (buildSeccompFilter): pid 1,
+   * the command and the relay all run under it.
+   */
+  seccomp: Buffer;
 }
 
 export function encodeLaunch(c: LaunchConfig): Buffer {
@@ -360,13 +504,18 @@ export function encodeLaunch(c: LaunchConfig): Buffer {
   t.push('ppid', String(c.parentPid), 'uid', String(c.uid), 'gid', String(c.gid));
   t.push('root', c.root, 'hostname', c.hostname, 'cwd', c.cwd, 'nofile', String(c.nofile), 'net', c.network);
   if (c.pool) t.push('pool', '1');
+  t.push('seccomp', c.seccomp.toString('hex'));
   for (const m of c.mounts) t.push(m.kind, m.source, m.target);
   for (const [k, v] of Object.entries(c.env)) {
     if (!k || k.includes('=')) throw new Error(`invalid environment variable name ${JSON.stringify(k)}`);
     t.push('env', `${k}=${v}`);
   }
   for (const a of c.argv) t.push('arg', a);
-  for (const p of c.relayPorts) t.push('port', String(p));
+  if (c.network === 'veth') {
+    if (!c.veth) throw new Error('a veth network needs its addresses');
+    t.push('vif', c.veth.hostIf, 'vhost', c.veth.hostIp, 'vsbx', c.veth.sandboxIp);
+  }
+  pushRelays(t, c.relays);
   return frame(t);
 }
 
@@ -379,8 +528,10 @@ export function encodeAssign(
   payload: string,
   /** Done first, in the host's namespace: mount a clone of `from` at `to`, then detach `from`. */
   hostMoves: ReadonlyArray<{ from: string; to: string }> = [],
+  relays: readonly Relay[] = [],
 ): Buffer {
   const t: string[] = [];
+  pushRelays(t, relays);
   for (const m of hostMoves) t.push('host', m.from, m.to);
   for (const m of mounts) {
     if (m.kind === 'dev') throw new Error('a device cannot be assigned');
@@ -388,6 +539,13 @@ export function encodeAssign(
   }
   t.push('payload', payload);
   return frame(t);
+}
+
+function pushRelays(t: string[], relays: readonly Relay[]): void {
+  for (const r of relays) {
+    if (r.token !== undefined && !/^[0-9a-f]+$/.test(r.token)) throw new Error('a relay token must be hex');
+    t.push('relay', `${r.port}:${r.hostPort}:${r.token ?? ''}:${r.maxConnections}`);
+  }
 }
 
 /** Tokens NUL-terminated, after a decimal byte count line: the launcher reads messages one at a time. */

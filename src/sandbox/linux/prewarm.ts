@@ -85,11 +85,20 @@ export class Prewarm {
     this.schedule(0);
   }
 
-  /** A booted sandbox of pool `name` for a function with this runtimeDir, or undefined. */
-  take(name: string, runtimeDir: string): LinuxSandbox | undefined {
+  /** A booted sandbox of pool `name` for a function with these runtime directories, or undefined. */
+  take(
+    name: string,
+    dirs: { runtimeDir: string; langDir?: string | undefined; sdkDir?: string | undefined },
+  ): LinuxSandbox | undefined {
     this.noteStart();
     const pool = this.pools.get(name);
-    if (!pool || pool.def.runtimeDir !== runtimeDir) return undefined;
+    if (
+      !pool ||
+      pool.def.runtimeDir !== dirs.runtimeDir ||
+      pool.def.langDir !== dirs.langDir ||
+      pool.def.sdkDir !== dirs.sdkDir
+    )
+      return undefined;
     for (let s = pool.ready.shift(); s; s = pool.ready.shift()) {
       if (s.state !== 'created') {
         void s.kill(); // died (or broke) while waiting
@@ -235,6 +244,8 @@ export class Prewarm {
 function sameDefinition(a: PoolDefinition, b: PoolDefinition): boolean {
   return (
     a.runtimeDir === b.runtimeDir &&
+    a.langDir === b.langDir &&
+    a.sdkDir === b.sdkDir &&
     JSON.stringify(a.command) === JSON.stringify(b.command) &&
     JSON.stringify(a.env) === JSON.stringify(b.env)
   );

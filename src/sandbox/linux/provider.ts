@@ -3,11 +3,15 @@
  * sandbox), then creates sandboxes with a host-wide unique uid each.
  *
  * uids. A sandbox's uid comes from a reserved range (default 0x70000000 + 0..4095, just past
- * systemd's container range and far from subuid ranges) and doubles as its cgroup's name
- * (`u<uid>`), so mkdir of the cgroup is the lock that makes the uid unique across every
- * process on the host, crash-safe (an empty cgroup is swept). The uid is the sandbox's
- * identity on the network: with the host's network namespace shared, the Runtime API
- * accepts a connection only if /proc/net/tcp names the environment's uid as its owner.
+ * systemd's container range and far from subuid ranges) and doubles as its cgroup's lock name
+ * (`u<uid>`), so mkdir of the lock is what makes the uid unique across every process on the
+ * host. The cgroup itself is named `<data dir hash>-<pid>.<start>.<n>-u<uid>`, so what a
+ * crash leaves is found and reclaimed by the next start on the same data dir (which holds
+ * its lock file, shared/data-dir-lock.ts) and by `lambent doctor --clean`, never by anyone
+ * while its owner runs. The uid also names the host's end of an outbound sandbox's veth pair
+ * and picks its addresses (network.ts); where the host's network namespace is shared (no
+ * nftables), the Runtime API accepts a connection only if /proc/net/tcp names the
+ * environment's uid as its owner.
  * A tmpDir keeps the uid of its last sandbox when that uid is free and no parked launcher
  * is at hand, so /tmp needs no chown.
  *
@@ -21,7 +25,10 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { acquireDataDirLock, type DataDirLock, selfOwnerId } from '../../shared/data-dir-lock.js';
+import { packageRoot } from '../../shared/version.js';
 import type { Cgroup, CgroupDriver, CgroupLimits } from '../cgroups/cgroup.js';
+import { dataDirHash, ownerTag } from '../cgroups/cgroup.js';
 import { detectCgroups } from '../cgroups/driver.js';
 import type {
   PoolDefinition,
@@ -34,10 +41,13 @@ import type {
 import { DEFAULT_PIDS_MAX, MB_PER_CORE, SandboxStartError } from '../sandbox.js';
 import { LAUNCHER_SCRIPT, SYSCALLS } from './launcher.js';
 import { LauncherProcess } from './launcher-process.js';
+import { type NetworkPlan, planNetwork } from './network.js';
+import { PathViews } from './path-views.js';
 import { describePools, Prewarm } from './prewarm.js';
 import type { Rootfs } from './rootfs.js';
-import { buildRootfs, discoverInterpreters } from './rootfs.js';
+import { buildRootfs } from './rootfs.js';
 import { LINUX_LAYOUT, LinuxSandbox, type LinuxSandboxDeps } from './sandbox.js';
+import { buildSeccompFilter, describeSeccomp, SECCOMP_ARCHES } from './seccomp.js';
 import { findTool, TmpVolumes } from './tmp-volumes.js';
 
 export interface LinuxProviderOptions {
@@ -57,8 +67,15 @@ export interface LinuxProviderOptions {
   hostname?: string;
   /** Launchers kept started ahead of time (default 2; 0: start each one on demand). */
   prestart?: number;
-  /** Override interpreter discovery (paths of the host's node and python3). */
-  interpreters?: { node?: string; python3?: string };
+  /**
+   * More host directories sandboxes bind from (interpreters from npm, the built-in AWS SDK),
+   * given path-less views like the skeleton's; missing ones are skipped.
+   */
+  viewDirs?: readonly string[];
+  /** IPv4 block (/18 or larger) for the veth pairs of sandboxes with outbound access. */
+  sandboxSubnet?: string;
+  /** Says once, loudly, when isolation is reduced (outbound sandboxes in the host's network). */
+  warn?: (message: string) => void;
 }
 
 export class LinuxUnavailableError extends Error {
@@ -78,17 +95,46 @@ export async function createLinuxProvider(options: LinuxProviderOptions): Promis
   if (process.geteuid?.() !== 0) missing.push('not running as root (namespaces, mounts and cgroups need it)');
   const syscalls = SYSCALLS[process.arch];
   if (!syscalls) missing.push(`no syscall table for ${process.arch}`);
+  if (!SECCOMP_ARCHES[process.arch]) missing.push(`no seccomp table for ${process.arch}`);
   const perl = findTool('perl');
   if (!perl) missing.push('perl is not installed (Debian: perl-base)');
   if (missing.length > 0 || !syscalls || !perl) throw new LinuxUnavailableError(missing);
 
-  const cgroups = detectCgroups(options.cgroupParent ? { parent: options.cgroupParent } : {});
+  // Everything below reclaims what an earlier run on this data dir left: only with its lock.
+  const lock = acquireDataDirLock(options.dataDir);
+  try {
+    return await createLocked(options, perl, syscalls, lock);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+let instances = 0;
+
+async function createLocked(
+  options: LinuxProviderOptions,
+  perl: string,
+  syscalls: Record<string, number>,
+  lock: DataDirLock,
+): Promise<LinuxSandboxProvider> {
+  const dataDir = path.resolve(options.dataDir);
+  const cgroups = detectCgroups({
+    ...(options.cgroupParent ? { parent: options.cgroupParent } : {}),
+    // Unique per provider, so that close() reclaims its own cgroups and no other's in this process.
+    owner: ownerTag(dataDir, `${selfOwnerId()}.${++instances}`),
+  });
   if (!cgroups.driver) throw new LinuxUnavailableError(cgroups.missing);
-  const base = path.join(path.resolve(options.dataDir), 'sandbox');
+  const base = path.join(dataDir, 'sandbox');
   fs.mkdirSync(base, { recursive: true, mode: 0o700 });
+  // A previous run's cgroups (kill -9: frozen sandboxes survive it) go before its mounts.
+  const hash = dataDirHash(dataDir);
+  await cgroups.driver.reclaim(cgroups.driver.owned().filter((c) => c.dataDirHash === hash));
+  await cgroups.driver.sweepLocks(60_000);
   const tmpProbe = await TmpVolumes.probe(path.join(base, 'tmp-volumes'));
   if (!tmpProbe.volumes) throw new LinuxUnavailableError([tmpProbe.missing ?? 'tmp volumes unavailable']);
   await tmpProbe.volumes.sweep();
+  sweepTemporaries(base);
 
   const uidBase = options.uidBase ?? 0x7000_0000;
   const uidCount = options.uidCount ?? 4096;
@@ -97,7 +143,6 @@ export async function createLinuxProvider(options: LinuxProviderOptions): Promis
     dir: path.join(base, `rootfs-${process.pid}`),
     uidBase,
     uidCount,
-    interpreters: discoverInterpreters(options.interpreters),
   });
   const launcherPath = path.join(
     base,
@@ -108,13 +153,30 @@ export async function createLinuxProvider(options: LinuxProviderOptions): Promis
     fs.writeFileSync(temp, LAUNCHER_SCRIPT, { mode: 0o644 });
     fs.renameSync(temp, launcherPath);
   }
-  await cgroups.driver.sweep('u', 60_000);
+  // <data-dir>/runtimes holds the links to host interpreters shown at /var/lang (runtimes.ts).
+  const runtimeLinks = path.join(path.resolve(options.dataDir), 'runtimes');
+  fs.mkdirSync(runtimeLinks, { recursive: true });
+  const { views, note: viewsNote } = await pathViews(base, [
+    rootfs.root,
+    path.join(packageRoot, 'src', 'runtimes'),
+    path.join(path.resolve(options.dataDir), 'lambda'),
+    runtimeLinks,
+    ...(options.viewDirs ?? []).filter((d) => fs.existsSync(d)),
+  ]);
+  const network = await planNetwork(options.sandboxSubnet);
+  if (network.note)
+    options.warn?.(
+      `ISOLATION REDUCED: functions with outbound access share the host's network namespace (${network.note}): ` +
+        "they can reach services on the host's loopback and its abstract unix sockets. Install nftables " +
+        '(`lambent doctor` shows the network isolation in force).',
+    );
 
   const provider = new LinuxSandboxProvider({
     base,
     perl,
     launcherPath,
     syscalls,
+    seccomp: buildSeccompFilter(process.arch),
     rootfs,
     tmp: tmpProbe.volumes,
     driver: cgroups.driver,
@@ -123,7 +185,14 @@ export async function createLinuxProvider(options: LinuxProviderOptions): Promis
     cpuQuota: options.cpuQuota ?? false,
     hostname: options.hostname ?? 'sandbox',
     prestart: options.prestart ?? 2,
-    notes: tmpProbe.note ? { tmp: tmpProbe.note } : {},
+    notes: {
+      ...(tmpProbe.note ? { tmp: tmpProbe.note } : {}),
+      'host paths':
+        viewsNote ?? 'hidden from mountinfo by overlayfs views of the skeleton, runtimes, code and layers',
+    },
+    ...(views ? { views } : {}),
+    lock,
+    network,
   });
   try {
     await provider.smokeTest();
@@ -134,10 +203,43 @@ export async function createLinuxProvider(options: LinuxProviderOptions): Promis
   return provider;
 }
 
+/**
+ * Path-less views of the skeleton, the runtimes, and function code and layers (path-views.ts):
+ * ~50 ms each at start, two stat calls per sandbox. Without overlayfs, sandboxes bind the host paths and mountinfo shows them.
+ */
+async function pathViews(base: string, dirs: string[]): Promise<{ views?: PathViews; note?: string }> {
+  const mount = findTool('mount');
+  const umount = findTool('umount');
+  if (!mount || !umount) return { note: 'no mount tools: mountinfo shows host paths' };
+  let views: PathViews | undefined;
+  try {
+    views = await PathViews.create(base, { mount, umount });
+    for (const dir of dirs) {
+      fs.mkdirSync(dir, { recursive: true });
+      await views.add(dir);
+    }
+    return { views };
+  } catch (err) {
+    await views?.close().catch(() => {});
+    return {
+      note: `no overlayfs views (${(err as Error).message.split('\n')[0]}): mountinfo shows host paths`,
+    };
+  }
+}
+
+/** Files a crash can leave half-written or unused: a launcher script's temp copy, smoke dirs. */
+function sweepTemporaries(base: string): void {
+  for (const name of fs.readdirSync(base)) {
+    if (/^launcher-[0-9a-f]+\.pl\.\d+$/.test(name) || /^smoke-/.test(name)) {
+      fs.rmSync(path.join(base, name), { recursive: true, force: true });
+    }
+  }
+}
+
 /** Skeletons of providers whose process is gone. */
 function sweepRootfs(base: string): void {
   for (const name of fs.readdirSync(base)) {
-    const m = /^rootfs-(\d+)$/.exec(name);
+    const m = /^rootfs-(\d+)(\.blank)?$/.exec(name);
     if (!m || isAlive(Number(m[1]))) continue;
     fs.rmSync(path.join(base, name), { recursive: true, force: true });
   }
@@ -157,6 +259,7 @@ interface ProviderParts {
   perl: string;
   launcherPath: string;
   syscalls: Record<string, number>;
+  seccomp: Buffer;
   rootfs: Rootfs;
   tmp: TmpVolumes;
   driver: CgroupDriver;
@@ -166,6 +269,10 @@ interface ProviderParts {
   hostname: string;
   prestart: number;
   notes: Record<string, string>;
+  /** Path-less views of the skeleton and the runtimes, when overlayfs works here. */
+  views?: PathViews;
+  lock: DataDirLock;
+  network: NetworkPlan;
 }
 
 interface Slot {
@@ -215,6 +322,10 @@ export class LinuxSandboxProvider implements SandboxProvider {
     return this.prewarm.status();
   }
 
+  privateNetwork(outbound: boolean): boolean {
+    return !outbound || this.p.network.isolatedOutbound;
+  }
+
   layout(): SandboxLayout {
     return { ...LINUX_LAYOUT };
   }
@@ -222,7 +333,7 @@ export class LinuxSandboxProvider implements SandboxProvider {
   create(spec: SandboxSpec): LinuxSandbox {
     if (spec.pool && spec.outbound && !this.closed) {
       validate(spec);
-      const pooled = this.prewarm.take(spec.pool, spec.runtimeDir);
+      const pooled = this.prewarm.take(spec.pool, spec);
       if (pooled) {
         try {
           pooled.adopt(spec, this.limitsOf(spec));
@@ -247,11 +358,15 @@ export class LinuxSandboxProvider implements SandboxProvider {
   }
 
   private deps(tmpVolume: boolean): LinuxSandboxDeps {
+    const views = this.p.views;
     return {
       syscalls: this.p.syscalls,
-      rootfs: this.p.rootfs,
+      seccomp: this.p.seccomp,
+      rootfs: views ? { ...this.p.rootfs, root: views.of(this.p.rootfs.root) } : this.p.rootfs,
       tmp: tmpVolume ? this.p.tmp : undefined,
+      ...(views ? { view: (dir: string) => views.of(dir) } : {}),
       hostname: this.p.hostname,
+      net: (uid, outbound) => this.p.network.net(uid, outbound),
       started: () => {
         this.prewarm.noteStart();
         this.refill();
@@ -269,6 +384,7 @@ export class LinuxSandboxProvider implements SandboxProvider {
    */
   private createPooled(def: PoolDefinition): LinuxSandbox {
     if (this.closed) throw new SandboxStartError('the sandbox provider is closed', 'setup');
+    if (def.sdkDir) mountPointFor(def.runtimeDir);
     const slot = this.newSlot(POOL_LIMITS);
     const spec: SandboxSpec = {
       id: `pool-${def.name}-${slot.uid}`,
@@ -276,6 +392,8 @@ export class LinuxSandboxProvider implements SandboxProvider {
       env: def.env,
       codeDir: def.runtimeDir,
       runtimeDir: def.runtimeDir,
+      langDir: def.langDir,
+      ...(def.sdkDir ? { sdkDir: def.sdkDir } : {}),
       tmpDir: def.runtimeDir,
       tmpSizeMb: 1,
       memoryMb: POOL_LIMITS.memoryBytes / MiB,
@@ -402,12 +520,15 @@ export class LinuxSandboxProvider implements SandboxProvider {
     const { driver, rootfs } = this.p;
     return {
       isolation: 'linux',
-      missing: [],
+      missing: this.p.network.note ? [`network isolation with outbound access: ${this.p.network.note}`] : [],
       pools: this.prewarm.status(),
       details: {
-        namespaces:
-          'mount, pid, ipc, uts, cgroup; network: host (or loopback-only plus relayed ports without outbound)',
+        namespaces: 'mount, pid, ipc, uts, cgroup, network',
+        network: this.p.network.describe(),
         launcher: `${this.p.perl} ${this.p.launcherPath}`,
+        seccomp: describeSeccomp(process.arch),
+        keyrings:
+          "a fresh session keyring per sandbox; the uid's user, user-session and persistent keyrings emptied at each start",
         cgroups: driver.flavor,
         ...driver.details,
         tmp:
@@ -416,13 +537,14 @@ export class LinuxSandboxProvider implements SandboxProvider {
         uids: `${this.p.uidBase}..${this.p.uidBase + this.p.uidCount - 1}`,
         prestart: `${this.p.prestart} launchers parked in their cgroups`,
         prewarm: describePools(this.prewarm.status()),
-        interpreters: rootfs.interpreters.map((i) => `${i.names[0]}=${i.executable}`).join(' '),
+        hidden: `${rootfs.hidden.length} paths of the host's node and python blanked in sandboxes without a language (provided.*)`,
         rootfs: rootfs.root,
       },
     };
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
     const parked = this.parked.splice(0);
     await Promise.all([
@@ -433,8 +555,18 @@ export class LinuxSandboxProvider implements SandboxProvider {
         await slot.cgroup.remove().catch(() => {});
       }),
     ]);
-    await this.p.tmp.releaseAll();
-    fs.rmSync(this.p.rootfs.root, { recursive: true, force: true });
+    try {
+      // Whatever a race left (a pool's spare made during the close, a cgroup whose removal
+      // failed): this provider's own, nothing else.
+      await this.p.tmp.close();
+      await this.p.views?.close();
+      const { driver } = this.p;
+      await driver.reclaim(driver.owned().filter((c) => `${c.dataDirHash}-${c.ownerId}` === driver.owner));
+      fs.rmSync(this.p.rootfs.root, { recursive: true, force: true });
+      fs.rmSync(`${this.p.rootfs.root}.blank`, { recursive: true, force: true });
+    } finally {
+      this.p.lock.release();
+    }
   }
 }
 
@@ -450,7 +582,28 @@ function validate(spec: SandboxSpec): void {
     spec.runtimeDir,
     spec.tmpDir,
     ...(spec.layersDir ? [spec.layersDir] : []),
+    ...(spec.langDir ? [spec.langDir] : []),
+    ...(spec.sdkDir ? [spec.sdkDir] : []),
   ]) {
     if (!path.isAbsolute(dir)) bad(`${dir} is not an absolute path`);
   }
+  if (spec.sdkDir) mountPointFor(spec.runtimeDir);
+}
+
+const sdkMountPoints = new Set<string>();
+/**
+ * /var/runtime/node_modules must exist in the runtime directory to be a mount point (npm does
+ * not pack empty node_modules directories, and git ignores them): made once per directory.
+ */
+function mountPointFor(runtimeDir: string): void {
+  if (sdkMountPoints.has(runtimeDir)) return;
+  try {
+    fs.mkdirSync(path.join(runtimeDir, 'node_modules'), { recursive: true, mode: 0o755 });
+  } catch (err) {
+    throw new SandboxStartError(
+      `cannot make the mount point of the runtime's node_modules in ${runtimeDir}: ${(err as Error).message}`,
+      'setup',
+    );
+  }
+  sdkMountPoints.add(runtimeDir);
 }

@@ -1,29 +1,24 @@
 /**
  * The sandbox's root: a small skeleton directory built once per provider (mount points,
- * a curated /etc, /dev entries, /var/lang/bin links), plus the host directories every
- * sandbox sees read-only (/usr, /lib*, the interpreters' install prefixes, CA certificates,
- * resolv.conf). Everything else on the host (the platform's data directory, /root, /home,
+ * a curated /etc, /dev entries), plus the host directories every sandbox sees read-only
+ * (/usr, /lib*, CA certificates, resolv.conf). The language a function runs on is mounted
+ * per sandbox at /var/lang (SandboxSpec.langDir); sandboxes without one get `hidden`. Everything else on the host (the platform's data directory, /root, /home,
  * other functions' code) does not exist inside.
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Mount } from './launcher.js';
-
-export interface Interpreter {
-  /** Names in /var/lang/bin, e.g. ['node'] or ['python3', 'python']. */
-  names: string[];
-  /** Real path of the executable on the host (visible at the same path inside). */
-  executable: string;
-  /** Install prefix to expose read-only at the same path (absent when under /usr). */
-  prefix?: string;
-}
 
 export interface Rootfs {
   root: string;
   /** Mounts shared by every sandbox, in order. */
   mounts: Mount[];
-  interpreters: Interpreter[];
+  /**
+   * Mounts that hide the host's node and python (executables, standard libraries, global
+   * modules) under blanks: for sandboxes without a language (`provided.*`), as on AWS, where a
+   * custom runtime finds neither.
+   */
+  hidden: Mount[];
 }
 
 /** /etc files copied into the skeleton (a snapshot at provider start). */
@@ -55,7 +50,6 @@ export interface RootfsOptions {
   dir: string;
   uidBase: number;
   uidCount: number;
-  interpreters: Interpreter[];
 }
 
 export function buildRootfs(options: RootfsOptions): Rootfs {
@@ -66,7 +60,7 @@ export function buildRootfs(options: RootfsOptions): Rootfs {
   const mounts: Mount[] = [];
   const covered: string[] = ['/usr'];
 
-  for (const d of ['usr', 'etc', 'var/task', 'var/runtime', 'var/lang/bin', 'opt', 'tmp', 'proc', 'dev'])
+  for (const d of ['usr', 'etc', 'var/task', 'var/runtime', 'var/lang', 'opt', 'tmp', 'proc', 'dev'])
     mkdir(d);
   mounts.push({ kind: 'ro', source: '/usr', target: '/usr' });
   // As on Amazon Linux, /bin/sh is bash: Lambda's documented shell bootstraps use bash
@@ -85,16 +79,6 @@ export function buildRootfs(options: RootfsOptions): Rootfs {
       mounts.push({ kind: 'ro', source: host, target: host });
       covered.push(host);
     }
-  }
-
-  for (const interp of options.interpreters) {
-    const { prefix } = interp;
-    if (prefix && !covered.some((c) => prefix === c || prefix.startsWith(`${c}/`))) {
-      mkdir(prefix);
-      mounts.push({ kind: 'ro', source: prefix, target: prefix });
-      covered.push(prefix);
-    }
-    for (const name of interp.names) fs.symlinkSync(interp.executable, path.join(root, 'var/lang/bin', name));
   }
 
   for (const name of ETC_COPIES) copyEntry(path.join('/etc', name), path.join(root, 'etc', name));
@@ -118,7 +102,48 @@ export function buildRootfs(options: RootfsOptions): Rootfs {
     fs.symlinkSync(`/proc/self/fd/${i}`, path.join(root, `dev/${s}`));
   });
   fs.chmodSync(root, 0o755);
-  return { root, mounts, interpreters: options.interpreters };
+  return { root, mounts, hidden: hiddenLanguages(`${root}.blank`) };
+}
+
+/** Host executables and directories of node and python that a sandbox without a language must not see. */
+const LANGUAGE_FILES =
+  /^(node|nodejs|npm|npx|corepack|python[\d.]*(-config)?|pydoc[\d.]*|pip[\d.]*|2to3(-[\d.]+)?)$/;
+const LANGUAGE_DIRS = /^(python[\d.]*|node_modules|nodejs|node)$/;
+const LANGUAGE_PARENTS = {
+  files: ['/usr/bin', '/usr/local/bin', '/usr/sbin'],
+  dirs: ['/usr/lib', '/usr/local/lib', '/usr/share', '/usr/include', '/usr/local/include'],
+};
+
+/**
+ * Blanks (an empty file, an empty directory, made next to the skeleton) mounted over every
+ * regular file and directory of the host's node and python under /usr; symlinks to them
+ * (python3 -> python3.11, /etc/alternatives) then lead to the blanks too.
+ */
+function hiddenLanguages(blankDir: string): Mount[] {
+  fs.rmSync(blankDir, { recursive: true, force: true });
+  fs.mkdirSync(path.join(blankDir, 'dir'), { recursive: true, mode: 0o755 });
+  fs.chmodSync(blankDir, 0o755);
+  const blankFile = path.join(blankDir, 'file');
+  fs.writeFileSync(blankFile, '', { mode: 0o644 });
+  const mounts: Mount[] = [];
+  const scan = (parents: string[], pattern: RegExp, want: (st: fs.Stats) => boolean, source: string) => {
+    for (const parent of parents) {
+      let names: string[];
+      try {
+        names = fs.readdirSync(parent);
+      } catch {
+        continue;
+      }
+      for (const name of names.sort()) {
+        const full = path.join(parent, name);
+        const st = pattern.test(name) ? lstat(full) : undefined;
+        if (st && want(st)) mounts.push({ kind: 'ro', source, target: full });
+      }
+    }
+  };
+  scan(LANGUAGE_PARENTS.files, LANGUAGE_FILES, (st) => st.isFile(), blankFile);
+  scan(LANGUAGE_PARENTS.dirs, LANGUAGE_DIRS, (st) => st.isDirectory(), path.join(blankDir, 'dir'));
+  return mounts;
 }
 
 /** passwd/group naming every uid of the pool (glibc, `id`, `os.userInfo()` want an entry). */
@@ -163,35 +188,4 @@ function statFollow(p: string): fs.Stats | undefined {
   } catch {
     return undefined;
   }
-}
-
-const under = (p: string, dirs: string[]) => dirs.some((d) => p === d || p.startsWith(`${d}/`));
-const SYSTEM_DIRS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
-
-/**
- * The host's node (this process's own) and python3 (whatever `python3` on PATH really is:
- * pyenv's shim is a shell script, so ask the interpreter itself).
- */
-export function discoverInterpreters(overrides: { node?: string; python3?: string } = {}): Interpreter[] {
-  const found: Interpreter[] = [];
-  const node = fs.realpathSync(overrides.node ?? process.execPath);
-  found.push({
-    names: ['node'],
-    executable: node,
-    ...(under(node, SYSTEM_DIRS) ? {} : { prefix: path.dirname(path.dirname(node)) }),
-  });
-  const py = spawnSync(
-    overrides.python3 ?? 'python3',
-    ['-c', 'import os, sys; print(os.path.realpath(sys.executable)); print(sys.base_prefix)'],
-    { encoding: 'utf8', timeout: 10_000 },
-  );
-  const [executable, prefix] = (py.stdout ?? '').trim().split('\n');
-  if (py.status === 0 && executable && prefix) {
-    found.push({
-      names: [...new Set(['python3', 'python', path.basename(executable)])],
-      executable,
-      ...(under(prefix, SYSTEM_DIRS) ? {} : { prefix }),
-    });
-  }
-  return found;
 }

@@ -12,7 +12,7 @@ import type { Cgroup, CgroupLimits } from '../cgroups/cgroup.js';
 import type { Sandbox, SandboxExit, SandboxSpec, SandboxState } from '../sandbox.js';
 import { SandboxStartError } from '../sandbox.js';
 import { deferred, errnoName, signalName } from '../util.js';
-import type { LauncherEvent, Mount } from './launcher.js';
+import type { LauncherEvent, Mount, Relay, VethConfig } from './launcher.js';
 import { encodeAssign, encodeLaunch, parseLauncherLine } from './launcher.js';
 import type { LauncherProcess } from './launcher-process.js';
 import type { Rootfs } from './rootfs.js';
@@ -24,7 +24,29 @@ export const LINUX_LAYOUT = {
   runtime: '/var/runtime',
   tmp: '/tmp',
   langBin: '/var/lang/bin',
+  runtimeModules: '/var/runtime/node_modules',
 } as const;
+
+/**
+ * What a sandbox sees of its runtime: Lambent's bootstraps at /var/runtime, the runtime's
+ * node_modules (the AWS SDK) inside it, and its language at /var/lang — or, without a
+ * language (`provided.*`), blanks over the host's node and python.
+ */
+export function runtimeMounts(
+  spec: SandboxSpec,
+  rootfs: Rootfs,
+  view: (dir: string) => string = (dir) => dir,
+): Mount[] {
+  return [
+    { kind: 'ro', source: view(spec.runtimeDir), target: LINUX_LAYOUT.runtime },
+    ...(spec.sdkDir
+      ? [{ kind: 'ro' as const, source: view(spec.sdkDir), target: LINUX_LAYOUT.runtimeModules }]
+      : []),
+    ...(spec.langDir
+      ? [{ kind: 'ro' as const, source: view(spec.langDir), target: '/var/lang' }]
+      : rootfs.hidden),
+  ];
+}
 
 /**
  * What a pool's entry point prints on stdout once it has loaded and waits for its assignment
@@ -34,13 +56,36 @@ export const POOL_READY = 'lambent-pool-ready\n';
 
 /** Lambda's per-environment file descriptor limit. */
 const NOFILE = 1024;
+/** Connections a relayed port carries at once unless the spec says otherwise. */
+const RELAY_CONNECTIONS = 64;
+
+export type SandboxNetwork = { network: 'host' | 'none' } | { network: 'veth'; veth: VethConfig };
+
+function relaysOf(spec: SandboxSpec): Relay[] {
+  return (spec.loopbackPorts ?? []).map((p) =>
+    typeof p === 'number'
+      ? { port: p, hostPort: p, maxConnections: RELAY_CONNECTIONS }
+      : {
+          port: p.port,
+          hostPort: p.hostPort ?? p.port,
+          ...(p.token ? { token: p.token } : {}),
+          maxConnections: p.maxConnections ?? RELAY_CONNECTIONS,
+        },
+  );
+}
 
 export interface LinuxSandboxDeps {
   syscalls: Record<string, number>;
+  /** The seccomp filter every sandbox process runs under (seccomp.ts). */
+  seccomp: Buffer;
   rootfs: Rootfs;
   /** Absent: bind tmpDir as it is (the provider's own smoke test). */
   tmp: TmpVolumes | undefined;
+  /** Where to bind a host directory from: its path-less view if it has one (path-views.ts). */
+  view?(dir: string): string;
   hostname: string;
+  /** The network of a sandbox with this uid (provider.ts: namespaces, veth addresses). */
+  net(uid: number, outbound: boolean): SandboxNetwork;
   /** Called once the command runs. */
   started(sandbox: LinuxSandbox): void;
   /** Called once the sandbox is gone and its uid free. */
@@ -122,6 +167,7 @@ export class LinuxSandbox implements Sandbox {
     try {
       config = encodeLaunch({
         syscalls: deps.syscalls,
+        seccomp: deps.seccomp,
         parentPid: process.pid,
         uid: this.uid,
         gid: this.uid,
@@ -129,14 +175,11 @@ export class LinuxSandbox implements Sandbox {
         hostname: deps.hostname,
         cwd: '/',
         nofile: NOFILE,
-        mounts: [
-          ...deps.rootfs.mounts,
-          { kind: 'ro', source: spec.runtimeDir, target: LINUX_LAYOUT.runtime },
-        ],
+        mounts: [...deps.rootfs.mounts, ...runtimeMounts(spec, deps.rootfs, deps.view)],
         env: spec.env,
         argv: spec.command,
-        network: 'host',
-        relayPorts: [],
+        ...deps.net(this.uid, true),
+        relays: [],
         pool: true,
       });
     } catch (err) {
@@ -190,20 +233,29 @@ export class LinuxSandbox implements Sandbox {
         fs.chownSync(spec.tmpDir, this.uid, this.uid);
       }
       const functionMounts: Mount[] = [
-        { kind: 'ro', source: spec.codeDir, target: LINUX_LAYOUT.task },
+        { kind: 'ro', source: deps.view?.(spec.codeDir) ?? spec.codeDir, target: LINUX_LAYOUT.task },
         ...(spec.layersDir
-          ? [{ kind: 'ro' as const, source: spec.layersDir, target: LINUX_LAYOUT.opt }]
+          ? [
+              {
+                kind: 'ro' as const,
+                source: deps.view?.(spec.layersDir) ?? spec.layersDir,
+                target: LINUX_LAYOUT.opt,
+              },
+            ]
           : []),
         { kind: 'rw', source: spec.tmpDir, target: LINUX_LAYOUT.tmp },
       ];
+      const net = deps.net(this.uid, spec.outbound);
       config = this.pooled
         ? encodeAssign(
             functionMounts,
             JSON.stringify({ env: spec.env, command: spec.command, runtimeRoute: spec.runtimeRoute }),
             spare ? [{ from: spare.from, to: spec.tmpDir }] : [],
+            deps.net(this.uid, true).network === 'host' ? [] : relaysOf(spec),
           )
         : encodeLaunch({
             syscalls: deps.syscalls,
+            seccomp: deps.seccomp,
             parentPid: process.pid,
             uid: this.uid,
             gid: this.uid,
@@ -213,13 +265,13 @@ export class LinuxSandbox implements Sandbox {
             nofile: NOFILE,
             mounts: [
               ...deps.rootfs.mounts,
-              { kind: 'ro', source: spec.runtimeDir, target: LINUX_LAYOUT.runtime },
+              ...runtimeMounts(spec, deps.rootfs, deps.view),
               ...functionMounts,
             ],
             env: spec.env,
             argv: spec.command,
-            network: spec.outbound ? 'host' : 'none',
-            relayPorts: spec.outbound ? [] : (spec.loopbackPorts ?? []),
+            ...net,
+            relays: net.network === 'host' ? [] : relaysOf(spec),
           });
     } catch (err) {
       this.startFailure ??= new SandboxStartError(`sandbox ${this.id}: ${(err as Error).message}`, 'setup');

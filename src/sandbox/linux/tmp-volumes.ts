@@ -11,7 +11,7 @@
  * would be OOM-killed), and "Max Memory Used" would count files. Cost: ~25 ms (sparse file,
  * mkfs, mount) the first time a tmpDir is used, nothing after.
  */
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -22,6 +22,8 @@ export interface TmpTools {
   mount: string;
   umount: string;
   mkfs?: string;
+  /** Detaches loop devices a crash left attached without a mount (util-linux). */
+  losetup?: string;
 }
 
 interface Volume {
@@ -41,6 +43,8 @@ export class TmpVolumes {
   private readonly imagesDir: string;
   /** tmpfs volumes carry this as their source, to be told apart from other tmpfs mounts. */
   private readonly tmpfsSource: string;
+  /** After close(): no new volume is made (a pool's spare in flight would outlive the server). */
+  private closed = false;
 
   constructor(
     imagesDir: string,
@@ -52,25 +56,46 @@ export class TmpVolumes {
   }
 
   /**
-   * Unmounts and deletes the volumes a crashed server left behind (same data directory);
-   * a running provider releases its own on close().
+   * Unmounts and deletes the volumes a crashed server left behind (same data directory), detaches
+   * loop devices still backed by its images, and removes images and directories nothing uses.
+   * A running provider releases its own on close(), and calls this again after that.
    */
   async sweep(): Promise<number> {
     let n = 0;
-    for (const m of readMounts()) {
+    for (const m of readMounts().reverse()) {
       if (this.volumes.has(m.mountPoint) || !this.isOurs(m)) continue;
       await this.detach(m.mountPoint).catch(() => {});
       n++;
     }
+    const mountedLoops = new Set(readMounts().map((m) => m.source));
+    for (const loop of loopDevices()) {
+      if (path.dirname(loop.backing) !== this.imagesDir || mountedLoops.has(loop.device)) continue;
+      if (this.tools.losetup) await run(this.tools.losetup, ['-d', loop.device]).catch(() => {});
+      n++;
+    }
     for (const name of fs.readdirSync(this.imagesDir)) {
-      if (name.endsWith('.ext4') && !this.isMountedImage(path.join(this.imagesDir, name))) {
-        fs.rmSync(path.join(this.imagesDir, name), { force: true });
+      const file = path.join(this.imagesDir, name);
+      if (name.endsWith('.ext4') && !this.isMountedImage(file) && !this.inUse(file)) {
+        fs.rmSync(file, { force: true });
       }
-      if (name.startsWith('spare-') && !this.volumes.has(path.join(this.imagesDir, name))) {
-        fs.rmSync(path.join(this.imagesDir, name), { recursive: true, force: true });
+      if (/^(spare|probe)-/.test(name) && !this.volumes.has(file) && !this.mounted(file)) {
+        fs.rmSync(file, { recursive: true, force: true });
       }
     }
     return n;
+  }
+
+  /** An image of a volume this instance is making or holds right now. */
+  private inUse(image: string): boolean {
+    for (const [key, v] of this.volumes) if (this.imagePath(key, v.sizeMb) === image) return true;
+    return false;
+  }
+
+  /** Releases every volume, then anything of ours still mounted; no volume is made after it. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.releaseAll();
+    await this.sweep();
   }
 
   /** Finds binaries and checks that a loop-mounted ext4 volume really works here. */
@@ -81,7 +106,13 @@ export class TmpVolumes {
     fs.mkdirSync(imagesDir, { recursive: true, mode: 0o700 });
     const mkfs = findTool('mkfs.ext4');
     if (mkfs && fs.existsSync('/dev/loop-control')) {
-      const loop = new TmpVolumes(imagesDir, 'ext4-loop', { mount, umount, mkfs });
+      const losetup = findTool('losetup');
+      const loop = new TmpVolumes(imagesDir, 'ext4-loop', {
+        mount,
+        umount,
+        mkfs,
+        ...(losetup ? { losetup } : {}),
+      });
       const probeDir = fs.mkdtempSync(path.join(imagesDir, 'probe-'));
       try {
         await loop.ensure(probeDir, 4);
@@ -105,6 +136,7 @@ export class TmpVolumes {
 
   /** Mounts (or adopts) the volume for tmpDir; concurrent calls share the work. */
   ensure(tmpDir: string, sizeMb: number): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('the /tmp volumes are closed'));
     const key = path.resolve(tmpDir);
     const existing = this.volumes.get(key);
     if (existing?.sizeMb === sizeMb) return existing.ready;
@@ -147,9 +179,11 @@ export class TmpVolumes {
    * then skips mkfs and mount), mounted at a directory of its own under the images directory.
    */
   async prepareSpare(sizeMb: number): Promise<void> {
+    if (this.closed) return;
     const dir = path.join(this.imagesDir, `spare-${randomBytes(6).toString('hex')}`);
     await this.ensure(dir, sizeMb);
-    this.spares.push({ dir, sizeMb });
+    if (this.closed) await this.release(dir);
+    else this.spares.push({ dir, sizeMb });
   }
 
   spareCount(sizeMb: number): number {
@@ -168,7 +202,7 @@ export class TmpVolumes {
     uid: number,
   ): { from: string; settle(ok: boolean): void } | undefined {
     const key = path.resolve(tmpDir);
-    if (this.volumes.has(key)) return undefined;
+    if (this.closed || this.volumes.has(key)) return undefined;
     const i = this.spares.findIndex((s) => s.sizeMb === sizeMb);
     const spare = this.spares[i];
     if (!spare || this.mounted(key)) return undefined;
@@ -303,14 +337,14 @@ export class TmpVolumes {
 
 const imageStem = (key: string) => createHash('sha256').update(key).digest('hex').slice(0, 24);
 
-interface MountEntry {
+export interface MountEntry {
   mountPoint: string;
   fstype: string;
   source: string;
   superOptions: string;
 }
 
-function readMounts(): MountEntry[] {
+export function readMounts(): MountEntry[] {
   const entries: MountEntry[] = [];
   for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
     const sep = line.indexOf(' - ');
@@ -325,7 +359,23 @@ function readMounts(): MountEntry[] {
   return entries;
 }
 
-function loopBackingFile(device: string): string | undefined {
+/** Attached loop devices and their backing files (`losetup -a`, from sysfs). */
+export function loopDevices(): Array<{ device: string; backing: string }> {
+  let names: string[];
+  try {
+    names = fs.readdirSync('/sys/block').filter((n) => /^loop\d+$/.test(n));
+  } catch {
+    return [];
+  }
+  const out: Array<{ device: string; backing: string }> = [];
+  for (const n of names) {
+    const backing = loopBackingFile(`/dev/${n}`);
+    if (backing) out.push({ device: `/dev/${n}`, backing });
+  }
+  return out;
+}
+
+export function loopBackingFile(device: string): string | undefined {
   const m = /^\/dev\/(loop\d+)$/.exec(device);
   if (!m) return undefined;
   try {
@@ -355,17 +405,27 @@ export function findTool(name: string): string | undefined {
   return undefined;
 }
 
-function run(file: string, args: string[]): Promise<void> {
+export function run(file: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    execFile(
-      file,
-      args,
-      { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' }, timeout: 30_000 },
-      (err, _out, stderr) => {
-        if (err)
-          reject(new Error(`${path.basename(file)} ${args.join(' ')}: ${stderr.trim() || err.message}`));
-        else resolve();
-      },
-    );
+    // Own session (detached): a Ctrl-C or SIGTERM sent to the server's process group must not
+    // kill a mount or mkfs half-way (a loop device attached and never mounted stays forever).
+    const child = spawn(file, args, {
+      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
+      timeout: 30_000,
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      if (code === 0) resolve();
+      else
+        reject(
+          new Error(`${path.basename(file)} ${args.join(' ')}: ${stderr.trim() || `exit ${code ?? signal}`}`),
+        );
+    });
   });
 }

@@ -14,8 +14,8 @@ import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { discoverInterpreters } from '../linux/rootfs.js';
 import type {
+  LayoutDirs,
   PoolStatus,
   ProviderDescription,
   Sandbox,
@@ -32,12 +32,12 @@ export interface ProcessProviderOptions {
   dataDir: string;
   /** Why the Linux provider is not used, for describe(). */
   missing?: string[];
-  interpreters?: { node?: string; python3?: string };
 }
 
 const MiB = 1024 * 1024;
 /** Where the Linux sandbox's fixed paths are in this provider's layout. */
 const CANONICAL = {
+  '/var/runtime/node_modules': 'runtimeModules',
   '/var/task': 'task',
   '/opt': 'opt',
   '/var/runtime': 'runtime',
@@ -49,15 +49,11 @@ export async function createProcessProvider(
   options: ProcessProviderOptions,
 ): Promise<ProcessSandboxProvider> {
   const base = path.join(path.resolve(options.dataDir), 'sandbox');
-  const langBin = path.join(base, 'lang-bin');
+  // A function without a language (provided.*) gets an empty /var/lang/bin.
+  const langBin = path.join(base, 'no-lang', 'bin');
   const emptyOpt = path.join(base, 'empty-opt');
   fs.mkdirSync(emptyOpt, { recursive: true });
-  fs.rmSync(langBin, { recursive: true, force: true });
   fs.mkdirSync(langBin, { recursive: true });
-  // Same names as /var/lang/bin in the Linux sandbox.
-  for (const interp of discoverInterpreters(options.interpreters)) {
-    for (const name of interp.names) fs.symlinkSync(interp.executable, path.join(langBin, name));
-  }
   const prlimit = ['/usr/bin/prlimit', '/bin/prlimit'].find((p) => fs.existsSync(p));
   return new ProcessSandboxProvider({ langBin, emptyOpt, prlimit, missing: options.missing ?? [] });
 }
@@ -75,13 +71,14 @@ export class ProcessSandboxProvider implements SandboxProvider {
 
   constructor(private readonly p: Parts) {}
 
-  layout(dirs: Pick<SandboxSpec, 'codeDir' | 'layersDir' | 'runtimeDir' | 'tmpDir'>): SandboxLayout {
+  layout(dirs: LayoutDirs): SandboxLayout {
     return {
       task: dirs.codeDir,
       opt: dirs.layersDir ?? this.p.emptyOpt,
       runtime: dirs.runtimeDir,
       tmp: dirs.tmpDir,
-      langBin: this.p.langBin,
+      langBin: dirs.langDir ? path.join(dirs.langDir, 'bin') : this.p.langBin,
+      runtimeModules: dirs.sdkDir ?? path.join(dirs.runtimeDir, 'node_modules'),
     };
   }
 
@@ -111,7 +108,8 @@ export class ProcessSandboxProvider implements SandboxProvider {
         isolation:
           'plain child processes: no filesystem, network, uid or /tmp isolation; memory as RLIMIT_DATA; freeze by SIGSTOP',
         rlimits: this.p.prlimit ? `prlimit (${this.p.prlimit})` : 'ulimit in sh',
-        langBin: this.p.langBin,
+        langBin:
+          "each runtime's own (SandboxSpec.langDir/bin); the host's node and python stay visible to provided.*",
       },
     };
   }

@@ -40,6 +40,44 @@ const post = (url: string, body: string, headers: Record<string, string> = {}) =
   fetch(url, { method: 'POST', body, headers });
 
 describe('Runtime API endpoint', () => {
+  it('keeps at most maxConnections open: past it a new connection is closed at once', async () => {
+    const e = await endpoint({ maxConnections: 5 });
+    const [host, port] = e.address.split(':');
+    const outcomes = await Promise.all(
+      Array.from(
+        { length: 8 },
+        () =>
+          new Promise<{ socket: ReturnType<typeof connect>; closed: boolean }>((resolve) => {
+            // A kept connection answers a request (404); a refused one closes without a byte.
+            const socket = connect(Number(port), host, () =>
+              socket.write('GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n'),
+            );
+            socket.once('data', () => resolve({ socket, closed: false }));
+            socket.on('close', () => resolve({ socket, closed: true }));
+            socket.on('error', () => {});
+          }),
+      ),
+    );
+    assert.equal(outcomes.filter((o) => !o.closed).length, 5);
+    for (const o of outcomes) o.socket.destroy();
+    // Once the server has seen them go, a new connection is served again.
+    const answered = () =>
+      new Promise<boolean>((resolve) => {
+        const socket = connect(Number(port), host, () =>
+          socket.write('GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n'),
+        );
+        socket.once('data', () => {
+          socket.destroy();
+          resolve(true);
+        });
+        socket.on('close', () => resolve(false));
+        socket.on('error', () => {});
+      });
+    let served = false;
+    for (let i = 0; i < 100 && !served; i++) served = await answered();
+    assert.ok(served);
+  });
+
   it('listens on its own 127.0.0.1 port', async () => {
     const a = await endpoint();
     const b = await endpoint();

@@ -42,6 +42,9 @@ const NEXT_PATH = '/2018-06-01/runtime/invocation/next';
 const INVOCATION_PREFIX = '/2018-06-01/runtime/invocation/';
 const INIT_ERROR_PATH = '/2018-06-01/runtime/init/error';
 
+/** A runtime needs one or two connections; its relay (Linux) carries 8 at most. */
+const DEFAULT_MAX_CONNECTIONS = 32;
+
 const ERROR_TYPE_HEADER = 'lambda-runtime-function-error-type';
 const RESPONSE_MODE_HEADER = 'lambda-runtime-function-response-mode';
 const ERROR_BODY_TRAILER = 'lambda-runtime-function-error-body';
@@ -67,6 +70,7 @@ class Endpoint implements RuntimeEndpoint {
   readonly initialized: Promise<InitOutcome>;
 
   private readonly maxBytes: number;
+  private readonly maxConnections: number;
   private readonly authorize: RuntimeEndpointOptions['authorize'];
   private readonly token: Buffer | undefined;
   private readonly tokenNet: NetServer | undefined;
@@ -93,6 +97,7 @@ class Endpoint implements RuntimeEndpoint {
 
   constructor(options: RuntimeEndpointOptions) {
     this.maxBytes = options.maxResponseBytes ?? MAX_PAYLOAD_SIZE;
+    this.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     this.authorize = options.authorize;
     if (options.token) {
       this.token = Buffer.from(`${options.token}\n`);
@@ -133,7 +138,7 @@ class Endpoint implements RuntimeEndpoint {
   /** The token port: the first bytes must be exactly the token line, or the connection is dropped. */
   private onTokenConnection(socket: Socket): void {
     const expected = this.token;
-    if (this.closing || !expected) {
+    if (this.closing || !expected || this.sockets.size >= this.maxConnections) {
       socket.destroy();
       return;
     }
@@ -217,7 +222,7 @@ class Endpoint implements RuntimeEndpoint {
   }
 
   private onConnection(socket: Socket): void {
-    if (this.closing) {
+    if (this.closing || this.sockets.size >= this.maxConnections) {
       socket.destroy();
       return;
     }

@@ -1,7 +1,7 @@
 /**
  * The built-in Node runtime (src/runtimes/nodejs) run for real as a child process against a
  * RuntimeEndpoint, checked against the shapes AWS's Node runtime produces (and the recordings in
- * ../shared/conformance where they cover it).
+ * test/conformance where they cover it).
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

@@ -1,6 +1,6 @@
 /**
  * The built-in Python runtime (src/runtimes/python/bootstrap.py) run for real against a RuntimeEndpoint,
- * checked against AWS's Python runtime shapes and the recordings in ../shared/conformance.
+ * checked against AWS's Python runtime shapes and the recordings in test/conformance.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

@@ -5,6 +5,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { conformanceDir } from '../../../test/support/conformance.js';
 import { createRuntimeEndpoint } from './endpoint.js';
 import {
   NODE_BOOTSTRAP,
@@ -109,24 +110,9 @@ export async function eventually(predicate: () => boolean, ms = 3000): Promise<v
   }
 }
 
-/** A recorded AWS response from ../shared/conformance, or undefined when the recordings are not there. */
+/** A recorded AWS response (test/conformance), or undefined when that test id was not recorded. */
 // biome-ignore lint/suspicious/noExplicitAny: recordings are free-form JSON
 export function recorded(file: string, testId: string): any {
-  const path = join(
-    NODE_BOOTSTRAP,
-    '..',
-    '..',
-    '..',
-    '..',
-    '..',
-    'shared',
-    'conformance',
-    'aws-recorded',
-    file,
-  );
-  try {
-    return JSON.parse(readFileSync(path, 'utf8'))[testId]?.['recorded-content'];
-  } catch {
-    return undefined;
-  }
+  const path = join(conformanceDir(), 'aws-recorded', file);
+  return JSON.parse(readFileSync(path, 'utf8'))[testId]?.['recorded-content'];
 }

@@ -65,7 +65,14 @@ export interface RuntimeEndpointOptions {
    * `authorize`: the client writes `<token>\n` first, waits for one byte `K`, then speaks HTTP.
    * For Lambent's own bootstrap in a pre-started sandbox, which gets the token privately (never
    * in its environment); anything else keeps using `address`. Saves the /proc/net/tcp scan
-   * (~4 ms per table here) on a cold start.
+   * (~4 ms per table here) on a cold start. A sandbox in a network namespace of its own reaches
+   * only this port, through its relay, which sends the token for it.
    */
   token?: string;
+  /**
+   * Connections open at once on both ports (default 32): past it a new one is closed at once, so
+   * a flood costs the server neither memory nor descriptors beyond this (nor, on the plain port,
+   * a /proc/net/tcp scan per connection).
+   */
+  maxConnections?: number;
 }

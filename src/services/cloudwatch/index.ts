@@ -23,6 +23,7 @@ import type { MetricsRegistry } from '../../metrics/registry.js';
 import { createJsonCodec, JsonTargetRouter, unknownOperationError } from '../../protocols/json/index.js';
 import { createQueryCodec, QueryActionRouter, queryCompatible } from '../../protocols/query/index.js';
 import type { ProtocolCodec } from '../../protocols/types.js';
+import { AwsError } from '../../shared/errors.js';
 import type { Service } from '../service.js';
 import { queryErrorCode, relabel } from './errors.js';
 import { metricOperations, tooLarge } from './operations.js';
@@ -58,6 +59,8 @@ export function createCloudWatchService(deps: { metrics: MetricsRegistry }): Ser
       return { ...queryRouter.match({ method: req.method, query: req.query, body }), codec: query };
     },
     pathPrefixes: [],
+    iamPrefix: 'cloudwatch',
+    accessDenied: (message) => new AwsError('AccessDenied', message, 403),
     targetPrefixes: [CLOUDWATCH_TARGET_PREFIX],
     requestTooLarge: (_op, limit) => tooLarge(limit),
     unknownOperation: () => unknownOperationError(),

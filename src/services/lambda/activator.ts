@@ -33,6 +33,11 @@ export function createActivator(opts: {
   codeRoot: string;
   maxUnzippedBytes: number;
   logger: Logger;
+  /**
+   * Makes the runtime's interpreter available (a Node major may be installed from npm);
+   * rejects with the reason when it cannot be had.
+   */
+  prepareRuntime?: (runtime: string) => Promise<unknown>;
 }): Activator {
   const { store, blobs, codeRoot, logger } = opts;
   fs.mkdirSync(codeRoot, { recursive: true });
@@ -85,10 +90,25 @@ export function createActivator(opts: {
       logger.error(`could not unpack code of ${name}`, err);
       unpacked = false;
     }
+    const runtimeProblems = new Map<string, string>();
+    for (const runtime of new Set(stored.flatMap((v) => v.config.Runtime ?? []))) {
+      await opts.prepareRuntime?.(runtime).catch((err: Error) => {
+        logger.warn(`function ${name}: runtime ${runtime} is unavailable: ${err.message}`);
+        runtimeProblems.set(runtime, err.message);
+      });
+    }
     store.transaction(() => {
       for (const v of stored) {
+        const problem = v.config.Runtime ? runtimeProblems.get(v.config.Runtime) : undefined;
         // $LATEST gets a new RevisionId when it settles (recorded); published versions keep theirs.
-        const next = unpacked ? settled(v.config, v.version === '$LATEST') : failed(v.config);
+        const next = !unpacked
+          ? failed(v.config)
+          : problem
+            ? failed(v.config, {
+                reason: `The runtime ${v.config.Runtime} cannot be run by this Lambent host: ${problem}`,
+                code: 'InvalidRuntime',
+              })
+            : settled(v.config, v.version === '$LATEST');
         store.compareAndPutVersion(scope, name, v.version, v.config.RevisionId, next);
       }
     });
@@ -131,20 +151,20 @@ function settled(config: FunctionConfig, newRevision: boolean): FunctionConfig {
   };
 }
 
-function failed(config: FunctionConfig): FunctionConfig {
+const UNPACK_FAILED = {
+  reason: 'Lambda was unable to unpack the function code.',
+  code: 'InvalidZipFileException',
+};
+
+function failed(config: FunctionConfig, why = UNPACK_FAILED): FunctionConfig {
   const creating = config.State === 'Pending';
   return {
     ...config,
     State: creating ? 'Failed' : config.State,
-    ...(creating
-      ? {
-          StateReason: 'Lambda was unable to unpack the function code.',
-          StateReasonCode: 'InvalidZipFileException',
-        }
-      : {}),
+    ...(creating ? { StateReason: why.reason, StateReasonCode: why.code } : {}),
     LastUpdateStatus: 'Failed',
-    LastUpdateStatusReason: 'Lambda was unable to unpack the function code.',
-    LastUpdateStatusReasonCode: 'InvalidZipFileException',
+    LastUpdateStatusReason: why.reason,
+    LastUpdateStatusReasonCode: why.code,
     RevisionId: randomUUID(),
   };
 }

@@ -2,12 +2,11 @@
  * Identifier parsing against the responses recorded from real AWS.
  *
  * Each row names the recorded test and response it reproduces; the request inputs are inferred
- * from the case names and the values the messages echo. Expectations are written out here so the
- * suite runs anywhere; when the recordings are present (../shared/conformance), one more test
- * checks every row's expectation against the recording itself.
+ * from the case names and the values the messages echo. Expectations are written out here, and
+ * one more test checks every row's expectation against the recording itself (test/conformance).
  */
 import { deepStrictEqual, equal, ok } from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { conformanceDir } from '../../../test/support/conformance.js';
@@ -839,8 +838,7 @@ describe('identifiers: recorded and boundary cases', () => {
 
 // --- The expectations above against the recordings, when they are available -----------------
 
-const CONFORMANCE = conformanceDir();
-const SNAPSHOT = CONFORMANCE ? path.join(CONFORMANCE, 'aws-recorded', 'test_lambda_api.snapshot.json') : '';
+const SNAPSHOT = path.join(conformanceDir(), 'aws-recorded', 'test_lambda_api.snapshot.json');
 
 /** Replaces the recording's placeholders with the values this test uses. */
 function fill(text: string, subs: Record<string, string> = {}): string {
@@ -852,9 +850,7 @@ function fill(text: string, subs: Record<string, string> = {}): string {
   return out;
 }
 
-test('every row matches its recorded AWS response', {
-  skip: !existsSync(SNAPSHOT) && 'recordings not present',
-}, () => {
+test('every row matches its recorded AWS response', () => {
   const snapshot = JSON.parse(readFileSync(SNAPSHOT, 'utf8')) as Record<
     string,
     { 'recorded-content': Record<string, Record<string, unknown>> }

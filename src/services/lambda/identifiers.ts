@@ -159,6 +159,24 @@ function splitFunctionName(
   return g;
 }
 
+/**
+ * The ARN IAM checks for a FunctionName as given (name, partial or full ARN, `name:qualifier`),
+ * with the Qualifier parameter if any; undefined when no function name can be read from it.
+ * Lenient by design: validation with AWS's messages is parseFunctionRef's job, later.
+ */
+export function authzFunctionArn(
+  input: string,
+  qualifier: string | undefined,
+  scope: Scope,
+): string | undefined {
+  const g = splitFunctionName(input, true);
+  if (!g.name) return undefined;
+  const q = qualifier ?? g.qualifier;
+  const region = g.region ?? scope.region;
+  const account = g.account ?? scope.accountId;
+  return `arn:${PARTITION}:lambda:${region}:${account}:function:${g.name}${q ? `:${q}` : ''}`;
+}
+
 const MAX_CREATE_NAME = 64;
 
 export interface ParseFunctionOptions {

@@ -29,6 +29,7 @@ import {
 } from '../../invoke/async/queue.js';
 import { createDestinations } from '../../invoke/destinations.js';
 import type { Invoker } from '../../invoke/invoker.js';
+import { familyOf } from '../../invoke/runtimes.js';
 import type { Metrics } from '../../metrics/index.js';
 import type { LambdaMetrics } from '../../metrics/lambda.js';
 import { createRestJsonCodec } from '../../protocols/rest-json/codec.js';
@@ -42,9 +43,10 @@ import type { Db } from '../../storage/db.js';
 import type { Service } from '../service.js';
 import { createActivator } from './activator.js';
 import { asyncOutcomes, lambdaDestinationTarget } from './async-outcomes.js';
+import { functionPolicies, withAuthz } from './authz.js';
 import { createConcurrencyStore } from './concurrency-store.js';
 import type { LambdaDeps } from './deps.js';
-import { RequestEntityTooLargeException, TooManyRequestsException } from './errors.js';
+import { AccessDeniedException, RequestEntityTooLargeException, TooManyRequestsException } from './errors.js';
 import { createEventInvokeConfigStore } from './event-invoke-config-store.js';
 import { aliasOperations } from './operations/aliases.js';
 import { concurrencyOperations, loadReservations, withReservations } from './operations/concurrency.js';
@@ -84,6 +86,9 @@ export function createLambdaService(opts: {
     codeRoot: path.join(config.dataDir, 'lambda', 'code'),
     maxUnzippedBytes: config.lambda.maxUnzippedCodeBytes,
     logger,
+    prepareRuntime: async (runtime) => {
+      if (familyOf(runtime)) await invoker.runtimes.ensure(runtime);
+    },
   });
   const urlKey = Buffer.from(
     store.setting('code-url-key', () => randomBytes(32).toString('hex')),
@@ -143,23 +148,25 @@ export function createLambdaService(opts: {
 
   const router = new RestRouter(
     withRequestLimits(
-      withProvisioned(
-        deps,
-        provisioned,
-        withEventInvokeConfigs(
+      withAuthz(
+        withProvisioned(
           deps,
-          eventInvokeConfigs,
-          withReservations(deps, reservations, [
-            ...functionOperations(deps),
-            ...aliasOperations(deps),
-            ...layerOperations(deps),
-            ...permissionOperations(deps),
-            ...tagAndAccountOperations(deps),
-            ...invokeOperations(deps),
-            ...concurrencyOperations(deps, reservations),
-            ...provisionedConcurrencyOperations(deps, provisioned),
-            ...eventInvokeConfigOperations(deps, eventInvokeConfigs),
-          ]),
+          provisioned,
+          withEventInvokeConfigs(
+            deps,
+            eventInvokeConfigs,
+            withReservations(deps, reservations, [
+              ...functionOperations(deps),
+              ...aliasOperations(deps),
+              ...layerOperations(deps),
+              ...permissionOperations(deps),
+              ...tagAndAccountOperations(deps),
+              ...invokeOperations(deps),
+              ...concurrencyOperations(deps, reservations),
+              ...provisionedConcurrencyOperations(deps, provisioned),
+              ...eventInvokeConfigOperations(deps, eventInvokeConfigs),
+            ]),
+          ),
         ),
       ),
     ),
@@ -186,6 +193,8 @@ export function createLambdaService(opts: {
     throttled: () => new TooManyRequestsException('Rate Exceeded.', 'CallerRateLimitExceeded', 1),
     unknownOperation: (method, rawPath) =>
       new AwsError('UnknownOperationException', `Unknown operation ${method} ${rawPath}`, 404),
+    accessDenied: (message) => new AccessDeniedException(message),
+    resourcePolicy: functionPolicies(store),
     internalRoutes: [
       {
         method: 'GET',

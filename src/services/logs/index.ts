@@ -23,10 +23,11 @@
  */
 import { createJsonCodec, JsonTargetRouter, unknownOperationError } from '../../protocols/json/index.js';
 import type { ProtocolCodec } from '../../protocols/types.js';
-import { type AwsError, ServiceException, ValidationException } from '../../shared/errors.js';
+import { AwsError, ServiceException, ValidationException } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { Db } from '../../storage/db.js';
 import type { Service } from '../service.js';
+import { withLogsAuthz } from './authz.js';
 import type { LogsDeps } from './deps.js';
 import { InvalidParameterException, ServiceUnavailableException } from './errors.js';
 import { compileFilterPattern, FilterPatternError } from './filter-pattern.js';
@@ -115,6 +116,8 @@ export interface LogsApi {
       limit?: number;
     },
   ): { events: LogEventRecord[]; nextToken?: string };
+  /** Bytes of event messages stored in every group (each group's `storedBytes`), for the disk budget. */
+  storedBytes(): number;
 }
 
 export interface LogsServiceOptions {
@@ -145,7 +148,11 @@ export function createLogsService(
   const logsDeps: LogsDeps = { store, ingest, clock };
   const router = new JsonTargetRouter(
     [LOGS_TARGET_PREFIX],
-    [...groupOperations(logsDeps), ...streamOperations(logsDeps), ...eventOperations(logsDeps)],
+    withLogsAuthz([
+      ...groupOperations(logsDeps),
+      ...streamOperations(logsDeps),
+      ...eventOperations(logsDeps),
+    ]),
   );
 
   const json = createJsonCodec('1.1');
@@ -179,6 +186,7 @@ export function createLogsService(
       ingest.append(scope(accountId, region), group, stream, events),
     flush: () => ingest.flush(),
     currentCursor: () => eventIdOf(store.maxEventId()),
+    storedBytes: () => store.totalStoredBytes(),
     readNew(accountId, region, logGroupName, opts) {
       const after = cursorOf(opts.cursor);
       const group = store.getGroup(scope(accountId, region), logGroupName);
@@ -239,6 +247,8 @@ export function createLogsService(
         `Request must be smaller than ${limit} bytes for the ${op?.name ?? 'requested'} operation`,
       ),
     unknownOperation: () => unknownOperationError(),
+    // CloudWatch Logs answers IAM's denials with 400, not 403.
+    accessDenied: (message) => new AwsError('AccessDeniedException', message, 400),
     health: () => ({ status: 'ok', operations: router.size }),
     async close() {
       clearInterval(sweepTimer);

@@ -159,6 +159,7 @@ export function createLogsStore(db: Db) {
     ),
     deleteEvent: db.prepare('DELETE FROM logs_events WHERE id = ?'),
     subtractBytes: db.prepare('UPDATE logs_groups SET stored_bytes = MAX(0, stored_bytes - ?) WHERE id = ?'),
+    totalStoredBytes: db.prepare('SELECT COALESCE(SUM(stored_bytes), 0) FROM logs_groups').pluck(),
     maxEventId: db
       .prepare("SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'logs_events'), 0)")
       .pluck(),
@@ -461,6 +462,8 @@ export function createLogsStore(db: Db) {
     },
 
     maxEventId: (): number => s.maxEventId.get() as number,
+    /** The sum of every group's stored bytes (one row per group: cheap). */
+    totalStoredBytes: (): number => s.totalStoredBytes.get() as number,
 
     /** Deletes up to `budget` events older than each group's retention; returns how many. */
     sweepExpired(now: number, budget: number): number {

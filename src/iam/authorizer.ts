@@ -1,0 +1,96 @@
+/**
+ * The one place that decides whether a request may run: the gateway calls `check` for every
+ * operation of every service, after the request is authenticated and its input decoded.
+ *
+ * The account's root user (the configured keys) is allowed without evaluating anything, so
+ * local development and every request signed with the root keys pay one comparison. Other
+ * principals (IAM users, role sessions) are evaluated against their identity policies and the
+ * resource's policy. With enforcement off (the local-development default) a denial is only
+ * logged, once per distinct message, as what a production server would refuse.
+ */
+import type { Operation, RequestContext } from '../protocols/types.js';
+import type { Service } from '../services/service.js';
+import type { Logger } from '../shared/logger.js';
+import {
+  type CompiledPolicy,
+  type ContextValue,
+  denialReason,
+  evaluate,
+  type Principal,
+} from './policy/index.js';
+
+export interface IdentityPolicySource {
+  /** The compiled identity-based policies of a user or role session (cached by the source). */
+  policiesOf(principal: Principal): readonly CompiledPolicy[];
+}
+
+export interface RequestFacts {
+  /** The client's address (`aws:SourceIp`). */
+  sourceIp?: string | undefined;
+  /** Whether the request came over TLS (`aws:SecureTransport`). */
+  secure: boolean;
+}
+
+export interface Authorizer {
+  readonly enforced: boolean;
+  /** Throws the service's AccessDenied when enforced and denied; returns otherwise. */
+  check(
+    service: Service,
+    op: Operation,
+    input: Record<string, unknown>,
+    ctx: RequestContext,
+    facts: RequestFacts,
+  ): void;
+}
+
+const MAX_REMEMBERED_WARNINGS = 1000;
+
+export function createAuthorizer(options: {
+  enforced: boolean;
+  logger: Logger;
+  identityPolicies: IdentityPolicySource;
+}): Authorizer {
+  const warned = new Set<string>();
+  return {
+    enforced: options.enforced,
+    check(service, op, input, ctx, facts) {
+      const { principal } = ctx;
+      if (principal.type === 'root' && principal.accountId === ctx.accountId) return;
+      const authz = op.authz;
+      if (authz?.public) return;
+      const action = authz?.action ?? `${service.iamPrefix ?? service.signingName}:${op.name}`;
+      const resources = authz?.resources?.(input, ctx) ?? ['*'];
+      const now = new Date();
+      const context: Record<string, ContextValue> = {
+        'aws:CurrentTime': now.toISOString(),
+        'aws:EpochTime': String(Math.floor(now.getTime() / 1000)),
+        'aws:SecureTransport': String(facts.secure),
+        'aws:RequestedRegion': ctx.region,
+        ...(facts.sourceIp ? { 'aws:SourceIp': facts.sourceIp.replace(/^::ffff:/, '') } : {}),
+        ...authz?.context?.(input, ctx),
+      };
+      const identity = options.identityPolicies.policiesOf(principal);
+      for (const resource of resources) {
+        const decision = evaluate(
+          { principal, action, resource, resourceAccount: accountOf(resource) ?? ctx.accountId, context },
+          identity,
+          resource === '*' ? undefined : service.resourcePolicy?.(resource),
+        );
+        if (decision.allowed) continue;
+        const message = `User: ${principal.arn} is not authorized to perform: ${action} on resource: ${resource} ${denialReason(decision, action)}`;
+        if (options.enforced) throw service.accessDenied(message);
+        if (warned.size < MAX_REMEMBERED_WARNINGS && !warned.has(message)) {
+          warned.add(message);
+          options.logger.warn(`IAM would deny (enforcement is off): ${message}`);
+        }
+        return;
+      }
+    },
+  };
+}
+
+/** The account field of an ARN (`arn:aws:lambda:us-east-1:123456789012:function:f`), if any. */
+function accountOf(arn: string): string | undefined {
+  const account = arn.split(':')[4];
+  return account && /^\d{12}$/.test(account) ? account : undefined;
+}
