@@ -11,16 +11,30 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Authenticator, createAuthenticator } from '../iam/authenticator.js';
 import type { Authorizer } from '../iam/authorizer.js';
+import { LARGE_JSON_DEFAULTS, SkeletonTooLargeError } from '../protocols/large-json.js';
 import type { ProtocolCodec, ResponseData } from '../protocols/types.js';
 import type { Service } from '../services/service.js';
 import type { Config } from '../shared/config.js';
-import { AwsError, ServiceException } from '../shared/errors.js';
+import {
+  AwsError,
+  MissingAuthenticationTokenException,
+  ServiceException,
+  ThrottlingException,
+} from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { validateInput } from '../shared/shapes.js';
 import { detectService } from './detect-service.js';
-import { BodyTooLargeError, readBody } from './read-body.js';
-import type { SecretLookup } from './sigv4.js';
-import { createSigningKeyCache, readCredentialScope, verifySigV4 } from './sigv4.js';
+import {
+  BodyBudgetError,
+  BodyTimeoutError,
+  BodyTooLargeError,
+  createBodyBudget,
+  declaredLength,
+  type ReadBody,
+  readBody,
+} from './read-body.js';
+import type { SecretLookup, VerifiedIdentity } from './sigv4.js';
+import { checkSigV4Headers, createSigningKeyCache, readCredentialScope } from './sigv4.js';
 import { unknownServiceResponse } from './unknown-service.js';
 
 export interface Gateway {
@@ -57,9 +71,12 @@ export function createGateway({
   const internalRoutes = services.flatMap((s) => s.internalRoutes ?? []);
   const keyCache = createSigningKeyCache();
   const server = http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => handle(req, res));
-  // Slow or stuck clients must not hold sockets forever.
-  server.headersTimeout = 60_000;
-  server.requestTimeout = 15 * 60_000;
+  // Slow or stuck clients must not hold sockets forever: the head, then the whole request,
+  // must arrive in time (Node answers 408 and closes); a stalled body is cut off sooner by
+  // readBody's idle timeout.
+  server.headersTimeout = config.gateway.headersTimeoutMs;
+  server.requestTimeout = config.gateway.requestTimeoutMs;
+  const pendingBodies = createBodyBudget(config.gateway.maxPendingBodyBytes);
 
   function handle(req: IncomingMessage, res: ServerResponse): void {
     const requestId = randomUUID();
@@ -109,46 +126,79 @@ export function createGateway({
     const view = { method, rawPath, rawQuery, headers: req.headersDistinct };
     let service: Service | undefined;
     let codec: ProtocolCodec | undefined;
+    let identityFromBody: () => VerifiedIdentity = () => {
+      throw new MissingAuthenticationTokenException();
+    };
+    // Set when the body was not read to its end: the connection is not kept for another request.
+    let refused = false;
     try {
       const scope = readCredentialScope(view);
       service = detectService(services, scope?.service, req.headers, rawPath);
       if (!service) {
-        req.resume();
-        return send(res, unknownServiceResponse(scope?.service, req.headers, requestId));
+        refused = true;
+        return send(res, unknownServiceResponse(scope?.service, req.headers, requestId), req);
       }
       const routeReq = { method, rawPath, query: url.searchParams, headers: req.headers };
       let match = service.route(routeReq);
       if (!match && !service.routeBody) {
-        req.resume();
+        refused = true;
         throw service.unknownOperation(method, rawPath);
       }
       const opLimit = match?.op.maxRequestBytes ?? config.maxRequestBytes;
       const limit = Math.min(opLimit, config.maxRequestBytes);
-      let body: Buffer;
+      const declared = declaredLength(req);
+      if (declared !== undefined && declared > limit) throw service.requestTooLarge(match?.op, limit);
+      // Everything about the signature that the headers can tell, before any body is held.
+      const pending = checkSigV4Headers(view, lookup, new Date(), { parsed: scope, keyCache });
+      // A declared payload hash lets the signature be checked now; the body is then held to it.
+      if (!pending.needsBody) pending.verifySignature();
+      const claim = pending.needsBody ? pendingBodies.claim() : undefined;
+      let read: ReadBody;
       try {
-        body = await readBody(req, limit);
+        read = await readBody(req, {
+          limit,
+          idleTimeoutMs: config.gateway.bodyIdleTimeoutMs,
+          hash: pending.needsBodyHash,
+          ...(claim ? { claim } : {}),
+        });
+        const { body: bytes, sha256 } = read;
+        identityFromBody = () =>
+          pending.verify(() => sha256 ?? createHash('sha256').update(bytes).digest('hex'));
       } catch (err) {
+        claim?.release();
+        refused = true;
         if (err instanceof BodyTooLargeError) throw service.requestTooLarge(match?.op, limit);
+        if (err instanceof BodyBudgetError)
+          throw service.throttled?.() ?? new ThrottlingException('Rate exceeded');
+        if (err instanceof BodyTimeoutError) throw new RequestTimeout();
         throw err;
       }
+      const body = read.body;
       // awsQuery names the operation in the form body (`Action`).
       match ??= service.routeBody?.(routeReq, body);
       if (!match) throw service.unknownOperation(method, rawPath);
       codec = match.codec ?? service.codec;
-      const identity = verifySigV4(
-        view,
-        lookup,
-        new Date(),
-        () => createHash('sha256').update(body).digest('hex'),
-        { parsed: scope, keyCache },
-      );
+      let identity: VerifiedIdentity;
+      try {
+        identity = identityFromBody();
+      } finally {
+        claim?.release();
+      }
       // Session credentials need their token and must not have expired (after the signature).
       const principal = auth.principalOf(identity, new Date());
-      const input = codec.decode(
-        match.op,
-        { method, rawPath, query: url.searchParams, headers: req.headers, body },
-        match.labels,
-      );
+      const request = { method, rawPath, query: url.searchParams, headers: req.headers, body };
+      let input: Record<string, unknown>;
+      try {
+        input = codec.decodeAsync
+          ? await codec.decodeAsync(match.op, request, match.labels)
+          : codec.decode(match.op, request, match.labels);
+      } catch (err) {
+        // The parameters besides a large blob must be small (AWS: the code plus 256 KiB).
+        if (err instanceof SkeletonTooLargeError) {
+          throw service.requestTooLarge(match.op, LARGE_JSON_DEFAULTS.skeletonLimit);
+        }
+        throw err;
+      }
       validateInput(match.op.input, input);
       const ctx = {
         requestId,
@@ -167,12 +217,14 @@ export function createGateway({
     } catch (err) {
       const errorCodec =
         codec ?? service?.codecFor?.(req.headers) ?? service?.codec ?? fallbackCodec(services);
+      // Refused before its body was read (or while reading it): the rest is not wanted.
+      const unread = refused || !req.complete ? req : undefined;
       if (err instanceof AwsError) {
         if (err.fault === 'server') logger.error(`request ${requestId} failed`, err);
-        return send(res, errorCodec.encodeError(err, requestId));
+        return send(res, errorCodec.encodeError(err, requestId), unread);
       }
       logger.error(`request ${requestId} failed unexpectedly`, err);
-      return send(res, errorCodec.encodeError(new ServiceException(), requestId));
+      return send(res, errorCodec.encodeError(new ServiceException(), requestId), unread);
     }
   }
 
@@ -205,13 +257,48 @@ function fallbackCodec(services: readonly Service[]) {
   return first.codec;
 }
 
-function send(res: ServerResponse, data: ResponseData): void {
+/**
+ * Sends a response. `unread` is a request answered before its body was read in full: the
+ * rest of that body is not read (a client sending gigabytes costs no CPU or memory here),
+ * and the connection is closed UNREAD_LINGER_MS later. Closing at once would lose the answer: a socket closed with unread
+ * data sends a reset, and the client's kernel drops what the client had not read yet.
+ */
+function send(res: ServerResponse, data: ResponseData, unread?: IncomingMessage): void {
   const body = typeof data.body === 'string' ? Buffer.from(data.body) : data.body;
   const headers: Record<string, string> = { ...data.headers, 'content-length': String(body.length) };
+  if (unread && !unread.complete && hasBody(unread)) {
+    // Paused with a read started, the request counts as consumed, so Node does not discard the
+    // rest for us (discarding reads all of it); its backpressure then stops reading the socket.
+    unread.pause();
+    unread.read(0);
+    const socket = unread.socket;
+    const linger = setTimeout(() => socket.destroy(), UNREAD_LINGER_MS);
+    linger.unref();
+    socket.once('close', () => clearTimeout(linger));
+  }
   // Naming the connection ourselves keeps Node from adding `Keep-Alive: timeout=N`, which AWS never sends.
   if (res.shouldKeepAlive) headers.connection = 'keep-alive';
   res.writeHead(data.status, headers);
   res.end(body);
+}
+
+/** Whether a request carries a body at all (a GET usually has neither header). */
+function hasBody(req: IncomingMessage): boolean {
+  return (declaredLength(req) ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+}
+
+/** How long the rest of a refused body is discarded before its connection is closed. */
+const UNREAD_LINGER_MS = 2_000;
+
+/** S3's words for a body that stopped arriving: the only AWS wording for it we know. */
+class RequestTimeout extends AwsError {
+  constructor() {
+    super(
+      'RequestTimeout',
+      'Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed.',
+      400,
+    );
+  }
 }
 
 function sendJson(res: ServerResponse, status: number, doc: unknown, requestId: string): void {

@@ -396,6 +396,36 @@ export function verifySigV4(
   payloadHash: () => string,
   options: VerifyOptions = {},
 ): VerifiedIdentity {
+  return checkSigV4Headers(req, lookup, now, options).verify(payloadHash);
+}
+
+/** What is left to check of a request whose headers passed: the signature, and the body against it. */
+export interface PendingSignature {
+  /**
+   * Whether the signature covers the body's hash computed here (no `x-amz-content-sha256`
+   * declared): then only the body can complete verification.
+   */
+  readonly needsBody: boolean;
+  /** Whether the body must be hashed at all: to sign, or to hold it to a declared hash. */
+  readonly needsBodyHash: boolean;
+  /** Verifies the signature alone; only for `!needsBody` (throws InvalidSignatureException). */
+  verifySignature(): void;
+  /** Verifies the signature (unless already done) and the body against a declared hash. */
+  verify(payloadHash: () => string): VerifiedIdentity;
+}
+
+/**
+ * Every check that needs no body, in AWS's order: a credential is present and well formed,
+ * the request time is within the skew (or the presigned URL unexpired), the access key is
+ * known and every signed header is present. The gateway calls it before reading a body so an
+ * anonymous or malformed request is refused without the server holding what it sends.
+ */
+export function checkSigV4Headers(
+  req: SignedRequestView,
+  lookup: SecretLookup,
+  now: Date,
+  options: VerifyOptions = {},
+): PendingSignature {
   const auth = options.parsed ?? readCredentialScope(req);
   if (auth === undefined) throw new MissingAuthenticationTokenException();
   checkClock(auth, now.getTime());
@@ -406,50 +436,64 @@ export function verifySigV4(
   if (canonicalHeaders === undefined) throw new InvalidSignatureException(MISMATCH); // a signed header is absent
 
   const declared = auth.declaredPayloadHash;
-  const payload =
-    declared ??
-    // The S3 presigners sign UNSIGNED-PAYLOAD; the others (smithy without the header, botocore
-    // SigV4QueryAuth) sign the hash of the actual body, the empty body for a GET.
-    (auth.presigned && SINGLE_ENCODED_SERVICES.has(auth.service) ? UNSIGNED_PAYLOAD : payloadHash());
-
-  const canonicalRequest = `${req.method}\n${canonicalPath(req.rawPath, auth.service)}\n${canonicalQuery(
-    auth.query ?? parseQuery(req.rawQuery),
-    auth.presigned,
-  )}\n${canonicalHeaders}\n${auth.signedHeaders}\n${payload}`;
-  const stringToSign = `${ALGORITHM}\n${auth.amzDate}\n${auth.scope}\n${createHash('sha256')
-    .update(canonicalRequest, 'utf8')
-    .digest('hex')}`;
-  const key = (options.keyCache ?? defaultKeyCache).get(
-    secret.secretAccessKey,
-    auth.date,
-    auth.region,
-    auth.service,
-  );
-  const expected = createHmac('sha256', key).update(stringToSign, 'utf8').digest();
-  if (
-    !/^[0-9a-f]{64}$/.test(auth.signature) ||
-    !timingSafeEqual(Buffer.from(auth.signature, 'hex'), expected)
-  ) {
-    throw new InvalidSignatureException(MISMATCH);
-  }
-
+  // The S3 presigners sign UNSIGNED-PAYLOAD; the others (smithy without the header, botocore
+  // SigV4QueryAuth) sign the hash of the actual body, the empty body for a GET.
+  const implied =
+    declared === undefined && auth.presigned && SINGLE_ENCODED_SERVICES.has(auth.service)
+      ? UNSIGNED_PAYLOAD
+      : undefined;
+  const signedPayload = declared ?? implied;
   // A declared hash is only a claim about the body: hold the body to it, or a body swapped
   // after signing would pass. UNSIGNED-PAYLOAD opts out; STREAMING-* bodies carry chunk signatures.
-  if (
-    declared !== undefined &&
-    declared !== UNSIGNED_PAYLOAD &&
-    !declared.startsWith('STREAMING-') &&
-    payloadHash() !== declared.toLowerCase()
-  ) {
-    throw new InvalidSignatureException(MISMATCH);
-  }
+  const holdsBodyToDeclared =
+    declared !== undefined && declared !== UNSIGNED_PAYLOAD && !declared.startsWith('STREAMING-');
+  let signatureVerified = false;
+
+  const verifySignature = (payload: string): void => {
+    const canonicalRequest = `${req.method}\n${canonicalPath(req.rawPath, auth.service)}\n${canonicalQuery(
+      auth.query ?? parseQuery(req.rawQuery),
+      auth.presigned,
+    )}\n${canonicalHeaders}\n${auth.signedHeaders}\n${payload}`;
+    const stringToSign = `${ALGORITHM}\n${auth.amzDate}\n${auth.scope}\n${createHash('sha256')
+      .update(canonicalRequest, 'utf8')
+      .digest('hex')}`;
+    const key = (options.keyCache ?? defaultKeyCache).get(
+      secret.secretAccessKey,
+      auth.date,
+      auth.region,
+      auth.service,
+    );
+    const expected = createHmac('sha256', key).update(stringToSign, 'utf8').digest();
+    if (
+      !/^[0-9a-f]{64}$/.test(auth.signature) ||
+      !timingSafeEqual(Buffer.from(auth.signature, 'hex'), expected)
+    ) {
+      throw new InvalidSignatureException(MISMATCH);
+    }
+    signatureVerified = true;
+  };
 
   return {
-    accessKeyId: auth.accessKeyId,
-    accountId: secret.accountId,
-    region: auth.region,
-    service: auth.service,
-    sessionToken: auth.sessionToken,
+    needsBody: signedPayload === undefined,
+    needsBodyHash: signedPayload === undefined || holdsBodyToDeclared,
+    verifySignature() {
+      if (signedPayload === undefined)
+        throw new Error('the signature covers the body: verify it with the body');
+      if (!signatureVerified) verifySignature(signedPayload);
+    },
+    verify(payloadHash) {
+      if (!signatureVerified) verifySignature(signedPayload ?? payloadHash());
+      if (holdsBodyToDeclared && payloadHash() !== (declared as string).toLowerCase()) {
+        throw new InvalidSignatureException(MISMATCH);
+      }
+      return {
+        accessKeyId: auth.accessKeyId,
+        accountId: secret.accountId,
+        region: auth.region,
+        service: auth.service,
+        sessionToken: auth.sessionToken,
+      };
+    },
   };
 }
 

@@ -5,11 +5,13 @@
  */
 import { SerializationException } from '../shared/errors.js';
 import type { Member, Shape } from '../shared/shapes.js';
+import { LongJsonString } from './large-json.js';
 
 export function fromJson(shape: Member | Shape, value: unknown, at: string): unknown {
   if (value === null || value === undefined) return undefined;
   switch (shape.type) {
     case 'blob':
+      if (value instanceof LongJsonString) return value.bytes();
       if (typeof value !== 'string') throw new SerializationException(`Expected base64 string at ${at}`);
       return Buffer.from(value, 'base64');
     case 'list':
@@ -30,6 +32,6 @@ export function fromJson(shape: Member | Shape, value: unknown, at: string): unk
       return out;
     }
     default:
-      return value;
+      return value instanceof LongJsonString ? value.text() : value;
   }
 }

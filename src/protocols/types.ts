@@ -79,6 +79,15 @@ export interface Operation<I = Record<string, unknown>, O = Record<string, unkno
 
 export interface ProtocolCodec {
   decode(op: Operation, req: RequestView, labels: Record<string, string>): Record<string, unknown>;
+  /**
+   * decode, for codecs that parse a large body in slices so that it does not hold up other
+   * requests; throws SkeletonTooLargeError when a large body has too many small members.
+   */
+  decodeAsync?(
+    op: Operation,
+    req: RequestView,
+    labels: Record<string, string>,
+  ): Promise<Record<string, unknown>>;
   encode(op: Operation, output: Record<string, unknown>, requestId: string): ResponseData;
   encodeError(error: AwsError, requestId: string): ResponseData;
 }

@@ -45,6 +45,11 @@ export interface Service {
   targetPrefixes?: readonly string[];
   /** AWS's error for a body over the operation's limit. */
   requestTooLarge(op: Operation | undefined, limit: number): AwsError;
+  /**
+   * AWS's throttling error, for a request the gateway cannot take now (too many bodies
+   * pending authentication); ThrottlingException when absent.
+   */
+  throttled?(): AwsError;
   /** AWS's error for a method + path that names no operation. */
   unknownOperation(method: string, rawPath: string): AwsError;
   /** The service prefix of its IAM actions (`lambda`, `logs`, `cloudwatch`); default `signingName`. */

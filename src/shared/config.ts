@@ -50,6 +50,27 @@ const configSchema = z.object({
     ]),
   /** Largest request body accepted by the gateway before any service sees it. */
   maxRequestBytes: z.coerce.number().int().positive().default(70_167_211),
+  /** How the gateway bounds what clients can make it hold (issue 10, items 3 and 5). */
+  gateway: z
+    .object({
+      /**
+       * Bytes of request bodies held across all requests whose signature is not verified yet
+       * (it covers the body's hash, so the body must be read first). Room for two of Lambda's
+       * largest requests (70,167,211 bytes) at once; past it, requests are throttled.
+       */
+      maxPendingBodyBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(160 * 1024 * 1024),
+      /** A body that sends nothing for this long is answered 408 and its connection closed. */
+      bodyIdleTimeoutMs: z.number().int().positive().default(20_000),
+      /** Node's headersTimeout: the whole request head must arrive within this. */
+      headersTimeoutMs: z.number().int().positive().default(20_000),
+      /** Node's requestTimeout: the whole request (head and body) must arrive within this. */
+      requestTimeoutMs: z.number().int().positive().default(300_000),
+    })
+    .default({}),
   /** Lambda quotas (AWS's defaults). */
   lambda: z
     .object({
@@ -251,6 +272,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv, overrides: ConfigInput = {
   if (env.LAMBENT_PREWARM_POOL) lambda.prewarmPoolSize = parsePoolSize(env.LAMBENT_PREWARM_POOL);
   if (env.LAMBENT_MAX_TMP_MB) lambda.maxTmpMb = Number(env.LAMBENT_MAX_TMP_MB);
   if (Object.keys(lambda).length) fromEnv.lambda = lambda;
+  const gateway: NonNullable<ConfigInput['gateway']> = {};
+  if (env.LAMBENT_MAX_PENDING_BODY_BYTES)
+    gateway.maxPendingBodyBytes = Number(env.LAMBENT_MAX_PENDING_BODY_BYTES);
+  if (env.LAMBENT_BODY_IDLE_TIMEOUT_MS) gateway.bodyIdleTimeoutMs = Number(env.LAMBENT_BODY_IDLE_TIMEOUT_MS);
+  if (Object.keys(gateway).length) fromEnv.gateway = gateway;
   const logs: NonNullable<ConfigInput['logs']> = {};
   if (env.LAMBENT_FUNCTION_LOG_RATE) logs.functionBytesPerSecond = Number(env.LAMBENT_FUNCTION_LOG_RATE);
   if (env.LAMBENT_FUNCTION_LOG_BURST) logs.functionBurstBytes = Number(env.LAMBENT_FUNCTION_LOG_BURST);

@@ -89,6 +89,9 @@ export class UnknownOperationException extends awsError(
 
 export class SerializationException extends awsError('SerializationException', 400) {}
 
+/** The JSON services' common throttling error; the SDKs retry it with backoff. */
+export class ThrottlingException extends awsError('ThrottlingException', 400, 'Rate exceeded') {}
+
 /** Anything unexpected becomes AWS's 500 ServiceException; the cause is logged, not sent. */
 export class ServiceException extends AwsError {
   constructor(message = 'An internal error occurred.') {

@@ -8,13 +8,35 @@ import type { AwsError } from '../../shared/errors.js';
 import { SerializationException } from '../../shared/errors.js';
 import type { Shape } from '../../shared/shapes.js';
 import { fromJson } from '../json-values.js';
+import { parseLargeJson } from '../large-json.js';
 import type { Operation, ProtocolCodec, RequestView, ResponseData } from '../types.js';
 
 export function createRestJsonCodec(): ProtocolCodec {
-  return { decode, encode, encodeError };
+  return { decode, decodeAsync, encode, encodeError };
 }
 
-function decode(op: Operation, req: RequestView, labels: Record<string, string>): Record<string, unknown> {
+/** Bodies past this are parsed in slices (large-json.ts); below it JSON.parse takes a few ms at most. */
+const LARGE_BODY = 256 * 1024;
+
+async function decodeAsync(
+  op: Operation,
+  req: RequestView,
+  labels: Record<string, string>,
+): Promise<Record<string, unknown>> {
+  // An input payload (Invoke's) is the body itself, not a JSON document.
+  if (req.body.length <= LARGE_BODY || op.inputPayload !== undefined) {
+    return decode(op, req, labels);
+  }
+  const doc = await parseLargeJson(req.body);
+  return decode(op, req, labels, asObject(doc));
+}
+
+function decode(
+  op: Operation,
+  req: RequestView,
+  labels: Record<string, string>,
+  parsed?: Record<string, unknown>,
+): Record<string, unknown> {
   const input: Record<string, unknown> = {};
   let bodyMembers = false;
   for (const [name, member] of Object.entries(op.input.members)) {
@@ -46,7 +68,7 @@ function decode(op: Operation, req: RequestView, labels: Record<string, string>)
     }
   }
   if (bodyMembers && req.body.length > 0) {
-    const doc = parseJson(req.body);
+    const doc = parsed ?? parseJson(req.body);
     for (const [name, member] of Object.entries(op.input.members)) {
       if (member.location || name === op.inputPayload || !(name in doc)) continue;
       input[name] = fromJson(member, doc[name], name);
@@ -62,6 +84,10 @@ function parseJson(body: Buffer): Record<string, unknown> {
   } catch {
     throw new SerializationException('Could not parse request body into json: the body is not valid JSON');
   }
+  return asObject(doc);
+}
+
+function asObject(doc: unknown): Record<string, unknown> {
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
     throw new SerializationException('Could not parse request body into json: expected a JSON object');
   }

@@ -47,7 +47,7 @@ import { asyncOutcomes, lambdaDestinationTarget } from './async-outcomes.js';
 import { functionPolicies, withAuthz } from './authz.js';
 import { createConcurrencyStore } from './concurrency-store.js';
 import type { LambdaDeps } from './deps.js';
-import { AccessDeniedException, RequestEntityTooLargeException } from './errors.js';
+import { AccessDeniedException, RequestEntityTooLargeException, TooManyRequestsException } from './errors.js';
 import { createEventInvokeConfigStore } from './event-invoke-config-store.js';
 import { executionRoleCheck } from './execution-role.js';
 import { aliasOperations } from './operations/aliases.js';
@@ -64,6 +64,7 @@ import {
 } from './operations/provisioned-concurrency.js';
 import { tagAndAccountOperations } from './operations/tags-and-account.js';
 import { createProvisionedStore } from './provisioned-store.js';
+import { withRequestLimits } from './request-limits.js';
 import { createLambdaStore } from './store.js';
 
 const CODE_URL_PREFIX = '/_lambent/lambda/code/';
@@ -144,24 +145,26 @@ export function createLambdaService(opts: {
   loadProvisioned(deps, provisioned);
 
   const router = new RestRouter(
-    withAuthz(
-      withProvisioned(
-        deps,
-        provisioned,
-        withEventInvokeConfigs(
+    withRequestLimits(
+      withAuthz(
+        withProvisioned(
           deps,
-          eventInvokeConfigs,
-          withReservations(deps, reservations, [
-            ...functionOperations(deps),
-            ...aliasOperations(deps),
-            ...layerOperations(deps),
-            ...permissionOperations(deps),
-            ...tagAndAccountOperations(deps),
-            ...invokeOperations(deps),
-            ...concurrencyOperations(deps, reservations),
-            ...provisionedConcurrencyOperations(deps, provisioned),
-            ...eventInvokeConfigOperations(deps, eventInvokeConfigs),
-          ]),
+          provisioned,
+          withEventInvokeConfigs(
+            deps,
+            eventInvokeConfigs,
+            withReservations(deps, reservations, [
+              ...functionOperations(deps),
+              ...aliasOperations(deps),
+              ...layerOperations(deps),
+              ...permissionOperations(deps),
+              ...tagAndAccountOperations(deps),
+              ...invokeOperations(deps),
+              ...concurrencyOperations(deps, reservations),
+              ...provisionedConcurrencyOperations(deps, provisioned),
+              ...eventInvokeConfigOperations(deps, eventInvokeConfigs),
+            ]),
+          ),
         ),
       ),
     ),
@@ -185,6 +188,7 @@ export function createLambdaService(opts: {
     // AWS names Invoke "InvokeFunction" in this message.
     requestTooLarge: (op, limit) =>
       tooLarge(limit, op?.name === 'Invoke' ? 'InvokeFunction' : (op?.name ?? 'requested')),
+    throttled: () => new TooManyRequestsException('Rate Exceeded.', 'CallerRateLimitExceeded', 1),
     unknownOperation: (method, rawPath) =>
       new AwsError('UnknownOperationException', `Unknown operation ${method} ${rawPath}`, 404),
     accessDenied: (message) => new AccessDeniedException(message),

@@ -22,6 +22,7 @@ import {
 } from '../identifiers.js';
 import { resolveLayers } from '../layer-refs.js';
 import { type FunctionConfig, lambdaTimestamp, servingOf } from '../model.js';
+import { CODE_REQUEST_LIMIT, UPDATE_CONFIGURATION_REQUEST_LIMIT } from '../request-limits.js';
 import { assertRuntimeAllowed } from '../runtimes.js';
 import * as S from '../shapes.js';
 import type { Scope, StoredVersion } from '../store.js';
@@ -211,6 +212,7 @@ export function functionOperations(deps: LambdaDeps): Operation[] {
   const createFunction: Operation = {
     name: 'CreateFunction',
     http: { method: 'POST', path: '/2015-03-31/functions', status: 201 },
+    maxRequestBytes: CODE_REQUEST_LIMIT,
     input: structure({
       FunctionName: { type: 'string', required: true },
       Code: {
@@ -352,6 +354,7 @@ export function functionOperations(deps: LambdaDeps): Operation[] {
   const updateFunctionCode: Operation = {
     name: 'UpdateFunctionCode',
     http: { method: 'PUT', path: '/2015-03-31/functions/{FunctionName}/code', status: 200 },
+    maxRequestBytes: CODE_REQUEST_LIMIT,
     input: structure({
       FunctionName: S.functionNameLabel,
       ...S.codeSourceMembers,
@@ -389,6 +392,7 @@ export function functionOperations(deps: LambdaDeps): Operation[] {
   const updateFunctionConfiguration: Operation = {
     name: 'UpdateFunctionConfiguration',
     http: { method: 'PUT', path: '/2015-03-31/functions/{FunctionName}/configuration', status: 200 },
+    maxRequestBytes: UPDATE_CONFIGURATION_REQUEST_LIMIT,
     input: structure({
       FunctionName: S.functionNameLabel,
       ...S.configurationMembers,

@@ -9,6 +9,7 @@ import { type LambdaDeps, scopeOf } from '../deps.js';
 import { InvalidParameterValueException, ResourceNotFoundException } from '../errors.js';
 import { layerArn, layerVersionArn, parseLayerVersionArn } from '../identifiers.js';
 import { type LayerVersionConfig, lambdaTimestamp, publicFields } from '../model.js';
+import { CODE_REQUEST_LIMIT } from '../request-limits.js';
 import * as S from '../shapes.js';
 import type { Scope, StoredLayerVersion } from '../store.js';
 import { decodeMarker, encodeMarker } from './pagination.js';
@@ -56,6 +57,7 @@ export function layerOperations(deps: LambdaDeps): Operation[] {
   const publishLayerVersion: Operation = {
     name: 'PublishLayerVersion',
     http: { method: 'POST', path: '/2018-10-31/layers/{LayerName}/versions', status: 201 },
+    maxRequestBytes: CODE_REQUEST_LIMIT,
     input: structure({
       LayerName: layerNameLabel,
       Description: { type: 'string', min: 0, max: 256 },
