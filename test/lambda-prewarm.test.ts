@@ -63,6 +63,10 @@ const PER_ENVIRONMENT = [
   'AWS_LAMBDA_LOG_STREAM_NAME',
   'AWS_ENDPOINT_URL',
   '_X_AMZN_TRACE_ID',
+  // Each environment's own session of the execution role (compared by shape below).
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
 ];
 
 function withoutPerEnvironment(env: Record<string, string>): Record<string, string> {
@@ -191,6 +195,10 @@ describe('pre-started sandboxes (prewarm pool)', { skip }, () => {
     const b = json(u);
     assert.deepEqual(withoutPerEnvironment(a.env), withoutPerEnvironment(b.env));
     assert.deepEqual(Object.keys(a.env).sort(), Object.keys(b.env).sort());
+    for (const env of [a.env, b.env]) {
+      assert.match(env.AWS_ACCESS_KEY_ID, /^ASIA/, 'role session credentials, pooled or not');
+      assert.ok(env.AWS_SESSION_TOKEN.length > 0);
+    }
     for (const k of ['cwd', 'argv', 'paths', 'globalPaths', 'task', 'execArgv'] as const) {
       assert.deepEqual(a[k], b[k], k);
     }

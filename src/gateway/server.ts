@@ -12,7 +12,11 @@ import type { AddressInfo } from 'node:net';
 import { type Authenticator, createAuthenticator } from '../iam/authenticator.js';
 import type { Authorizer } from '../iam/authorizer.js';
 import { LARGE_JSON_DEFAULTS, SkeletonTooLargeError } from '../protocols/large-json.js';
-import type { ProtocolCodec, ResponseData } from '../protocols/types.js';
+import {
+  DEFAULT_OPERATION_REQUEST_BYTES,
+  type ProtocolCodec,
+  type ResponseData,
+} from '../protocols/types.js';
 import type { Service } from '../services/service.js';
 import type { Config } from '../shared/config.js';
 import {
@@ -144,7 +148,7 @@ export function createGateway({
         refused = true;
         throw service.unknownOperation(method, rawPath);
       }
-      const opLimit = match?.op.maxRequestBytes ?? config.maxRequestBytes;
+      const opLimit = match?.op.maxRequestBytes ?? DEFAULT_OPERATION_REQUEST_BYTES;
       const limit = Math.min(opLimit, config.maxRequestBytes);
       const declared = declaredLength(req);
       if (declared !== undefined && declared > limit) throw service.requestTooLarge(match?.op, limit);

@@ -62,6 +62,13 @@ export interface OperationAuthz<I = Record<string, unknown>> {
   public?: boolean;
 }
 
+/**
+ * The body limit of an operation that declares none: 256 KiB, which holds any control-plane
+ * request's parameters and parses in a few milliseconds. Operations that carry data (code,
+ * payloads, log batches, metric data) declare their own, as AWS documents them.
+ */
+export const DEFAULT_OPERATION_REQUEST_BYTES = 262_144;
+
 export interface Operation<I = Record<string, unknown>, O = Record<string, unknown>> {
   name: string;
   http: { method: string; path: string; status: number };
@@ -71,7 +78,7 @@ export interface Operation<I = Record<string, unknown>, O = Record<string, unkno
   output?: OutputBindings;
   /** The output's shape, for protocols whose encoding needs it (query: maps, timestamps). */
   outputShape?: StructureShape;
-  /** Largest request body accepted for this operation. */
+  /** Largest request body accepted for this operation (default DEFAULT_OPERATION_REQUEST_BYTES). */
   maxRequestBytes?: number;
   authz?: OperationAuthz<I>;
   handler: (input: I, ctx: RequestContext) => Promise<O> | O;

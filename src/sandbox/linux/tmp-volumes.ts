@@ -328,8 +328,11 @@ export class TmpVolumes {
     try {
       await run(this.tools.umount, [mountPoint]);
     } catch {
-      // Still busy (a dying sandbox): detach now, the kernel finishes when it is free.
-      await run(this.tools.umount, ['-l', mountPoint]);
+      // Still busy (a dying sandbox): detach now, the kernel finishes when it is free. Or it
+      // was unmounted meanwhile (a close racing a release of the same volume): nothing to do.
+      await run(this.tools.umount, ['-l', mountPoint]).catch((err: unknown) => {
+        if (readMounts().some((e) => e.mountPoint === mountPoint)) throw err;
+      });
     }
     if (image) fs.rmSync(image, { force: true });
   }

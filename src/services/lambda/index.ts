@@ -64,7 +64,6 @@ import {
 } from './operations/provisioned-concurrency.js';
 import { tagAndAccountOperations } from './operations/tags-and-account.js';
 import { createProvisionedStore } from './provisioned-store.js';
-import { withRequestLimits } from './request-limits.js';
 import { createLambdaStore } from './store.js';
 
 const CODE_URL_PREFIX = '/_lambent/lambda/code/';
@@ -145,26 +144,24 @@ export function createLambdaService(opts: {
   loadProvisioned(deps, provisioned);
 
   const router = new RestRouter(
-    withRequestLimits(
-      withAuthz(
-        withProvisioned(
+    withAuthz(
+      withProvisioned(
+        deps,
+        provisioned,
+        withEventInvokeConfigs(
           deps,
-          provisioned,
-          withEventInvokeConfigs(
-            deps,
-            eventInvokeConfigs,
-            withReservations(deps, reservations, [
-              ...functionOperations(deps),
-              ...aliasOperations(deps),
-              ...layerOperations(deps),
-              ...permissionOperations(deps),
-              ...tagAndAccountOperations(deps),
-              ...invokeOperations(deps),
-              ...concurrencyOperations(deps, reservations),
-              ...provisionedConcurrencyOperations(deps, provisioned),
-              ...eventInvokeConfigOperations(deps, eventInvokeConfigs),
-            ]),
-          ),
+          eventInvokeConfigs,
+          withReservations(deps, reservations, [
+            ...functionOperations(deps),
+            ...aliasOperations(deps),
+            ...layerOperations(deps),
+            ...permissionOperations(deps),
+            ...tagAndAccountOperations(deps),
+            ...invokeOperations(deps),
+            ...concurrencyOperations(deps, reservations),
+            ...provisionedConcurrencyOperations(deps, provisioned),
+            ...eventInvokeConfigOperations(deps, eventInvokeConfigs),
+          ]),
         ),
       ),
     ),

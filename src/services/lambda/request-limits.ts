@@ -8,18 +8,10 @@
  * UpdateFunctionConfiguration (AWS's troubleshooting guide quotes the error). Invoke keeps
  * its payload limits (operations/invoke.ts).
  *
- * Chosen: every other operation, whose parameters are all small, gets those same 256 KiB
- * (AWS publishes no figure for them). A body that small parses in a few milliseconds at most.
+ * Every other operation, whose parameters are all small, gets the gateway's default for
+ * operations that declare none (DEFAULT_OPERATION_REQUEST_BYTES, 256 KiB; AWS publishes no
+ * figure for them). A body that small parses in a few milliseconds at most.
  */
-import type { Operation } from '../../protocols/types.js';
 
 export const CODE_REQUEST_LIMIT = 70_167_211;
 export const UPDATE_CONFIGURATION_REQUEST_LIMIT = 5_120;
-export const CONTROL_PLANE_REQUEST_LIMIT = 262_144;
-
-/** The operations, each with its limit: its own if it declares one, else the control-plane one. */
-export function withRequestLimits(operations: readonly Operation[]): Operation[] {
-  return operations.map((op) =>
-    op.maxRequestBytes === undefined ? { ...op, maxRequestBytes: CONTROL_PLANE_REQUEST_LIMIT } : op,
-  );
-}
