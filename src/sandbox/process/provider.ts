@@ -35,6 +35,8 @@ export interface ProcessProviderOptions {
 }
 
 const MiB = 1024 * 1024;
+/** Address space beyond MemorySize that runtimes reserve without using (see ProcessSandbox). */
+const DATA_HEADROOM_MB = 1024;
 /** Where the Linux sandbox's fixed paths are in this provider's layout. */
 const CANONICAL = {
   '/var/runtime/node_modules': 'runtimeModules',
@@ -198,7 +200,10 @@ export class ProcessSandbox implements Sandbox {
     }
     const argv = [file, ...spec.command.slice(1)];
     const limits = {
-      data: spec.memoryMb * MiB,
+      // RLIMIT_DATA counts reserved address space too, and Node 24's V8 reserves more than a
+      // 128 MB function's MemorySize at start ("Failed to reserve virtual memory for
+      // CodeRange"): the limit keeps a runaway from taking the host, with room to start.
+      data: (spec.memoryMb + DATA_HEADROOM_MB) * MiB,
       nproc: spec.pidsMax ?? DEFAULT_PIDS_MAX,
       fsize: spec.tmpSizeMb * MiB,
       nofile: 1024,

@@ -52,6 +52,7 @@ describe('peerUidOf', () => {
 
   it('names the uid a child process runs as, and authorize can refuse all others', {
     skip: !isRoot && 'needs root to spawn as another uid',
+    timeout: 60_000,
   }, async () => {
     const SANDBOX_UID = 65534;
     const endpoint = await createRuntimeEndpoint({
@@ -72,7 +73,12 @@ describe('peerUidOf', () => {
       child.stdout.setEncoding('utf8').on('data', (c: string) => {
         out += c;
       });
-      await new Promise((r) => child.on('close', r));
+      // A child that cannot start (e.g. this node is not readable by that uid) fails the test
+      // instead of leaving it waiting for a close that never comes.
+      await new Promise((resolve, reject) => {
+        child.on('error', reject);
+        child.on('close', resolve);
+      });
       assert.equal(out, '{"errorMessage":"Invalid request ID","errorType":"InvalidRequestID"}\n');
     } finally {
       await endpoint.close();
