@@ -26,6 +26,7 @@ import {
   PutRolePolicyCommand,
   SetDefaultPolicyVersionCommand,
 } from '@aws-sdk/client-iam';
+import { awsError } from './support/errors.js';
 import { removeDataDir, startServer, type TestServer } from './support/server.js';
 
 const ACCOUNT = '000000000000';
@@ -44,16 +45,6 @@ const MANAGED = [
 
 const docOf = (actions: string[]) =>
   JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: actions, Resource: '*' }] });
-
-async function failure(p: Promise<unknown>): Promise<{ name: string; message: string; status?: number }> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: e.name, message: e.message, status: e.$metadata?.httpStatusCode };
-  }
-  throw new Error('expected the command to fail');
-}
 
 describe('IAM managed policies', () => {
   let server: TestServer;
@@ -112,7 +103,7 @@ describe('IAM managed policies', () => {
       ],
     );
     // AWS's own policies cannot be changed.
-    const change = await failure(
+    const change = await awsError(
       iam.send(
         new CreatePolicyVersionCommand({ PolicyArn: sqs.Policy?.Arn, PolicyDocument: docOf(['s3:*']) }),
       ),
@@ -142,7 +133,7 @@ describe('IAM managed policies', () => {
       'read objects',
     );
     assert.deepEqual(
-      await failure(
+      await awsError(
         iam.send(new CreatePolicyCommand({ PolicyName: 'Readers', PolicyDocument: docOf(['s3:*']) })),
       ),
       {
@@ -166,7 +157,7 @@ describe('IAM managed policies', () => {
       );
     }
     assert.deepEqual(
-      await failure(
+      await awsError(
         iam.send(new CreatePolicyVersionCommand({ PolicyArn: arn, PolicyDocument: docOf(['s3:*']) })),
       ),
       {
@@ -188,7 +179,7 @@ describe('IAM managed policies', () => {
       ],
     );
     assert.deepEqual(
-      await failure(iam.send(new DeletePolicyVersionCommand({ PolicyArn: arn, VersionId: 'v2' }))),
+      await awsError(iam.send(new DeletePolicyVersionCommand({ PolicyArn: arn, VersionId: 'v2' }))),
       {
         name: 'DeleteConflictException',
         message: 'Cannot delete the default version of a policy.',
@@ -198,7 +189,7 @@ describe('IAM managed policies', () => {
     await iam.send(new SetDefaultPolicyVersionCommand({ PolicyArn: arn, VersionId: 'v5' }));
     assert.equal((await iam.send(new GetPolicyCommand({ PolicyArn: arn }))).Policy?.DefaultVersionId, 'v5');
     assert.deepEqual(
-      await failure(iam.send(new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: 'v9' }))),
+      await awsError(iam.send(new GetPolicyVersionCommand({ PolicyArn: arn, VersionId: 'v9' }))),
       {
         name: 'NoSuchEntityException',
         message: `Policy ${arn} version v9 does not exist or is not attachable.`,
@@ -273,7 +264,7 @@ describe('IAM managed policies', () => {
       'unused AWS policies are not listed',
     );
 
-    assert.deepEqual(await failure(iam.send(new DeletePolicyCommand({ PolicyArn: arn }))), {
+    assert.deepEqual(await awsError(iam.send(new DeletePolicyCommand({ PolicyArn: arn }))), {
       name: 'DeleteConflictException',
       message: 'Cannot delete a policy attached to entities.',
       status: 409,
@@ -284,7 +275,7 @@ describe('IAM managed policies', () => {
       await iam.send(new DeletePolicyVersionCommand({ PolicyArn: arn, VersionId: v }));
     }
     await iam.send(new DeletePolicyCommand({ PolicyArn: arn }));
-    assert.deepEqual(await failure(iam.send(new GetPolicyCommand({ PolicyArn: arn }))), {
+    assert.deepEqual(await awsError(iam.send(new GetPolicyCommand({ PolicyArn: arn }))), {
       name: 'NoSuchEntityException',
       message: `Policy ${arn} was not found.`,
       status: 404,
@@ -293,7 +284,7 @@ describe('IAM managed policies', () => {
 
   test('policy documents are checked: JSON, Resource, size quota', async () => {
     const iam = server.iam();
-    const noResource = await failure(
+    const noResource = await awsError(
       iam.send(
         new CreatePolicyCommand({
           PolicyName: 'p1',
@@ -311,14 +302,14 @@ describe('IAM managed policies', () => {
     });
     const huge = docOf(Array.from({ length: 500 }, (_, i) => `s3:SomeAction${i}`));
     assert.deepEqual(
-      await failure(iam.send(new CreatePolicyCommand({ PolicyName: 'p2', PolicyDocument: huge }))),
+      await awsError(iam.send(new CreatePolicyCommand({ PolicyName: 'p2', PolicyDocument: huge }))),
       {
         name: 'LimitExceededException',
         message: 'Cannot exceed quota for PolicySize: 6144',
         status: 409,
       },
     );
-    const badArn = await failure(
+    const badArn = await awsError(
       iam.send(new GetPolicyCommand({ PolicyArn: 'arn:aws:s3:::not-a-policy-arn' })),
     );
     assert.deepEqual(badArn, {

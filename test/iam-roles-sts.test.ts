@@ -26,6 +26,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { AssumeRoleCommand, GetCallerIdentityCommand, GetSessionTokenCommand } from '@aws-sdk/client-sts';
+import { awsError } from './support/errors.js';
 import { type ClientCredentials, removeDataDir, startServer, type TestServer } from './support/server.js';
 
 const ACCOUNT = '000000000000';
@@ -39,16 +40,6 @@ const LAMBDA_TRUST = JSON.stringify({
   Version: '2012-10-17',
   Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
 });
-
-async function failure(p: Promise<unknown>): Promise<{ name: string; message: string; status?: number }> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: e.name, message: e.message, status: e.$metadata?.httpStatusCode };
-  }
-  throw new Error('expected the command to fail');
-}
 
 /** Polls until `check` resolves true; each try is a real request (no fixed sleeps). */
 async function until(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
@@ -98,13 +89,13 @@ describe('IAM roles and STS sessions', () => {
     const listed = await iam.send(new ListRolesCommand({}));
     assert.ok(listed.Roles?.some((r) => r.RoleName === 'deployer' && r.MaxSessionDuration === 7200));
 
-    assert.deepEqual(await failure(iam.send(new GetRoleCommand({ RoleName: 'nope' }))), {
+    assert.deepEqual(await awsError(iam.send(new GetRoleCommand({ RoleName: 'nope' }))), {
       name: 'NoSuchEntityException',
       message: 'The role with name nope cannot be found.',
       status: 404,
     });
     assert.deepEqual(
-      await failure(
+      await awsError(
         iam.send(new CreateRoleCommand({ RoleName: 'Deployer', AssumeRolePolicyDocument: LAMBDA_TRUST })),
       ),
       {
@@ -113,7 +104,7 @@ describe('IAM roles and STS sessions', () => {
         status: 409,
       },
     );
-    const noPrincipal = await failure(
+    const noPrincipal = await awsError(
       iam.send(
         new CreateRoleCommand({
           RoleName: 'bad',
@@ -161,19 +152,19 @@ describe('IAM roles and STS sessions', () => {
     await server.lambda(session).send(new ListFunctionsCommand({}));
 
     const { sessionToken: _t, ...withoutToken } = session;
-    assert.deepEqual(await failure(server.sts(withoutToken).send(new GetCallerIdentityCommand({}))), {
+    assert.deepEqual(await awsError(server.sts(withoutToken).send(new GetCallerIdentityCommand({}))), {
       name: 'InvalidClientTokenId',
       message: 'The security token included in the request is invalid.',
       status: 403,
     });
-    const otherToken = await failure(
+    const otherToken = await awsError(
       server
         .sts({ ...session, sessionToken: `${session.sessionToken}x` })
         .send(new GetCallerIdentityCommand({})),
     );
     assert.equal(otherToken.name, 'InvalidClientTokenId');
     // A session cannot get a session token; chaining roles is limited to an hour.
-    assert.deepEqual(await failure(server.sts(session).send(new GetSessionTokenCommand({}))), {
+    assert.deepEqual(await awsError(server.sts(session).send(new GetSessionTokenCommand({}))), {
       name: 'AccessDenied',
       message: 'Cannot call GetSessionToken with session credentials',
       status: 403,
@@ -187,7 +178,7 @@ describe('IAM roles and STS sessions', () => {
     );
     const roleArn = `arn:aws:iam::${ACCOUNT}:role/lambda-only`;
     assert.deepEqual(
-      await failure(
+      await awsError(
         server.sts(alice).send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 's1' })),
       ),
       {
@@ -197,7 +188,7 @@ describe('IAM roles and STS sessions', () => {
       },
     );
     const unknown = `arn:aws:iam::${ACCOUNT}:role/unknown`;
-    const noRole = await failure(
+    const noRole = await awsError(
       server.sts(alice).send(new AssumeRoleCommand({ RoleArn: unknown, RoleSessionName: 'ss' })),
     );
     assert.equal(
@@ -224,7 +215,7 @@ describe('IAM roles and STS sessions', () => {
     );
     assert.equal(
       (
-        await failure(
+        await awsError(
           server.sts(alice).send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'no' })),
         )
       ).name,
@@ -232,7 +223,7 @@ describe('IAM roles and STS sessions', () => {
     );
     await server.sts().send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'root-ok' }));
 
-    const tooLong = await failure(
+    const tooLong = await awsError(
       server
         .sts()
         .send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'x1', DurationSeconds: 7200 })),
@@ -242,7 +233,7 @@ describe('IAM roles and STS sessions', () => {
       message: 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.',
       status: 400,
     });
-    const tooShort = await failure(
+    const tooShort = await awsError(
       server
         .sts()
         .send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'x1', DurationSeconds: 60 })),
@@ -253,7 +244,7 @@ describe('IAM roles and STS sessions', () => {
         "1 validation error detected: Value '60' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900",
       status: 400,
     });
-    const badName = await failure(
+    const badName = await awsError(
       server.sts().send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'has space' })),
     );
     assert.equal(badName.name, 'ValidationError');
@@ -286,7 +277,7 @@ describe('IAM roles and STS sessions', () => {
         await server.sts(session).send(new GetCallerIdentityCommand({}));
         return false;
       } catch (err) {
-        expired = await failure(Promise.reject(err));
+        expired = await awsError(Promise.reject(err));
         return true;
       }
     });
@@ -299,7 +290,7 @@ describe('IAM roles and STS sessions', () => {
       Date.now() >= (out.Credentials?.Expiration?.getTime() ?? 0),
       'refused only after its Expiration',
     );
-    const inLambda = await failure(server.lambda(session).send(new ListFunctionsCommand({})));
+    const inLambda = await awsError(server.lambda(session).send(new ListFunctionsCommand({})));
     assert.deepEqual(inLambda, {
       name: 'ExpiredTokenException',
       message: 'The security token included in the request is expired',
@@ -340,7 +331,7 @@ describe('IAM roles and STS sessions', () => {
       'self',
     ]);
     assert.deepEqual(
-      await failure(iam.send(new GetRolePolicyCommand({ RoleName: 'fn-role', PolicyName: 'other' }))),
+      await awsError(iam.send(new GetRolePolicyCommand({ RoleName: 'fn-role', PolicyName: 'other' }))),
       {
         name: 'NoSuchEntityException',
         message: 'The role policy with name other cannot be found.',
@@ -353,14 +344,14 @@ describe('IAM roles and STS sessions', () => {
       (await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: 'fn-role' }))).AttachedPolicies,
       [{ PolicyName: 'AWSLambdaBasicExecutionRole', PolicyArn: basic }],
     );
-    assert.deepEqual(await failure(iam.send(new DeleteRoleCommand({ RoleName: 'fn-role' }))), {
+    assert.deepEqual(await awsError(iam.send(new DeleteRoleCommand({ RoleName: 'fn-role' }))), {
       name: 'DeleteConflictException',
       message: 'Cannot delete entity, must detach all policies first.',
       status: 409,
     });
     await iam.send(new DetachRolePolicyCommand({ RoleName: 'fn-role', PolicyArn: basic }));
     assert.equal(
-      (await failure(iam.send(new DeleteRoleCommand({ RoleName: 'fn-role' })))).message,
+      (await awsError(iam.send(new DeleteRoleCommand({ RoleName: 'fn-role' })))).message,
       'Cannot delete entity, must delete policies first.',
     );
     await iam.send(new DeleteRolePolicyCommand({ RoleName: 'fn-role', PolicyName: 'self' }));

@@ -31,6 +31,7 @@ import {
 import { ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { exited, startCli } from './support/cli.js';
+import { awsError } from './support/errors.js';
 import { removeDataDir, startServer, type TestServer } from './support/server.js';
 
 const ACCOUNT = '000000000000';
@@ -38,17 +39,6 @@ const READ_LOGS = JSON.stringify({
   Version: '2012-10-17',
   Statement: [{ Effect: 'Allow', Action: ['logs:Get*', 'logs:Describe*'], Resource: '*' }],
 });
-
-/** The error a command failed with: its name (the SDK's class for a modeled error, else the query code), message and HTTP status. */
-async function failure(p: Promise<unknown>): Promise<{ name: string; message: string; status?: number }> {
-  try {
-    await p;
-  } catch (err) {
-    const e = err as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { name: e.name, message: e.message, status: e.$metadata?.httpStatusCode };
-  }
-  throw new Error('expected the command to fail');
-}
 
 describe('IAM users and access keys', () => {
   let server: TestServer;
@@ -73,7 +63,7 @@ describe('IAM users and access keys', () => {
     assert.ok(created.User?.CreateDate instanceof Date);
     assert.deepEqual(created.User?.Tags, [{ Key: 'k', Value: 'v' }]);
 
-    const dup = await failure(iam.send(new CreateUserCommand({ UserName: 'ALICE' })));
+    const dup = await awsError(iam.send(new CreateUserCommand({ UserName: 'ALICE' })));
     assert.deepEqual(dup, {
       name: 'EntityAlreadyExistsException',
       message: 'User with name ALICE already exists.',
@@ -85,7 +75,7 @@ describe('IAM users and access keys', () => {
     assert.equal(k1?.SecretAccessKey?.length, 40);
     assert.equal(k1?.Status, 'Active');
     const k2 = (await iam.send(new CreateAccessKeyCommand({ UserName: 'alice' }))).AccessKey;
-    const third = await failure(iam.send(new CreateAccessKeyCommand({ UserName: 'alice' })));
+    const third = await awsError(iam.send(new CreateAccessKeyCommand({ UserName: 'alice' })));
     assert.deepEqual(third, {
       name: 'LimitExceededException',
       message: 'Cannot exceed quota for AccessKeysPerUser: 2',
@@ -118,12 +108,12 @@ describe('IAM users and access keys', () => {
     await server.lambda(asAlice).send(new ListFunctionsCommand({}));
 
     // A session token with a long-term key is refused, as AWS does.
-    const stray = await failure(
+    const stray = await awsError(
       server.sts({ ...asAlice, sessionToken: 'left-over' }).send(new GetCallerIdentityCommand({})),
     );
     assert.equal(stray.name, 'InvalidClientTokenId');
     // A wrong secret for a user's key is a signature mismatch, as for any key.
-    const wrong = await failure(
+    const wrong = await awsError(
       server
         .sts({ accessKeyId: asAlice.accessKeyId, secretAccessKey: 'x'.repeat(40) })
         .send(new GetCallerIdentityCommand({})),
@@ -133,14 +123,14 @@ describe('IAM users and access keys', () => {
     await iam.send(
       new UpdateAccessKeyCommand({ UserName: 'alice', AccessKeyId: k1?.AccessKeyId, Status: 'Inactive' }),
     );
-    const inactive = await failure(server.sts(asAlice).send(new GetCallerIdentityCommand({})));
+    const inactive = await awsError(server.sts(asAlice).send(new GetCallerIdentityCommand({})));
     assert.deepEqual(inactive, {
       name: 'InvalidClientTokenId',
       message: 'The security token included in the request is invalid.',
       status: 403,
     });
     // Lambda (rest-json) names the same refusal its own way.
-    const inLambda = await failure(server.lambda(asAlice).send(new ListFunctionsCommand({})));
+    const inLambda = await awsError(server.lambda(asAlice).send(new ListFunctionsCommand({})));
     assert.equal(inLambda.name, 'UnrecognizedClientException');
     assert.equal(inLambda.message, 'The security token included in the request is invalid.');
 
@@ -149,7 +139,7 @@ describe('IAM users and access keys', () => {
     );
     await server.sts(asAlice).send(new GetCallerIdentityCommand({}));
 
-    const noKey = await failure(
+    const noKey = await awsError(
       iam.send(new DeleteAccessKeyCommand({ UserName: 'alice', AccessKeyId: 'AKIAAAAAAAAAAAAAAAAA' })),
     );
     assert.deepEqual(noKey, {
@@ -157,7 +147,7 @@ describe('IAM users and access keys', () => {
       message: 'The Access Key with id AKIAAAAAAAAAAAAAAAAA cannot be found.',
       status: 404,
     });
-    const conflict = await failure(iam.send(new DeleteUserCommand({ UserName: 'alice' })));
+    const conflict = await awsError(iam.send(new DeleteUserCommand({ UserName: 'alice' })));
     assert.deepEqual(conflict, {
       name: 'DeleteConflictException',
       message: 'Cannot delete entity, must delete access keys first.',
@@ -165,10 +155,10 @@ describe('IAM users and access keys', () => {
     });
     await iam.send(new DeleteAccessKeyCommand({ UserName: 'alice', AccessKeyId: k1?.AccessKeyId }));
     await iam.send(new DeleteAccessKeyCommand({ UserName: 'alice', AccessKeyId: k2?.AccessKeyId }));
-    const deleted = await failure(server.sts(asAlice).send(new GetCallerIdentityCommand({})));
+    const deleted = await awsError(server.sts(asAlice).send(new GetCallerIdentityCommand({})));
     assert.equal(deleted.name, 'InvalidClientTokenId');
     await iam.send(new DeleteUserCommand({ UserName: 'alice' }));
-    const gone = await failure(iam.send(new GetUserCommand({ UserName: 'alice' })));
+    const gone = await awsError(iam.send(new GetUserCommand({ UserName: 'alice' })));
     assert.deepEqual(gone, {
       name: 'NoSuchEntityException',
       message: 'The user with name alice cannot be found.',
@@ -222,7 +212,7 @@ describe('IAM users and access keys', () => {
     const attached = await iam.send(new ListAttachedUserPoliciesCommand({ UserName: 'bob' }));
     assert.deepEqual(attached.AttachedPolicies, [{ PolicyName: 'AWSLambda_ReadOnlyAccess', PolicyArn: arn }]);
 
-    const missing = await failure(
+    const missing = await awsError(
       iam.send(
         new AttachUserPolicyCommand({ UserName: 'bob', PolicyArn: `arn:aws:iam::${ACCOUNT}:policy/nope` }),
       ),
@@ -232,10 +222,10 @@ describe('IAM users and access keys', () => {
       message: `Policy arn:aws:iam::${ACCOUNT}:policy/nope does not exist or is not attachable.`,
       status: 404,
     });
-    const withPolicies = await failure(iam.send(new DeleteUserCommand({ UserName: 'bob' })));
+    const withPolicies = await awsError(iam.send(new DeleteUserCommand({ UserName: 'bob' })));
     assert.equal(withPolicies.name, 'DeleteConflictException');
     await iam.send(new DetachUserPolicyCommand({ UserName: 'bob', PolicyArn: arn }));
-    const notAttached = await failure(
+    const notAttached = await awsError(
       iam.send(new DetachUserPolicyCommand({ UserName: 'bob', PolicyArn: arn })),
     );
     assert.deepEqual(notAttached, {
@@ -244,7 +234,7 @@ describe('IAM users and access keys', () => {
       status: 404,
     });
     assert.equal(
-      (await failure(iam.send(new DeleteUserCommand({ UserName: 'bob' })))).message,
+      (await awsError(iam.send(new DeleteUserCommand({ UserName: 'bob' })))).message,
       'Cannot delete entity, must delete policies first.',
     );
     await iam.send(new DeleteUserPolicyCommand({ UserName: 'bob', PolicyName: 'read-logs' }));
@@ -253,7 +243,7 @@ describe('IAM users and access keys', () => {
 
   test('bad input gets AWS validation and policy errors', async () => {
     const iam = server.iam();
-    const badName = await failure(iam.send(new CreateUserCommand({ UserName: 'no spaces' })));
+    const badName = await awsError(iam.send(new CreateUserCommand({ UserName: 'no spaces' })));
     assert.deepEqual(badName, {
       name: 'ValidationError',
       message:
@@ -261,7 +251,7 @@ describe('IAM users and access keys', () => {
       status: 400,
     });
     await iam.send(new CreateUserCommand({ UserName: 'carol' }));
-    const notJson = await failure(
+    const notJson = await awsError(
       iam.send(new PutUserPolicyCommand({ UserName: 'carol', PolicyName: 'p', PolicyDocument: '{not json' })),
     );
     assert.deepEqual(notJson, {
@@ -269,7 +259,7 @@ describe('IAM users and access keys', () => {
       message: 'This policy contains invalid Json',
       status: 400,
     });
-    const principal = await failure(
+    const principal = await awsError(
       iam.send(
         new PutUserPolicyCommand({
           UserName: 'carol',
@@ -288,7 +278,7 @@ describe('IAM users and access keys', () => {
         { Effect: 'Allow', Action: Array.from({ length: 200 }, (_, i) => `s3:Action${i}`), Resource: '*' },
       ],
     });
-    const tooBig = await failure(
+    const tooBig = await awsError(
       iam.send(new PutUserPolicyCommand({ UserName: 'carol', PolicyName: 'p', PolicyDocument: big })),
     );
     assert.deepEqual(tooBig, {
