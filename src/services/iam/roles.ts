@@ -1,24 +1,7 @@
-/** IAM roles: trust policies, inline policies and attached managed policies. */
-import { encodePolicyDocument, policySize } from '../../iam/policy-document.js';
 import type { RequestContext } from '../../protocols/types.js';
-import {
-  attachablePolicy,
-  checkDocument,
-  checkTags,
-  type IamDeps,
-  MAX_ATTACHED,
-  op,
-  optStr,
-  str,
-} from './common.js';
-import {
-  DeleteConflict,
-  EntityAlreadyExists,
-  LimitExceeded,
-  NoSuchEntity,
-  noSuchPolicy,
-  noSuchRole,
-} from './errors.js';
+import { attachablePolicy, checkDocument, checkTags, type IamDeps, op, optStr, str } from './common.js';
+import { DeleteConflict, EntityAlreadyExists, noSuchRole } from './errors.js';
+import { ownerPolicyOperations } from './owner-policies.js';
 import { page, pathFilter, roleView } from './views.js';
 
 const TRUST_LIMIT = { max: 2048, quota: 'ACLSizePerRole' };
@@ -84,79 +67,11 @@ export function roleOperations(deps: IamDeps) {
       return undefined;
     }),
 
-    op('PutRolePolicy', (input, ctx) => {
-      const r = role(ctx, str(input.RoleName));
-      const name = str(input.PolicyName);
-      const document = str(input.PolicyDocument);
-      checkDocument(document, 'identity');
-      const others = store
-        .listInlinePolicies(ctx.accountId, 'role', r.roleName)
-        .filter((p) => p.policyName !== name)
-        .reduce((n, p) => n + policySize(p.document), 0);
-      if (others + policySize(document) > MAX_ROLE_INLINE_BYTES) {
-        throw new LimitExceeded(
-          `Maximum policy size of ${MAX_ROLE_INLINE_BYTES} bytes exceeded for role ${r.roleName}`,
-        );
-      }
-      store.putInlinePolicy(ctx.accountId, 'role', r.roleName, name, document);
-      return undefined;
-    }),
-
-    op('GetRolePolicy', (input, ctx) => {
-      const r = role(ctx, str(input.RoleName));
-      const name = str(input.PolicyName);
-      const document = store.getInlinePolicy(ctx.accountId, 'role', r.roleName, name);
-      if (document === undefined)
-        throw new NoSuchEntity(`The role policy with name ${name} cannot be found.`);
-      return { RoleName: r.roleName, PolicyName: name, PolicyDocument: encodePolicyDocument(document) };
-    }),
-
-    op('ListRolePolicies', (input, ctx) => {
-      const r = role(ctx, str(input.RoleName));
-      const p = page(store.listInlinePolicies(ctx.accountId, 'role', r.roleName), input);
-      return { PolicyNames: p.items.map((i) => i.policyName), IsTruncated: p.IsTruncated, Marker: p.Marker };
-    }),
-
-    op('DeleteRolePolicy', (input, ctx) => {
-      const r = role(ctx, str(input.RoleName));
-      const name = str(input.PolicyName);
-      if (store.getInlinePolicy(ctx.accountId, 'role', r.roleName, name) === undefined) {
-        throw new NoSuchEntity(`The role policy with name ${name} cannot be found.`);
-      }
-      store.deleteInlinePolicy(ctx.accountId, 'role', r.roleName, name);
-      return undefined;
-    }),
-
-    op('AttachRolePolicy', (input, ctx) => {
-      const r = role(ctx, str(input.RoleName));
-      const policy = attachablePolicy(deps, ctx, str(input.PolicyArn));
-      const attached = store.attachedPolicies(ctx.accountId, 'role', r.roleName);
-      if (!attached.includes(policy.arn) && attached.length >= MAX_ATTACHED) {
-        throw new LimitExceeded(`Cannot exceed quota for PoliciesPerRole: ${MAX_ATTACHED}`);
-      }
-      store.attachPolicy(ctx.accountId, 'role', r.roleName, policy.arn);
-      return undefined;
-    }),
-
-    op('DetachRolePolicy', (input, ctx) => {
-      const r = role(ctx, str(input.RoleName));
-      const arn = str(input.PolicyArn);
-      if (!store.attachedPolicies(ctx.accountId, 'role', r.roleName).includes(arn)) throw noSuchPolicy(arn);
-      store.detachPolicy(ctx.accountId, 'role', r.roleName, arn);
-      return undefined;
-    }),
-
-    op('ListAttachedRolePolicies', (input, ctx) => {
-      const r = role(ctx, str(input.RoleName));
-      const policies = store
-        .attachedPolicies(ctx.accountId, 'role', r.roleName)
-        .flatMap((arn) => store.getPolicy(arn) ?? []);
-      const p = page(pathFilter(policies, input.PathPrefix), input);
-      return {
-        AttachedPolicies: p.items.map((x) => ({ PolicyName: x.policyName, PolicyArn: x.arn })),
-        IsTruncated: p.IsTruncated,
-        Marker: p.Marker,
-      };
+    ...ownerPolicyOperations(deps, {
+      kind: 'role',
+      noun: 'Role',
+      maxInlineBytes: MAX_ROLE_INLINE_BYTES,
+      resolve: (ctx, name) => role(ctx, name).roleName,
     }),
   ];
 }

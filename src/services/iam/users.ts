@@ -1,29 +1,18 @@
 /** IAM users, their access keys, inline policies and attached managed policies. */
 
-import { encodePolicyDocument, policySize } from '../../iam/policy-document.js';
 import type { AccessKeyRecord } from '../../iam/store.js';
 import type { RequestContext } from '../../protocols/types.js';
-import {
-  attachablePolicy,
-  checkDocument,
-  checkTags,
-  type IamDeps,
-  type Input,
-  MAX_ATTACHED,
-  op,
-  optStr,
-  str,
-} from './common.js';
+import { attachablePolicy, checkTags, type IamDeps, type Input, op, optStr, str } from './common.js';
 import {
   DeleteConflict,
   EntityAlreadyExists,
   InvalidInput,
   LimitExceeded,
   NoSuchEntity,
-  noSuchPolicy,
   noSuchUser,
   ValidationError,
 } from './errors.js';
+import { ownerPolicyOperations } from './owner-policies.js';
 import { page, pathFilter, userView } from './views.js';
 
 const MAX_KEYS = 2;
@@ -159,79 +148,11 @@ export function userOperations(deps: IamDeps) {
       return undefined;
     }),
 
-    op('PutUserPolicy', (input, ctx) => {
-      const u = user(ctx, str(input.UserName));
-      const name = str(input.PolicyName);
-      const document = str(input.PolicyDocument);
-      checkDocument(document, 'identity');
-      const others = store
-        .listInlinePolicies(ctx.accountId, 'user', u.userName)
-        .filter((p) => p.policyName !== name)
-        .reduce((n, p) => n + policySize(p.document), 0);
-      if (others + policySize(document) > MAX_USER_INLINE_BYTES) {
-        throw new LimitExceeded(
-          `Maximum policy size of ${MAX_USER_INLINE_BYTES} bytes exceeded for user ${u.userName}`,
-        );
-      }
-      store.putInlinePolicy(ctx.accountId, 'user', u.userName, name, document);
-      return undefined;
-    }),
-
-    op('GetUserPolicy', (input, ctx) => {
-      const u = user(ctx, str(input.UserName));
-      const name = str(input.PolicyName);
-      const document = store.getInlinePolicy(ctx.accountId, 'user', u.userName, name);
-      if (document === undefined)
-        throw new NoSuchEntity(`The user policy with name ${name} cannot be found.`);
-      return { UserName: u.userName, PolicyName: name, PolicyDocument: encodePolicyDocument(document) };
-    }),
-
-    op('ListUserPolicies', (input, ctx) => {
-      const u = user(ctx, str(input.UserName));
-      const p = page(store.listInlinePolicies(ctx.accountId, 'user', u.userName), input);
-      return { PolicyNames: p.items.map((i) => i.policyName), IsTruncated: p.IsTruncated, Marker: p.Marker };
-    }),
-
-    op('DeleteUserPolicy', (input, ctx) => {
-      const u = user(ctx, str(input.UserName));
-      const name = str(input.PolicyName);
-      if (store.getInlinePolicy(ctx.accountId, 'user', u.userName, name) === undefined) {
-        throw new NoSuchEntity(`The user policy with name ${name} cannot be found.`);
-      }
-      store.deleteInlinePolicy(ctx.accountId, 'user', u.userName, name);
-      return undefined;
-    }),
-
-    op('AttachUserPolicy', (input, ctx) => {
-      const u = user(ctx, str(input.UserName));
-      const policy = attachablePolicy(deps, ctx, str(input.PolicyArn));
-      const attached = store.attachedPolicies(ctx.accountId, 'user', u.userName);
-      if (!attached.includes(policy.arn) && attached.length >= MAX_ATTACHED) {
-        throw new LimitExceeded(`Cannot exceed quota for PoliciesPerUser: ${MAX_ATTACHED}`);
-      }
-      store.attachPolicy(ctx.accountId, 'user', u.userName, policy.arn);
-      return undefined;
-    }),
-
-    op('DetachUserPolicy', (input, ctx) => {
-      const u = user(ctx, str(input.UserName));
-      const arn = str(input.PolicyArn);
-      if (!store.attachedPolicies(ctx.accountId, 'user', u.userName).includes(arn)) throw noSuchPolicy(arn);
-      store.detachPolicy(ctx.accountId, 'user', u.userName, arn);
-      return undefined;
-    }),
-
-    op('ListAttachedUserPolicies', (input, ctx) => {
-      const u = user(ctx, str(input.UserName));
-      const policies = store
-        .attachedPolicies(ctx.accountId, 'user', u.userName)
-        .flatMap((arn) => store.getPolicy(arn) ?? []);
-      const p = page(pathFilter(policies, input.PathPrefix), input);
-      return {
-        AttachedPolicies: p.items.map((x) => ({ PolicyName: x.policyName, PolicyArn: x.arn })),
-        IsTruncated: p.IsTruncated,
-        Marker: p.Marker,
-      };
+    ...ownerPolicyOperations(deps, {
+      kind: 'user',
+      noun: 'User',
+      maxInlineBytes: MAX_USER_INLINE_BYTES,
+      resolve: (ctx, name) => user(ctx, name).userName,
     }),
   ];
 }
