@@ -37,10 +37,16 @@ function rssBytes(pid: number): number {
  * Probes /_lambent/health back to back from a separate process (so that this one writing
  * megabytes into sockets does not count) until stopped; the slowest answer is what counts.
  */
-function probeHealth(url: string): { ready: Promise<void>; stop(): Promise<{ max: number; count: number }> } {
+interface HealthProbe {
+  max: number;
+  p95: number;
+  count: number;
+}
+
+function probeHealth(url: string): { ready: Promise<void>; stop(): Promise<HealthProbe> } {
   const script = `
     const url = process.argv[1] + '/_lambent/health';
-    let max = 0, count = 0, running = true;
+    const times = []; let running = true;
     process.stdin.on('data', () => { running = false; });
     (async () => {
       await (await fetch(url)).arrayBuffer(); // the first request sets up the connection
@@ -48,11 +54,12 @@ function probeHealth(url: string): { ready: Promise<void>; stop(): Promise<{ max
       while (running) {
         const t = performance.now();
         await (await fetch(url)).arrayBuffer();
-        max = Math.max(max, performance.now() - t);
-        count++;
+        times.push(performance.now() - t);
         await new Promise((r) => setTimeout(r, 10));
       }
-      process.stdout.write(JSON.stringify({ max, count }) + '\\n');
+      times.sort((a, b) => a - b);
+      const p95 = times[Math.min(times.length - 1, Math.floor(times.length * 0.95))] ?? 0;
+      process.stdout.write(JSON.stringify({ max: times.at(-1) ?? 0, p95, count: times.length }) + '\\n');
       process.exit(0);
     })();`;
   const child = spawn(process.execPath, ['-e', script, url], { stdio: ['pipe', 'pipe', 'inherit'] });
@@ -70,15 +77,16 @@ function probeHealth(url: string): { ready: Promise<void>; stop(): Promise<{ max
     async stop() {
       child.stdin.write('stop');
       await new Promise((resolve) => child.once('exit', resolve));
-      return JSON.parse(out.split('\n')[1] ?? '{}') as { max: number; count: number };
+      return JSON.parse(out.split('\n')[1] ?? '{}') as HealthProbe;
     },
   };
 }
 
 /**
- * Runs `attack` while health is probed; health must answer every probe within 100 ms. On a
- * machine shared with other work a probe can miss that by scheduling alone, so an attack that
- * misses is run again (up to three times): a server blocked by the attack misses every time.
+ * Runs `attack` while health is probed; health must answer 95 % of probes within 100 ms and
+ * none later than 1 s (the attacks this guards against stalled it for 5–37 s). On a machine
+ * shared with other work a probe can miss that by scheduling alone, so an attack that misses
+ * is run again (up to three times): a server blocked by the attack misses every time.
  */
 async function healthyDuring<T>(
   url: string,
@@ -91,12 +99,13 @@ async function healthyDuring<T>(
     await probe.ready;
     const result = await attack();
     const health = await probe.stop();
-    seen.push(`${health.max.toFixed(1)} ms over ${health.count} probes`);
-    if (health.max < 100) {
+    seen.push(`p95 ${health.p95.toFixed(1)} ms, max ${health.max.toFixed(1)} ms over ${health.count} probes`);
+    if (health.p95 < 100 && health.max < 1000) {
       note(`slowest health answer during the attack: ${seen.join(', then ')}`);
       return result;
     }
-    if (attempt === 3) assert.fail(`health was slower than 100 ms in every run: ${seen.join('; ')}`);
+    if (attempt === 3)
+      assert.fail(`health was slower than 100 ms (p95) or stalled 1 s in every run: ${seen.join('; ')}`);
   }
 }
 

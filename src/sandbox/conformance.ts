@@ -428,82 +428,83 @@ export function sandboxConformance(options: ConformanceOptions): void {
       assert.match(r.output(), /tmp-writable/);
     });
 
-    it(
-      'reaches only the listed host loopback ports, as its own uid; nothing of the host itself',
-      TEST_TIMEOUT,
-      async () => {
-        const peers: Array<number | undefined> = [];
-        const allowed = net.createServer((sock) => {
-          peers.push(loopbackPeerUid(sock));
-          sock.end('hello from host');
-        });
-        const other = net.createServer((sock) => sock.end('should not be reachable'));
-        // On every host address: the sandbox must not reach it by the host's own addresses either.
-        const wide = net.createServer((sock) => sock.end('should not be reachable'));
-        await Promise.all([
-          ...[allowed, other].map((s) => new Promise<void>((r) => s.listen(0, '127.0.0.1', r))),
-          new Promise<void>((r) => wide.listen(0, '0.0.0.0', r)),
-        ]);
-        const port = (s: net.Server) => (s.address() as net.AddressInfo).port;
-        const hostIps = Object.values(os.networkInterfaces())
-          .flat()
-          .filter((a) => a && a.family === 'IPv4' && !a.internal)
-          .map((a) => a?.address as string);
-        const probe = (p: number, host = '127.0.0.1') =>
-          `await new Promise((r) => { const s = require("net").connect(${p}, "${host}"); let d = ""; ` +
-          `s.on("data", (c) => d += c); s.on("end", () => { console.log("${host}", ${p}, d); r(); }); ` +
-          `s.on("error", (e) => { console.log("${host}", ${p}, e.code); r(); }); s.setTimeout(2000, () => { console.log("${host}", ${p}, "timeout"); s.destroy(); r(); }); });`;
-        const hostProbes = hostIps.map((ip) => probe(port(wide), ip)).join(' ');
-        // An abstract unix socket of the host's (they belong to a network namespace).
-        const abstract = net.createServer((sock) => sock.end('should not be reachable'));
-        const abstractName = `lambent-conformance-${process.pid}-${Date.now()}`;
-        await new Promise<void>((r) => abstract.listen(`\0${abstractName}`, r));
-        const abstractProbe =
-          `await new Promise((r) => { const s = require("net").connect("\\0${abstractName}"); ` +
-          `s.on("data", () => { console.log("abstract reached"); }); s.on("error", (e) => { console.log("abstract", e.code); r(); }); s.on("end", r); });`;
-        try {
-          const isolated = await launch(
-            [
-              'node',
-              '-e',
-              `(async () => { ${probe(port(allowed))} ${probe(port(other))} ${probe(53, '192.0.2.1')} })()`,
-            ],
-            { outbound: false, loopbackPorts: [port(allowed)] },
-          );
-          await isolated.sandbox.exited;
-          const out = isolated.output();
-          assert.match(out, new RegExp(`${port(allowed)} hello from host`));
-          assert.match(out, new RegExp(`${port(other)} ECONNREFUSED`));
-          assert.match(out, /53 (ENETUNREACH|EHOSTUNREACH|timeout)/);
-          assert.equal(peers[0], isolated.sandbox.uid, 'peer uid seen through the relay');
+    it('reaches only the listed host loopback ports, as its own uid; nothing of the host itself', // Two sandboxes and several 2 s probes of dropped addresses: room for a busy machine.
+    { timeout: 60_000 }, async () => {
+      const peers: Array<number | undefined> = [];
+      const allowed = net.createServer((sock) => {
+        peers.push(loopbackPeerUid(sock));
+        sock.end('hello from host');
+      });
+      const other = net.createServer((sock) => sock.end('should not be reachable'));
+      // On every host address: the sandbox must not reach it by the host's own addresses either.
+      const wide = net.createServer((sock) => sock.end('should not be reachable'));
+      await Promise.all([
+        ...[allowed, other].map((s) => new Promise<void>((r) => s.listen(0, '127.0.0.1', r))),
+        new Promise<void>((r) => wide.listen(0, '0.0.0.0', r)),
+      ]);
+      const port = (s: net.Server) => (s.address() as net.AddressInfo).port;
+      // The host's own addresses, not the host ends of other sandboxes' veth pairs (`lbn…`,
+      // network.ts): those come and go with concurrent sandboxes; lambda-network.test.ts
+      // checks that sandboxes cannot reach each other.
+      const hostIps = Object.entries(os.networkInterfaces())
+        .filter(([name]) => !name.startsWith('lbn'))
+        .flatMap(([, addrs]) => addrs ?? [])
+        .filter((a) => a.family === 'IPv4' && !a.internal)
+        .map((a) => a.address);
+      const probe = (p: number, host = '127.0.0.1') =>
+        `await new Promise((r) => { const s = require("net").connect(${p}, "${host}"); let d = ""; ` +
+        `s.on("data", (c) => d += c); s.on("end", () => { console.log("${host}", ${p}, d); r(); }); ` +
+        `s.on("error", (e) => { console.log("${host}", ${p}, e.code); r(); }); s.setTimeout(2000, () => { console.log("${host}", ${p}, "timeout"); s.destroy(); r(); }); });`;
+      const hostProbes = hostIps.map((ip) => probe(port(wide), ip)).join(' ');
+      // An abstract unix socket of the host's (they belong to a network namespace).
+      const abstract = net.createServer((sock) => sock.end('should not be reachable'));
+      const abstractName = `lambent-conformance-${process.pid}-${Date.now()}`;
+      await new Promise<void>((r) => abstract.listen(`\0${abstractName}`, r));
+      const abstractProbe =
+        `await new Promise((r) => { const s = require("net").connect("\\0${abstractName}"); ` +
+        `s.on("data", () => { console.log("abstract reached"); }); s.on("error", (e) => { console.log("abstract", e.code); r(); }); s.on("end", r); });`;
+      try {
+        const isolated = await launch(
+          [
+            'node',
+            '-e',
+            `(async () => { ${probe(port(allowed))} ${probe(port(other))} ${probe(53, '192.0.2.1')} })()`,
+          ],
+          { outbound: false, loopbackPorts: [port(allowed)] },
+        );
+        await isolated.sandbox.exited;
+        const out = isolated.output();
+        assert.match(out, new RegExp(`${port(allowed)} hello from host`));
+        assert.match(out, new RegExp(`${port(other)} ECONNREFUSED`));
+        assert.match(out, /53 (ENETUNREACH|EHOSTUNREACH|timeout)/);
+        assert.equal(peers[0], isolated.sandbox.uid, 'peer uid seen through the relay');
 
-          const open = await launch(
-            [
-              'node',
-              '-e',
-              `(async () => { ${probe(port(allowed))} ${probe(port(other))} ${hostProbes} ${abstractProbe} })()`,
-            ],
-            { loopbackPorts: [port(allowed)] },
-          );
-          await open.sandbox.exited;
-          const o = open.output();
-          assert.match(o, /hello from host/);
-          assert.equal(peers[1], open.sandbox.uid, 'the peer is the sandbox uid');
-          if (provider.privateNetwork?.(true)) {
-            assert.match(o, new RegExp(`${port(other)} ECONNREFUSED`), o);
-            // Dropped (timeout) or without a route (another sandbox's veth, gone meanwhile): never reached.
-            for (const ip of hostIps)
-              assert.match(o, new RegExp(`${ip} ${port(wide)} (timeout|ENETUNREACH|EHOSTUNREACH)`), o);
-            assert.match(o, /abstract ECONNREFUSED/, o);
-          }
-        } finally {
-          allowed.close();
-          other.close();
-          wide.close();
-          abstract.close();
+        const open = await launch(
+          [
+            'node',
+            '-e',
+            `(async () => { ${probe(port(allowed))} ${probe(port(other))} ${hostProbes} ${abstractProbe} })()`,
+          ],
+          { loopbackPorts: [port(allowed)] },
+        );
+        await open.sandbox.exited;
+        const o = open.output();
+        assert.match(o, /hello from host/);
+        assert.equal(peers[1], open.sandbox.uid, 'the peer is the sandbox uid');
+        if (provider.privateNetwork?.(true)) {
+          assert.match(o, new RegExp(`${port(other)} ECONNREFUSED`), o);
+          // Dropped (timeout) or without a route (another sandbox's veth, gone meanwhile): never reached.
+          for (const ip of hostIps)
+            assert.match(o, new RegExp(`${ip} ${port(wide)} (timeout|ENETUNREACH|EHOSTUNREACH)`), o);
+          assert.match(o, /abstract ECONNREFUSED/, o);
         }
-      },
-    );
+      } finally {
+        allowed.close();
+        other.close();
+        wide.close();
+        abstract.close();
+      }
+    });
   });
 }
 
