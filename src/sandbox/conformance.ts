@@ -319,8 +319,11 @@ export function sandboxConformance(options: ConformanceOptions): void {
       assert.ok(owned() <= pidsMax, `${owned()} processes`);
       const t0 = performance.now();
       await r.sandbox.kill();
+      // The cgroup is killed when kill() resolves; the last of ~48 processes may still be
+      // on its way out of the kernel for a moment on a busy machine: all gone within 2 s.
+      while (owned() > 0 && performance.now() - t0 < 2000) await new Promise((res) => setTimeout(res, 10));
       const killMs = performance.now() - t0;
-      assert.equal(owned(), 0);
+      assert.equal(owned(), 0, `${owned()} processes left ${killMs} ms after kill`);
       assert.ok(killMs < 2000, `kill took ${killMs} ms`);
     });
 
@@ -428,8 +431,9 @@ export function sandboxConformance(options: ConformanceOptions): void {
       assert.match(r.output(), /tmp-writable/);
     });
 
-    it('reaches only the listed host loopback ports, as its own uid; nothing of the host itself', // Two sandboxes and several 2 s probes of dropped addresses: room for a busy machine.
-    { timeout: 60_000 }, async () => {
+    it('reaches only the listed host loopback ports, as its own uid; nothing of the host itself', { // Two sandboxes and several 2 s probes of dropped addresses: room for a busy machine.
+      timeout: 60_000,
+    }, async () => {
       const peers: Array<number | undefined> = [];
       const allowed = net.createServer((sock) => {
         peers.push(loopbackPeerUid(sock));
