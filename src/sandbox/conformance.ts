@@ -431,7 +431,8 @@ export function sandboxConformance(options: ConformanceOptions): void {
       assert.match(r.output(), /tmp-writable/);
     });
 
-    it('reaches only the listed host loopback ports, as its own uid; nothing of the host itself', { // Two sandboxes and several 2 s probes of dropped addresses: room for a busy machine.
+    it('reaches only the listed host loopback ports, as its own uid; nothing of the host itself', {
+      // Two sandboxes and several 2 s probes of dropped addresses: room for a busy machine.
       timeout: 60_000,
     }, async () => {
       const peers: Array<number | undefined> = [];
