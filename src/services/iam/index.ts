@@ -21,11 +21,12 @@
  * catalogue of AWS managed policies.
  */
 import type { IdentityStore } from '../../iam/store.js';
-import { createQueryCodec, MissingAction, QueryActionRouter } from '../../protocols/query/index.js';
+import { createQueryCodec, QueryActionRouter } from '../../protocols/query/index.js';
 import type { ProtocolCodec, RequestContext } from '../../protocols/types.js';
 import type { Service } from '../service.js';
-import { AccessDenied, queryErrorCode, RequestEntityTooLarge, relabel } from './errors.js';
+import { queryErrorCode, relabel } from './errors.js';
 import { policyOperations } from './policies.js';
+import { queryOnlyService } from './query-service.js';
 import { roleOperations } from './roles.js';
 import { userOperations } from './users.js';
 
@@ -53,18 +54,5 @@ export function createIamService(deps: { store: IdentityStore }): Service {
     ...base,
     encodeError: (error, requestId) => base.encodeError(relabel(error), requestId),
   };
-  return {
-    name: 'iam',
-    signingName: 'iam',
-    codec,
-    route: () => undefined,
-    routeBody: (req, body) => router.match({ method: req.method, query: req.query, body }),
-    pathPrefixes: [],
-    requestTooLarge: (_op, limit) =>
-      new RequestEntityTooLarge(`Request body must be at most ${limit} bytes.`),
-    unknownOperation: () => new MissingAction(),
-    accessDenied: (message) => new AccessDenied(message),
-    health: () => ({ status: 'ok', operations: router.size }),
-    async close() {},
-  };
+  return queryOnlyService({ name: 'iam', router, codec });
 }

@@ -19,11 +19,12 @@ import { checkPolicyDocument, policySize } from '../../iam/policy-document.js';
 import { assumedRoleArn, type Principal } from '../../iam/principal.js';
 import type { IdentityStore, SessionRecord } from '../../iam/store.js';
 import type { TrustPolicies } from '../../iam/trust.js';
-import { createQueryCodec, MissingAction, QueryActionRouter } from '../../protocols/query/index.js';
+import { createQueryCodec, QueryActionRouter } from '../../protocols/query/index.js';
 import type { Operation, OperationAuthz, ProtocolCodec, RequestContext } from '../../protocols/types.js';
 import { awsError, ServiceException } from '../../shared/errors.js';
 import { structure } from '../../shared/shapes.js';
-import { queryErrorCode, RequestEntityTooLarge } from '../iam/errors.js';
+import { queryErrorCode } from '../iam/errors.js';
+import { queryOnlyService } from '../iam/query-service.js';
 import type { Service } from '../service.js';
 import { OPERATIONS } from './shapes.generated.js';
 
@@ -190,19 +191,5 @@ export function createStsService(deps: StsDeps): Service {
     encodeError: (error, requestId) =>
       base.encodeError(error instanceof ServiceException ? new InternalFailure() : error, requestId),
   };
-  return {
-    name: 'sts',
-    signingName: 'sts',
-    codec,
-    route: () => undefined,
-    routeBody: (req, body) => router.match({ method: req.method, query: req.query, body }),
-    pathPrefixes: [],
-    requestTooLarge: (_op, limit) =>
-      new RequestEntityTooLarge(`Request body must be at most ${limit} bytes.`),
-    unknownOperation: () => new MissingAction(),
-    accessDenied: (message) => new AccessDenied(message),
-    resourcePolicy: (arn) => deps.trust.policyOf(arn),
-    health: () => ({ status: 'ok', operations: router.size }),
-    async close() {},
-  };
+  return queryOnlyService({ name: 'sts', router, codec, resourcePolicy: (arn) => deps.trust.policyOf(arn) });
 }
