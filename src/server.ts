@@ -87,7 +87,21 @@ export async function createLambent(config: Config, logger: Logger = createLogge
     prewarm: config.lambda.prewarmPoolSize,
     logBudget,
   });
-  const { services, logs } = createServices({ config, db, blobs, logger, invoker, metrics, identities });
+  const authorizer = createAuthorizer({
+    enforced: iamEnforced(config),
+    logger,
+    identityPolicies: identityPolicySource(identities),
+  });
+  const { services, logs } = createServices({
+    config,
+    db,
+    blobs,
+    logger,
+    invoker,
+    metrics,
+    identities,
+    authorizer,
+  });
   invoker.attachLogs(logs);
   logBudget.attachStore(() => logs.storedBytes());
   const started = Date.now();
@@ -97,11 +111,7 @@ export async function createLambent(config: Config, logger: Logger = createLogge
     config,
     services,
     logger,
-    authorizer: createAuthorizer({
-      enforced: iamEnforced(config),
-      logger,
-      identityPolicies: identityPolicySource(identities),
-    }),
+    authorizer,
     authenticator: createAuthenticator(config.credentials, identities),
     health: () => {
       const sandbox = sandboxes.describe();

@@ -28,6 +28,7 @@ import {
 import type { Logger } from '../shared/logger.js';
 import { validateInput } from '../shared/shapes.js';
 import { detectService } from './detect-service.js';
+import type { FrontDoor } from './front-door.js';
 import {
   BodyBudgetError,
   BodyTimeoutError,
@@ -59,6 +60,8 @@ export interface GatewayOptions {
   authorizer: Authorizer;
   /** Who signs requests: the configured root keys, IAM users' keys, STS sessions (default: root keys only). */
   authenticator?: Authenticator;
+  /** Function URLs and API Gateway invoke URLs, asked before any service (front-door.ts). */
+  frontDoors?: readonly FrontDoor[];
 }
 
 export function createGateway({
@@ -69,6 +72,7 @@ export function createGateway({
   metrics,
   authorizer,
   authenticator,
+  frontDoors = [],
 }: GatewayOptions): Gateway {
   const auth = authenticator ?? createAuthenticator(config.credentials);
   const lookup: SecretLookup = auth.lookup;
@@ -106,6 +110,12 @@ export function createGateway({
     // The signature covers the query exactly as sent; URL parsing would re-encode it.
     const rawQuery = queryAt === -1 ? '' : target.slice(queryAt + 1);
     const method = req.method ?? 'GET';
+
+    if (frontDoors.length > 0) {
+      const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
+      const door = frontDoors.find((d) => d.claims(host, rawPath));
+      if (door) return door.handle(req, res, { requestId });
+    }
 
     if (rawPath.startsWith('/_lambent/')) {
       if (rawPath === '/_lambent/health' && method === 'GET') {

@@ -41,6 +41,22 @@ export interface Authorizer {
     ctx: RequestContext,
     facts: RequestFacts,
   ): void;
+  /**
+   * Decides a call an event source makes for a caller (a function URL's client, API Gateway
+   * invoking a function): AWS's AccessDenied message, or undefined when allowed. Service
+   * principals and anonymous callers are decided by the resource's policy alone and always
+   * enforced — AWS refuses them whatever keys the platform runs with, and the policy is part of
+   * the application's own set-up. IAM principals follow the enforcement setting, as in `check`.
+   */
+  decide(
+    request: {
+      principal: Principal;
+      action: string;
+      resource: string;
+      context?: Readonly<Record<string, ContextValue>>;
+    },
+    resourcePolicy: CompiledPolicy | undefined,
+  ): string | undefined;
 }
 
 const MAX_REMEMBERED_WARNINGS = 1000;
@@ -51,6 +67,19 @@ export function createAuthorizer(options: {
   identityPolicies: IdentityPolicySource;
 }): Authorizer {
   const warned = new Set<string>();
+  const wouldDeny = (message: string) => {
+    if (warned.size < MAX_REMEMBERED_WARNINGS && !warned.has(message)) {
+      warned.add(message);
+      options.logger.warn(`IAM would deny (enforcement is off): ${message}`);
+    }
+  };
+  const requestTime = (): Record<string, ContextValue> => {
+    const now = new Date();
+    return {
+      'aws:CurrentTime': now.toISOString(),
+      'aws:EpochTime': String(Math.floor(now.getTime() / 1000)),
+    };
+  };
   return {
     enforced: options.enforced,
     check(service, op, input, ctx, facts) {
@@ -60,10 +89,8 @@ export function createAuthorizer(options: {
       if (authz?.public) return;
       const action = authz?.action ?? `${service.iamPrefix ?? service.signingName}:${op.name}`;
       const resources = authz?.resources?.(input, ctx) ?? ['*'];
-      const now = new Date();
       const context: Record<string, ContextValue> = {
-        'aws:CurrentTime': now.toISOString(),
-        'aws:EpochTime': String(Math.floor(now.getTime() / 1000)),
+        ...requestTime(),
         'aws:SecureTransport': String(facts.secure),
         'aws:RequestedRegion': ctx.region,
         ...(facts.sourceIp ? { 'aws:SourceIp': facts.sourceIp.replace(/^::ffff:/, '') } : {}),
@@ -79,12 +106,25 @@ export function createAuthorizer(options: {
         if (decision.allowed) continue;
         const message = `User: ${principal.arn} is not authorized to perform: ${action} on resource: ${resource} ${denialReason(decision, action)}`;
         if (options.enforced) throw service.accessDenied(message);
-        if (warned.size < MAX_REMEMBERED_WARNINGS && !warned.has(message)) {
-          warned.add(message);
-          options.logger.warn(`IAM would deny (enforcement is off): ${message}`);
-        }
+        wouldDeny(message);
         return;
       }
+    },
+    decide({ principal, action, resource, context }, resourcePolicy) {
+      const resourceAccount = accountOf(resource) ?? '';
+      if (principal.type === 'root' && principal.accountId === resourceAccount) return undefined;
+      const decision = evaluate(
+        { principal, action, resource, resourceAccount, context: { ...requestTime(), ...context } },
+        principal.type === 'service' || principal.type === 'anonymous'
+          ? []
+          : options.identityPolicies.policiesOf(principal),
+        resourcePolicy,
+      );
+      if (decision.allowed) return undefined;
+      const message = `User: ${principal.arn} is not authorized to perform: ${action} on resource: ${resource} ${denialReason(decision, action)}`;
+      if (options.enforced || principal.type === 'service' || principal.type === 'anonymous') return message;
+      wouldDeny(message);
+      return undefined;
     },
   };
 }

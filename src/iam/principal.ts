@@ -4,8 +4,12 @@
  * (AssumeRole). The policy evaluator reads this; STS GetCallerIdentity prints it.
  */
 
-/** `service`: an AWS service calling on a resource's behalf (`s3.amazonaws.com`), only ever in a resource policy's terms. */
-export type PrincipalType = 'root' | 'user' | 'assumed-role' | 'service';
+/**
+ * `service`: an AWS service calling on a resource's behalf (`s3.amazonaws.com`), only ever in a
+ * resource policy's terms. `anonymous`: an unsigned caller (a function URL with AuthType NONE),
+ * allowed only by a resource policy statement whose principal is `*`.
+ */
+export type PrincipalType = 'root' | 'user' | 'assumed-role' | 'service' | 'anonymous';
 
 export interface Principal {
   readonly type: PrincipalType;
@@ -55,6 +59,11 @@ export function userPrincipal(user: {
 /** An AWS service principal such as `s3.amazonaws.com` (its name stands in the ARN's place). */
 export function servicePrincipal(service: string): Principal {
   return { type: 'service', accountId: '', arn: service, userId: service };
+}
+
+/** An unsigned caller: only a resource policy's `"Principal": "*"` lets it in. */
+export function anonymousPrincipal(): Principal {
+  return { type: 'anonymous', accountId: '', arn: 'anonymous', userId: 'anonymous' };
 }
 
 export function assumedRoleArn(accountId: string, roleName: string, sessionName: string): string {

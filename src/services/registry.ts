@@ -1,5 +1,7 @@
 /** The one explicit map of services the gateway serves. Add a service here. */
 
+import type { FunctionInvoker } from '../event-sources/function-invoker.js';
+import type { Authorizer } from '../iam/authorizer.js';
 import type { IdentityStore } from '../iam/store.js';
 import { createTrustPolicies } from '../iam/trust.js';
 import type { Invoker } from '../invoke/invoker.js';
@@ -28,22 +30,26 @@ export interface ServiceDeps {
   metrics?: Metrics;
   /** Users, roles, policies and sessions: IAM and STS serve it, the gateway authenticates with it. */
   identities?: IdentityStore;
+  /** The IAM decisions the gateway makes, also for event sources' callers of functions. */
+  authorizer?: Authorizer;
 }
-
-export const SERVICE_FACTORIES: Readonly<Record<string, (deps: ServiceDeps) => Service>> = {
-  lambda: createLambdaService,
-};
 
 /**
  * CloudWatch Logs is created first: other services write to it through `deps.logs`. The
  * gateway's fallback codec is the first service's, so Lambda stays first in the list.
  */
-export function createServices(deps: ServiceDeps): { services: Service[]; logs: LogsApi } {
+export function createServices(deps: ServiceDeps): {
+  services: Service[];
+  logs: LogsApi;
+  /** How event sources (function URLs, API Gateway, notifications) invoke functions. */
+  functions: FunctionInvoker;
+} {
   const logs = createLogsService(deps);
-  const withLogs: ServiceDeps = { ...deps, logs: logs.api };
+  const lambda = createLambdaService(deps);
   return {
+    functions: lambda.functions,
     services: [
-      ...Object.values(SERVICE_FACTORIES).map((create) => create(withLogs)),
+      lambda,
       logs.service,
       ...(deps.metrics ? [createCloudWatchService({ metrics: deps.metrics.registry })] : []),
       ...(deps.identities

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { servicePrincipal } from '../principal.js';
+import { anonymousPrincipal, servicePrincipal } from '../principal.js';
 import {
   compilePolicy,
   denialReason,
@@ -202,6 +202,31 @@ describe('policy evaluation', () => {
       allowed: false,
       reason: 'no-resource-allow',
     });
+  });
+
+  test('an anonymous caller is let in only by a "*" principal (a function URL with AuthType NONE)', () => {
+    const anon = anonymousPrincipal();
+    const url = { 'lambda:FunctionUrlAuthType': 'NONE' };
+    const open = resourcePolicy({
+      Effect: 'Allow',
+      Principal: '*',
+      Action: 'lambda:InvokeFunctionUrl',
+      Resource: fn('f'),
+      Condition: { StringEquals: { 'lambda:FunctionUrlAuthType': 'NONE' } },
+    });
+    const accountOnly = resourcePolicy({
+      Effect: 'Allow',
+      Principal: { AWS: ACCT },
+      Action: 'lambda:InvokeFunctionUrl',
+      Resource: fn('f'),
+    });
+    assert.equal(evaluate(req(anon, 'lambda:InvokeFunctionUrl', fn('f'), url), [], open).allowed, true);
+    assert.equal(evaluate(req(anon, 'lambda:InvokeFunctionUrl', fn('f'), {}), [], open).allowed, false);
+    assert.equal(
+      evaluate(req(anon, 'lambda:InvokeFunctionUrl', fn('f'), url), [], accountOnly).allowed,
+      false,
+    );
+    assert.equal(evaluate(req(anon, 'lambda:InvokeFunction', fn('f'), url), [], open).allowed, false);
   });
 });
 

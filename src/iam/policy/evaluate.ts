@@ -108,6 +108,7 @@ function compilePrincipals(map: Record<string, string[]>): (p: Principal) => boo
   return (p) => {
     if (anyone) return true;
     if (p.type === 'service') return services.has(p.arn.toLowerCase());
+    if (p.type === 'anonymous') return false;
     return aws.some((v) => awsPrincipalMatches(v, p));
   };
 }
@@ -124,7 +125,9 @@ function awsPrincipalMatches(value: string, p: Principal): boolean {
 function contextOf(req: AuthzRequest): Map<string, ContextValue> {
   const ctx = new Map<string, ContextValue>();
   const p = req.principal;
-  if (p.type !== 'service') {
+  if (p.type === 'anonymous') {
+    // An unsigned caller has no principal keys.
+  } else if (p.type !== 'service') {
     ctx.set('aws:principalarn', p.roleArn ?? p.arn);
     ctx.set('aws:principalaccount', p.accountId);
     ctx.set('aws:principaltype', p.type === 'root' ? 'Account' : p.type === 'user' ? 'User' : 'AssumedRole');
@@ -192,7 +195,8 @@ export function evaluate(
   const resource = resourcePolicy ? policiesMatch([resourcePolicy], req, ctx, true) : 'none';
   if (resource === 'deny') return { allowed: false, reason: 'explicit-deny-resource' };
   const p = req.principal;
-  if (p.type === 'service') {
+  // Services and anonymous callers have no identity policies: the resource's policy decides.
+  if (p.type === 'service' || p.type === 'anonymous') {
     return resource === 'allow'
       ? { allowed: true, by: 'resource' }
       : { allowed: false, reason: 'no-resource-allow' };

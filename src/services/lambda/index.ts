@@ -21,6 +21,8 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { FunctionInvoker } from '../../event-sources/function-invoker.js';
+import type { Authorizer } from '../../iam/authorizer.js';
 import type { IdentityStore } from '../../iam/store.js';
 import {
   type AsyncEvent,
@@ -50,6 +52,7 @@ import type { LambdaDeps } from './deps.js';
 import { AccessDeniedException, RequestEntityTooLargeException, TooManyRequestsException } from './errors.js';
 import { createEventInvokeConfigStore } from './event-invoke-config-store.js';
 import { executionRoleCheck } from './execution-role.js';
+import { createFunctionInvoker } from './function-invoker.js';
 import { aliasOperations } from './operations/aliases.js';
 import { concurrencyOperations, loadReservations, withReservations } from './operations/concurrency.js';
 import { eventInvokeConfigOperations, withEventInvokeConfigs } from './operations/event-invoke-configs.js';
@@ -69,6 +72,11 @@ import { createLambdaStore } from './store.js';
 const CODE_URL_PREFIX = '/_lambent/lambda/code/';
 const CODE_URL_TTL_SECONDS = 600;
 
+/** The Lambda service, and the way event sources invoke its functions. */
+export interface LambdaService extends Service {
+  readonly functions: FunctionInvoker;
+}
+
 export function createLambdaService(opts: {
   config: Config;
   db: Db;
@@ -79,7 +87,9 @@ export function createLambdaService(opts: {
   metrics?: Metrics;
   /** IAM's roles, for the execution-role check at CreateFunction when enforcement is on. */
   identities?: IdentityStore;
-}): Service {
+  /** Decides event sources' callers against function policies (absent: every caller is allowed). */
+  authorizer?: Authorizer;
+}): LambdaService {
   const { config, db, blobs, logger, invoker } = opts;
   const store = createLambdaStore(db);
   const eventInvokeConfigs = createEventInvokeConfigStore(db);
@@ -167,7 +177,9 @@ export function createLambdaService(opts: {
     ),
   );
 
+  const policyOf = functionPolicies(store);
   return {
+    functions: createFunctionInvoker(deps, { authorizer: opts.authorizer, policyOf }),
     name: 'lambda',
     signingName: 'lambda',
     codec: createRestJsonCodec(),
@@ -189,7 +201,7 @@ export function createLambdaService(opts: {
     unknownOperation: (method, rawPath) =>
       new AwsError('UnknownOperationException', `Unknown operation ${method} ${rawPath}`, 404),
     accessDenied: (message) => new AccessDeniedException(message),
-    resourcePolicy: functionPolicies(store),
+    resourcePolicy: policyOf,
     internalRoutes: [
       {
         method: 'GET',

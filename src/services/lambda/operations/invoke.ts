@@ -33,27 +33,8 @@ export const OUTBOUND_TAG = 'lambent:outbound';
 export function invokeOperations(deps: LambdaDeps): Operation[] {
   const { store } = deps;
 
-  /**
-   * The version an invocation runs, checked to be runnable now. An alias runs the version it
-   * points to, or its additional version with that version's weight (drawn per invocation).
-   */
-  function resolve(ctx: RequestContext, functionName: string, qualifier: string | undefined) {
-    const scope = scopeOf(ctx);
-    const ref = parseFunctionRef(functionName, qualifier, scope, 'invoke');
-    const version = runVersion(store, scope, ref.name, ref.qualifier);
-    if (!version) throw functionNotFound(scope, ref, 'invoke');
-    if (version.config.State !== 'Active') {
-      throw new ResourceConflictException(
-        `The operation cannot be performed at this time. The function is currently in the following state: ${version.config.State}`,
-      );
-    }
-    if (!RUNNABLE.test(version.config.Runtime ?? '')) {
-      throw new InvalidRuntimeException(
-        `The runtime ${version.config.Runtime} is not available in Lambent yet.`,
-      );
-    }
-    return { scope, version, qualifier: ref.qualifier, arn: functionArn(scope, ref.name, ref.qualifier) };
-  }
+  const resolve = (ctx: RequestContext, functionName: string, qualifier: string | undefined) =>
+    resolveRunnable(store, scopeOf(ctx), functionName, qualifier);
 
   const invoke: Operation = {
     name: 'Invoke',
@@ -151,6 +132,32 @@ export function invokeOperations(deps: LambdaDeps): Operation[] {
   };
 
   return [invoke, invokeAsync];
+}
+
+/**
+ * The version an invocation runs, checked to be runnable now. An alias runs the version it
+ * points to, or its additional version with that version's weight (drawn per invocation).
+ */
+export function resolveRunnable(
+  store: LambdaStore,
+  scope: Scope,
+  functionName: string,
+  qualifier: string | undefined,
+): { scope: Scope; version: StoredVersion; qualifier: string | undefined; arn: string } {
+  const ref = parseFunctionRef(functionName, qualifier, scope, 'invoke');
+  const version = runVersion(store, scope, ref.name, ref.qualifier);
+  if (!version) throw functionNotFound(scope, ref, 'invoke');
+  if (version.config.State !== 'Active') {
+    throw new ResourceConflictException(
+      `The operation cannot be performed at this time. The function is currently in the following state: ${version.config.State}`,
+    );
+  }
+  if (!RUNNABLE.test(version.config.Runtime ?? '')) {
+    throw new InvalidRuntimeException(
+      `The runtime ${version.config.Runtime} is not available in Lambent yet.`,
+    );
+  }
+  return { scope, version, qualifier: ref.qualifier, arn: functionArn(scope, ref.name, ref.qualifier) };
 }
 
 /** What the invoke layer needs about a stored version (also provisioned concurrency's). */

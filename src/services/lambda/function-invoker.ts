@@ -1,0 +1,100 @@
+/**
+ * Lambda's side of the event sources' one way in (event-sources/function-invoker.ts): resolves
+ * the function, version or alias as Invoke does, checks the caller against the function's
+ * resource policy (and, for IAM principals, their identity policies) as AWS does for service
+ * principals and function URLs, then runs it through the same invoke layer as Invoke.
+ */
+import { randomUUID } from 'node:crypto';
+import type {
+  FunctionInvocation,
+  FunctionInvoker,
+  SyncInvocationOutcome,
+} from '../../event-sources/function-invoker.js';
+import type { Authorizer } from '../../iam/authorizer.js';
+import type { CompiledPolicy } from '../../iam/policy/index.js';
+import type { LambdaDeps } from './deps.js';
+import { AccessDeniedException } from './errors.js';
+import { functionArn, parseFunctionRef } from './identifiers.js';
+import { resolveQualifier } from './operations/aliases.js';
+import { ASYNC_PAYLOAD_LIMIT, resolveRunnable, SYNC_PAYLOAD_LIMIT, target } from './operations/invoke.js';
+
+export function createFunctionInvoker(
+  deps: LambdaDeps,
+  access: { authorizer: Authorizer | undefined; policyOf: (arn: string) => CompiledPolicy | undefined },
+): FunctionInvoker {
+  /** Throws AccessDeniedException with AWS's message when the caller may not invoke `arn`. */
+  function checkCaller(request: FunctionInvocation, arn: string): void {
+    const { authorizer } = access;
+    if (!authorizer) return;
+    const { caller } = request;
+    const denied = authorizer.decide(
+      {
+        principal: caller.principal,
+        action: caller.action ?? 'lambda:InvokeFunction',
+        resource: arn,
+        context: {
+          ...(caller.sourceArn ? { 'aws:SourceArn': caller.sourceArn } : {}),
+          ...(caller.sourceAccount ? { 'aws:SourceAccount': caller.sourceAccount } : {}),
+          ...caller.context,
+        },
+      },
+      access.policyOf(arn),
+    );
+    if (denied) throw new AccessDeniedException(denied);
+  }
+
+  return {
+    async invoke(request): Promise<SyncInvocationOutcome> {
+      const scope = { accountId: request.accountId, region: request.region };
+      const { version, arn } = resolveRunnable(deps.store, scope, request.functionName, request.qualifier);
+      checkCaller(request, arn);
+      if (request.payload.length > SYNC_PAYLOAD_LIMIT) throw deps.tooLarge(SYNC_PAYLOAD_LIMIT);
+      const requestId = request.requestId ?? randomUUID();
+      const outcome = await deps.invoker.invoke(target(deps, scope, version, arn), {
+        requestId,
+        payload: request.payload,
+        tail: false,
+      });
+      const { result } = outcome;
+      return {
+        kind: result.kind === 'error' ? 'function-error' : 'response',
+        payload: result.payload,
+        executedVersion: version.version,
+        requestId,
+      };
+    },
+
+    async invokeAsync(request) {
+      const scope = { accountId: request.accountId, region: request.region };
+      const { version, qualifier, arn } = resolveRunnable(
+        deps.store,
+        scope,
+        request.functionName,
+        request.qualifier,
+      );
+      checkCaller(request, arn);
+      if (request.payload.length > ASYNC_PAYLOAD_LIMIT) throw deps.tooLarge(ASYNC_PAYLOAD_LIMIT);
+      const requestId = request.requestId ?? randomUUID();
+      await deps.asyncQueue.enqueue({
+        requestId,
+        accountId: scope.accountId,
+        region: scope.region,
+        functionName: version.name,
+        qualifier,
+        payload: request.payload,
+      });
+      return { requestId };
+    },
+
+    functionArn(accountId, region, functionName, qualifier) {
+      const scope = { accountId, region };
+      try {
+        const ref = parseFunctionRef(functionName, qualifier, scope, 'invoke');
+        if (!resolveQualifier(deps.store, scope, ref.name, ref.qualifier)) return undefined;
+        return functionArn(scope, ref.name, ref.qualifier);
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
