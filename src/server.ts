@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { createFunctionUrlDoor } from './event-sources/http/function-url-door.js';
 import { createGateway } from './gateway/server.js';
 import { createAuthenticator } from './iam/authenticator.js';
 import { createAuthorizer } from './iam/authorizer.js';
@@ -92,7 +93,9 @@ export async function createLambent(config: Config, logger: Logger = createLogge
     logger,
     identityPolicies: identityPolicySource(identities),
   });
-  const { services, logs } = createServices({
+  // Known once listening (port 0 picks one): function URLs name it.
+  let publicPort = config.port;
+  const { services, logs, functions, functionUrls } = createServices({
     config,
     db,
     blobs,
@@ -101,8 +104,10 @@ export async function createLambent(config: Config, logger: Logger = createLogge
     metrics,
     identities,
     authorizer,
+    publicPort: () => publicPort,
   });
   invoker.attachLogs(logs);
+  const authenticator = createAuthenticator(config.credentials, identities);
   logBudget.attachStore(() => logs.storedBytes());
   const started = Date.now();
   // Health is unauthenticated: it shows no host paths (the data directory, the launcher, the
@@ -112,7 +117,16 @@ export async function createLambent(config: Config, logger: Logger = createLogge
     services,
     logger,
     authorizer,
-    authenticator: createAuthenticator(config.credentials, identities),
+    authenticator,
+    frontDoors: [
+      createFunctionUrlDoor({
+        urls: functionUrls,
+        functions,
+        authenticator,
+        logger,
+        bodyIdleTimeoutMs: config.gateway.bodyIdleTimeoutMs,
+      }),
+    ],
     health: () => {
       const sandbox = sandboxes.describe();
       const budget = logBudget.status();
@@ -141,6 +155,7 @@ export async function createLambent(config: Config, logger: Logger = createLogge
     async start() {
       const address = await gateway.listen();
       endpointUrl = `http://127.0.0.1:${address.port}`;
+      publicPort = address.port;
       // Provisioned environments start once they can reach the platform.
       invoker.provisioned.resume();
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;

@@ -1,6 +1,7 @@
 /** The one explicit map of services the gateway serves. Add a service here. */
 
 import type { FunctionInvoker } from '../event-sources/function-invoker.js';
+import type { FunctionUrlDirectory } from '../event-sources/http/function-url-directory.js';
 import type { Authorizer } from '../iam/authorizer.js';
 import type { IdentityStore } from '../iam/store.js';
 import { createTrustPolicies } from '../iam/trust.js';
@@ -32,6 +33,8 @@ export interface ServiceDeps {
   identities?: IdentityStore;
   /** The IAM decisions the gateway makes, also for event sources' callers of functions. */
   authorizer?: Authorizer;
+  /** The port clients reach the platform on (known once it listens; port 0 picks one). */
+  publicPort?: () => number;
 }
 
 /**
@@ -43,11 +46,14 @@ export function createServices(deps: ServiceDeps): {
   logs: LogsApi;
   /** How event sources (function URLs, API Gateway, notifications) invoke functions. */
   functions: FunctionInvoker;
+  /** Function URLs by id, for their front door (event-sources/http). */
+  functionUrls: FunctionUrlDirectory;
 } {
   const logs = createLogsService(deps);
   const lambda = createLambdaService(deps);
   return {
     functions: lambda.functions,
+    functionUrls: lambda.functionUrls,
     services: [
       lambda,
       logs.service,

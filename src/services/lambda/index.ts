@@ -12,16 +12,18 @@
  * bodies); Put/Get/Delete/ListProvisionedConcurrencyConfig(s) (environments initialised
  * ahead of time and kept, served first; status as AWS reports it; re-provisioned on start);
  * Put/Get/Update/Delete/ListFunctionEventInvokeConfig(s) with async retries, maximum event
- * age and destinations (Lambda targets); code download URLs.
+ * age and destinations (Lambda targets); code download URLs; Create/Get/Update/Delete/
+ * ListFunctionUrlConfig(s) (served by event-sources/http/function-url-door.ts).
  *
  * Not yet (see docs/parity/lambda.md): SQS/SNS/EventBridge/S3 destinations and dead-letter
- * queues (accepted, not delivered), function URLs, event source mappings, layer permissions,
- * code signing, container images, code from S3, response streaming.
+ * queues (accepted, not delivered), event source mappings, layer permissions, code signing,
+ * container images, code from S3, response streaming (RESPONSE_STREAM URLs answer buffered).
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FunctionInvoker } from '../../event-sources/function-invoker.js';
+import type { FunctionUrlDirectory } from '../../event-sources/http/function-url-directory.js';
 import type { Authorizer } from '../../iam/authorizer.js';
 import type { IdentityStore } from '../../iam/store.js';
 import {
@@ -57,6 +59,7 @@ import { aliasOperations } from './operations/aliases.js';
 import { concurrencyOperations, loadReservations, withReservations } from './operations/concurrency.js';
 import { eventInvokeConfigOperations, withEventInvokeConfigs } from './operations/event-invoke-configs.js';
 import { functionOperations } from './operations/functions.js';
+import { functionUrlOperations, withFunctionUrls } from './operations/function-urls.js';
 import { asyncEventRunner, invokeOperations } from './operations/invoke.js';
 import { layerOperations } from './operations/layers.js';
 import { permissionOperations } from './operations/permissions.js';
@@ -68,6 +71,7 @@ import {
 import { tagAndAccountOperations } from './operations/tags-and-account.js';
 import { createProvisionedStore } from './provisioned-store.js';
 import { createLambdaStore } from './store.js';
+import { createUrlConfigStore } from './url-config-store.js';
 
 const CODE_URL_PREFIX = '/_lambent/lambda/code/';
 const CODE_URL_TTL_SECONDS = 600;
@@ -75,6 +79,8 @@ const CODE_URL_TTL_SECONDS = 600;
 /** The Lambda service, and the way event sources invoke its functions. */
 export interface LambdaService extends Service {
   readonly functions: FunctionInvoker;
+  /** Function URLs by id, for their front door. */
+  readonly functionUrls: FunctionUrlDirectory;
 }
 
 export function createLambdaService(opts: {
@@ -89,6 +95,8 @@ export function createLambdaService(opts: {
   identities?: IdentityStore;
   /** Decides event sources' callers against function policies (absent: every caller is allowed). */
   authorizer?: Authorizer;
+  /** The port clients reach the platform on, for FunctionUrl (default: config.port). */
+  publicPort?: () => number;
 }): LambdaService {
   const { config, db, blobs, logger, invoker } = opts;
   const store = createLambdaStore(db);
@@ -153,6 +161,13 @@ export function createLambdaService(opts: {
   const provisioned = { configs: createProvisionedStore(db), manager: invoker.provisioned };
   loadProvisioned(deps, provisioned);
 
+  const urls = createUrlConfigStore(db);
+  const publicPort = opts.publicPort ?? (() => config.port);
+  // AWS's host is <url-id>.lambda-url.<region>.on.aws; `.localhost` names resolve to loopback
+  // without any DNS set-up (RFC 6761), and the gateway routes them by Host as AWS does.
+  const functionUrl = (urlId: string, region: string) =>
+    `http://${urlId}.lambda-url.${region}.localhost:${publicPort()}/`;
+
   const router = new RestRouter(
     withAuthz(
       withProvisioned(
@@ -162,7 +177,7 @@ export function createLambdaService(opts: {
           deps,
           eventInvokeConfigs,
           withReservations(deps, reservations, [
-            ...functionOperations(deps),
+            ...withFunctionUrls(deps, urls, functionOperations(deps)),
             ...aliasOperations(deps),
             ...layerOperations(deps),
             ...permissionOperations(deps),
@@ -171,6 +186,7 @@ export function createLambdaService(opts: {
             ...concurrencyOperations(deps, reservations),
             ...provisionedConcurrencyOperations(deps, provisioned),
             ...eventInvokeConfigOperations(deps, eventInvokeConfigs),
+            ...functionUrlOperations(deps, urls, { functionUrl }),
           ]),
         ),
       ),
@@ -180,6 +196,22 @@ export function createLambdaService(opts: {
   const policyOf = functionPolicies(store);
   return {
     functions: createFunctionInvoker(deps, { authorizer: opts.authorizer, policyOf }),
+    functionUrls: {
+      find(urlId) {
+        const c = urls.byUrlId(urlId);
+        if (!c) return undefined;
+        return {
+          urlId,
+          accountId: c.accountId,
+          region: c.region,
+          functionName: c.name,
+          ...(c.qualifier ? { qualifier: c.qualifier } : {}),
+          authType: c.authType,
+          ...(c.cors ? { cors: c.cors } : {}),
+          invokeMode: c.invokeMode ?? 'BUFFERED',
+        };
+      },
+    },
     name: 'lambda',
     signingName: 'lambda',
     codec: createRestJsonCodec(),
