@@ -11,8 +11,8 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
 import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
   AddPermissionCommand,
@@ -32,6 +32,9 @@ import { active } from './support/wait.js';
 import { zipOf } from './support/zips.js';
 
 const run = promisify(execFile);
+
+// biome-ignore lint/suspicious/noExplicitAny: a handler's event or answer, read field by field in assertions
+type Json = Record<string, any>;
 
 const NODE_ECHO = `
 exports.handler = async (event) => {
@@ -102,7 +105,9 @@ function hostRequest(
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
       },
     );
     req.on('error', reject);
@@ -151,7 +156,9 @@ describe('function URLs', () => {
   /** The URL's id and its path-style base on the server's own address. */
   async function createUrl(input: CreateFunctionUrlConfigCommandInput) {
     const out = await lambda.send(new CreateFunctionUrlConfigCommand(input));
-    const m = /^http:\/\/([a-z0-9]{32})\.lambda-url\.us-east-1\.localhost:(\d+)\/$/.exec(out.FunctionUrl ?? '');
+    const m = /^http:\/\/([a-z0-9]{32})\.lambda-url\.us-east-1\.localhost:(\d+)\/$/.exec(
+      out.FunctionUrl ?? '',
+    );
     assert.ok(m, `FunctionUrl ${out.FunctionUrl}`);
     assert.equal(Number(m[2]), port);
     const id = m[1] as string;
@@ -168,7 +175,9 @@ describe('function URLs', () => {
     const policy = JSON.parse(
       (await lambda.send(new GetPolicyCommand({ FunctionName: 'url-node' }))).Policy ?? '{}',
     ) as { Statement: Array<Record<string, unknown>> };
-    assert.deepEqual(policy.Statement[0]?.Condition, { StringEquals: { 'lambda:FunctionUrlAuthType': 'NONE' } });
+    assert.deepEqual(policy.Statement[0]?.Condition, {
+      StringEquals: { 'lambda:FunctionUrlAuthType': 'NONE' },
+    });
     assert.deepEqual(policy.Statement[1]?.Condition, { Bool: { 'lambda:InvokedViaFunctionUrl': 'true' } });
 
     const res = await fetch(`${node.base}/items/a%2Fb?a=1&a=2&b=x%20y&empty=`, {
@@ -179,7 +188,7 @@ describe('function URLs', () => {
     assert.deepEqual(res.headers.getSetCookie(), ['a=1; Path=/', 'b=2; HttpOnly']);
     const requestId = res.headers.get('x-amzn-requestid');
     assert.match(requestId ?? '', /^[0-9a-f-]{36}$/);
-    const event = (await res.json()) as Record<string, any>;
+    const event = (await res.json()) as Json;
     assert.equal(event.version, '2.0');
     assert.equal(event.routeKey, '$default');
     assert.equal(event.rawPath, '/items/a%2Fb');
@@ -222,8 +231,14 @@ describe('function URLs', () => {
       await new Promise((r) => setTimeout(r, 20));
     }
     logs.destroy();
-    assert.ok(messages.some((m) => m.includes('url event GET /items/a%2Fb')), messages.join(''));
-    assert.ok(messages.some((m) => m.includes(`END RequestId: ${requestId}`)), messages.join(''));
+    assert.ok(
+      messages.some((m) => m.includes('url event GET /items/a%2Fb')),
+      messages.join(''),
+    );
+    assert.ok(
+      messages.some((m) => m.includes(`END RequestId: ${requestId}`)),
+      messages.join(''),
+    );
   });
 
   test('bodies: text as text, binary as base64, both ways', async () => {
@@ -269,18 +284,25 @@ describe('function URLs', () => {
   test('the host-style URL works by Host header, from Node and from curl', async () => {
     const reply = await hostRequest(port, node.host, '/via-host?x=1');
     assert.equal(reply.status, 201);
-    const event = JSON.parse(reply.body.toString()) as Record<string, any>;
+    const event = JSON.parse(reply.body.toString()) as Json;
     assert.equal(event.rawPath, '/via-host');
     assert.equal(event.requestContext.domainName, node.host);
     assert.equal(event.headers.host, `${node.host}:${port}`);
     // curl resolves *.localhost to loopback by itself, as browsers do.
-    const { stdout } = await run('curl', ['-sS', '-w', '\\n%{http_code}', `http://${node.host}:${port}/curl?q=1`]);
+    const { stdout } = await run('curl', [
+      '-sS',
+      '-w',
+      '\\n%{http_code}',
+      `http://${node.host}:${port}/curl?q=1`,
+    ]);
     const [body, code] = stdout.split('\n');
     assert.equal(code, '201');
     assert.equal((JSON.parse(body ?? '') as Record<string, unknown>).rawQueryString, 'q=1');
   });
 
-  test('refusals: no permission, only half of it, an unknown URL, an oversized body', { timeout: 60_000 }, async () => {
+  test('refusals: no permission, only half of it, an unknown URL, an oversized body', {
+    timeout: 60_000,
+  }, async () => {
     await deployNode(lambda, 'url-closed', NODE_ECHO);
     const closed = await createUrl({ FunctionName: 'url-closed', AuthType: 'NONE' });
     const forbidden = {
@@ -353,7 +375,9 @@ describe('function URLs', () => {
     corsBase = cors.base;
   });
 
-  test('a Python function behind an AWS_IAM URL: signed requests pass, others get 403', { timeout: 60_000 }, async () => {
+  test('a Python function behind an AWS_IAM URL: signed requests pass, others get 403', {
+    timeout: 60_000,
+  }, async () => {
     await lambda.send(
       new CreateFunctionCommand({
         FunctionName: 'url-python',
@@ -396,9 +420,13 @@ describe('function URLs', () => {
     assert.equal(badRes.headers.get('x-amzn-errortype'), 'InvalidSignatureException');
 
     const signed = await sign('test', 'POST', 'hello python');
-    const ok = await fetch(url, { method: 'POST', headers: signed.headers as Record<string, string>, body: 'hello python' });
+    const ok = await fetch(url, {
+      method: 'POST',
+      headers: signed.headers as Record<string, string>,
+      body: 'hello python',
+    });
     assert.equal(ok.status, 200);
-    const seen = (await ok.json()) as Record<string, any>;
+    const seen = (await ok.json()) as Json;
     assert.equal(seen.method, 'POST');
     assert.deepEqual(seen.query, { q: '1,2' });
     assert.deepEqual(seen.cookies, ['k=v']);

@@ -51,12 +51,17 @@ export function preflightHeaders(cors: FunctionUrlCors, headers: Headers): Map<s
 }
 
 /** Replaces the function's CORS headers with the config's, for the request's origin. */
-export function applyCors(cors: FunctionUrlCors, requestHeaders: Headers, response: Map<string, string[]>): void {
+export function applyCors(
+  cors: FunctionUrlCors,
+  requestHeaders: Headers,
+  response: Map<string, string[]>,
+): void {
   for (const name of [...response.keys()]) if (name.startsWith('access-control-')) response.delete(name);
   const origin = allowedOrigin(cors, first(requestHeaders, 'origin'));
   if (origin === undefined) return;
   response.set('access-control-allow-origin', [origin]);
-  if (cors.ExposeHeaders?.length) response.set('access-control-expose-headers', [cors.ExposeHeaders.join(',')]);
+  if (cors.ExposeHeaders?.length)
+    response.set('access-control-expose-headers', [cors.ExposeHeaders.join(',')]);
   if (cors.AllowCredentials) response.set('access-control-allow-credentials', ['true']);
   const vary = response.get('vary');
   if (!vary) response.set('vary', ['Origin']);

@@ -49,7 +49,8 @@ export function createFunctionUrlDoor(deps: FunctionUrlDoorDeps): FrontDoor {
     const bytes = typeof body === 'string' ? Buffer.from(body) : body;
     headers.set('x-amzn-requestid', [requestId]);
     headers.set('content-length', [String(bytes.length)]);
-    for (const [name, values] of headers) res.setHeader(name, values.length === 1 ? (values[0] as string) : values);
+    for (const [name, values] of headers)
+      res.setHeader(name, values.length === 1 ? (values[0] as string) : values);
     res.writeHead(status);
     res.end(bytes);
   }
@@ -109,7 +110,13 @@ export function createFunctionUrlDoor(deps: FunctionUrlDoorDeps): FrontDoor {
     } catch (err) {
       if (err instanceof BodyTooLargeError) {
         res.setHeader('connection', 'close');
-        return sendError(res, 413, 'RequestEntityTooLargeException', { Message: 'Request Entity Too Large' }, requestId);
+        return sendError(
+          res,
+          413,
+          'RequestEntityTooLargeException',
+          { Message: 'Request Entity Too Large' },
+          requestId,
+        );
       }
       if (err instanceof BodyTimeoutError) {
         res.setHeader('connection', 'close');
@@ -137,7 +144,8 @@ export function createFunctionUrlDoor(deps: FunctionUrlDoorDeps): FrontDoor {
         route = { ...route, accountId: caller.accountId, authorizer: iamAuthorizerContext(caller) };
       }
     } catch (err) {
-      if (err instanceof UrlAuthError) return sendError(res, 403, err.errorType, { Message: err.bodyMessage }, requestId);
+      if (err instanceof UrlAuthError)
+        return sendError(res, 403, err.errorType, { Message: err.bodyMessage }, requestId);
       throw err;
     }
 
@@ -188,14 +196,18 @@ export function createFunctionUrlDoor(deps: FunctionUrlDoorDeps): FrontDoor {
       // Not allowed by the policy, or the alias behind the URL is gone: both are "Forbidden".
       case 'AccessDeniedException':
       case 'ResourceNotFoundException':
-        return sendError(res, 403, 'AccessDeniedException', { Message: FORBIDDEN_MESSAGE }, requestId);
+        sendError(res, 403, 'AccessDeniedException', { Message: FORBIDDEN_MESSAGE }, requestId);
+        return;
       case 'TooManyRequestsException':
-        return sendError(res, 429, 'TooManyRequestsException', { Message: err.message }, requestId);
+        sendError(res, 429, 'TooManyRequestsException', { Message: err.message }, requestId);
+        return;
       case 'RequestEntityTooLargeException':
-        return sendError(res, 413, 'RequestEntityTooLargeException', { Message: err.message }, requestId);
+        sendError(res, 413, 'RequestEntityTooLargeException', { Message: err.message }, requestId);
+        return;
       default:
         if (err.fault === 'server') deps.logger.error(`function URL request ${requestId} failed`, err);
-        return sendError(res, 502, undefined, 'Internal Server Error', requestId);
+        sendError(res, 502, undefined, 'Internal Server Error', requestId);
+        return;
     }
   }
 

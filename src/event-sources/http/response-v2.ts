@@ -41,7 +41,8 @@ export function mapResponseV2(payload: Buffer): HttpResponseOut | undefined {
   }
   const r = value as Record<string, unknown>;
   const status = typeof r.statusCode === 'string' ? Number(r.statusCode) : r.statusCode;
-  if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) return undefined;
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599)
+    return undefined;
   if (r.headers && typeof r.headers === 'object') {
     for (const [name, v] of Object.entries(r.headers as Record<string, unknown>)) {
       const s = scalar(v);

@@ -4,7 +4,7 @@
  * keys and STS sessions. The verified caller then goes to the function's policy and the
  * caller's identity policies (lambda:InvokeFunctionUrl), as on AWS.
  */
-import { checkSigV4Headers, type SigningKeyCache, type SignedRequestView } from '../../gateway/sigv4.js';
+import { checkSigV4Headers, type SignedRequestView, type SigningKeyCache } from '../../gateway/sigv4.js';
 import type { Authenticator } from '../../iam/authenticator.js';
 import type { Principal } from '../../iam/principal.js';
 import { AwsError } from '../../shared/errors.js';

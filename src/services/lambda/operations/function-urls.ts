@@ -207,7 +207,11 @@ export function functionUrlOperations(
 }
 
 /** DeleteFunction of the whole function ends its URLs (a version has none to end). */
-export function withFunctionUrls(deps: LambdaDeps, urls: UrlConfigStore, operations: Operation[]): Operation[] {
+export function withFunctionUrls(
+  deps: LambdaDeps,
+  urls: UrlConfigStore,
+  operations: Operation[],
+): Operation[] {
   return operations.map((op) => {
     if (op.name !== 'DeleteFunction') return op;
     return {
