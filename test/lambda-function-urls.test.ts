@@ -22,6 +22,7 @@ import {
   DeleteFunctionCommand,
   GetPolicyCommand,
   type LambdaClient,
+  PutFunctionConcurrencyCommand,
 } from '@aws-sdk/client-lambda';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { awsCli, awsCliTool, findAwsCli } from './support/aws-cli.js';
@@ -42,6 +43,7 @@ exports.handler = async (event) => {
     case '/bare': return { hello: 'world' };
     case '/string': return 'hello';
     case '/fail': throw new Error('boom');
+    case '/slow': await new Promise((r) => setTimeout(r, 5000)); return 'late';
     case '/bad-status': return { statusCode: 'nope' };
     case '/binary':
       return {
@@ -279,6 +281,22 @@ describe('function URLs', () => {
       assert.equal(failed.status, 502, p);
       assert.equal(await failed.text(), 'Internal Server Error');
     }
+  });
+
+  test('a timeout is a 502, a throttle a 429', { timeout: 60_000 }, async () => {
+    await deployNode(lambda, 'url-slow', NODE_ECHO, { Timeout: 1 });
+    const slow = await createUrl({ FunctionName: 'url-slow', AuthType: 'NONE' });
+    await allowPublic('url-slow');
+    const timedOut = await fetch(`${slow.base}/slow`);
+    assert.equal(timedOut.status, 502);
+    assert.equal(await timedOut.text(), 'Internal Server Error');
+    await lambda.send(
+      new PutFunctionConcurrencyCommand({ FunctionName: 'url-slow', ReservedConcurrentExecutions: 0 }),
+    );
+    const throttled = await fetch(`${slow.base}/string`);
+    assert.equal(throttled.status, 429);
+    assert.equal(throttled.headers.get('x-amzn-errortype'), 'TooManyRequestsException');
+    assert.deepEqual(await throttled.json(), { Message: 'Rate Exceeded.' });
   });
 
   test('the host-style URL works by Host header, from Node and from curl', async () => {

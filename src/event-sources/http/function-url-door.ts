@@ -128,6 +128,8 @@ export function createFunctionUrlDoor(deps: FunctionUrlDoorDeps): FrontDoor {
     }
 
     const sourceIp = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+    // One trace id for the request the handler sees and the response the client gets.
+    const trace = traceId(timeMs);
     let route: PayloadRoute;
     let principal = anonymousPrincipal();
     try {
@@ -154,7 +156,7 @@ export function createFunctionUrlDoor(deps: FunctionUrlDoorDeps): FrontDoor {
         method,
         rawPath,
         rawQuery,
-        headers: { ...headers, ...forwardedHeaders(req, sourceIp) },
+        headers: { ...headers, ...forwardedHeaders(req, sourceIp, trace) },
         body,
         sourceIp,
         protocol: `HTTP/${req.httpVersion}`,
@@ -182,7 +184,7 @@ export function createFunctionUrlDoor(deps: FunctionUrlDoorDeps): FrontDoor {
       const mapped = outcome.kind === 'response' ? mapResponseV2(outcome.payload) : undefined;
       if (!mapped) return sendError(res, 502, undefined, 'Internal Server Error', requestId);
       if (url.cors) applyCors(url.cors, headers, mapped.headers);
-      mapped.headers.set('x-amzn-trace-id', [traceId(timeMs)]);
+      mapped.headers.set('x-amzn-trace-id', [trace]);
       return send(res, mapped.status, mapped.headers, mapped.body, requestId);
     } catch (err) {
       if (err instanceof AwsError) return sendInvokeError(res, err, requestId);
@@ -238,10 +240,10 @@ function routeOf(
 }
 
 /** What AWS's load balancers add in front of the function (no TLS here, so no x-amzn-tls-*). */
-function forwardedHeaders(req: IncomingMessage, sourceIp: string): Record<string, string[]> {
+function forwardedHeaders(req: IncomingMessage, sourceIp: string, trace: string): Record<string, string[]> {
   const prior = req.headersDistinct['x-forwarded-for'];
   return {
-    'x-amzn-trace-id': [traceId(Date.now())],
+    'x-amzn-trace-id': [trace],
     'x-forwarded-for': [prior ? `${prior.join(',')}, ${sourceIp}` : sourceIp],
     'x-forwarded-port': [String(req.socket.localPort ?? '')],
     'x-forwarded-proto': ['http'],
