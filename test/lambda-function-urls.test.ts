@@ -506,10 +506,36 @@ describe('function URLs', () => {
       assert.equal(created.AuthType, 'NONE');
       const id = /^http:\/\/([a-z0-9]{32})\./.exec(created.FunctionUrl ?? '')?.[1];
       assert.ok(id, created.FunctionUrl);
-      await allowPublic('url-cli');
+      await aws(
+        'lambda',
+        'add-permission',
+        '--function-name',
+        'url-cli',
+        '--statement-id',
+        'url',
+        '--action',
+        'lambda:InvokeFunctionUrl',
+        '--principal',
+        '*',
+        '--function-url-auth-type',
+        'NONE',
+      );
+      // Debian's CLI (2.9) predates --invoked-via-function-url: this statement comes from the SDK.
+      await lambda.send(
+        new AddPermissionCommand({
+          FunctionName: 'url-cli',
+          StatementId: 'url-invoke',
+          Action: 'lambda:InvokeFunction',
+          Principal: '*',
+          InvokedViaFunctionUrl: true,
+        }),
+      );
       const res = await fetch(`${server.url}/_aws/lambda-url/${id}/string`);
       assert.equal(res.status, 200);
       assert.equal(await res.text(), 'hello');
+      // The URL as printed, with curl (which resolves *.localhost itself).
+      const { stdout } = await run('curl', ['-s', `${created.FunctionUrl}bare`]);
+      assert.equal(stdout, '{"hello":"world"}');
     } finally {
       fs.rmSync(home, { recursive: true, force: true });
     }
