@@ -15,11 +15,18 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
+  CreateAccessKeyCommand,
+  CreateRoleCommand,
+  CreateUserCommand,
+  PutUserPolicyCommand,
+} from '@aws-sdk/client-iam';
+import {
   AddPermissionCommand,
   CreateFunctionCommand,
   CreateFunctionUrlConfigCommand,
   type CreateFunctionUrlConfigCommandInput,
   DeleteFunctionCommand,
+  GetFunctionUrlConfigCommand,
   GetPolicyCommand,
   type LambdaClient,
   PutFunctionConcurrencyCommand,
@@ -539,5 +546,107 @@ describe('function URLs', () => {
     } finally {
       fs.rmSync(home, { recursive: true, force: true });
     }
+  });
+
+  test('URLs survive a restart: same id, the new port in FunctionUrl', { timeout: 60_000 }, async () => {
+    lambda.destroy();
+    server = await server.restart();
+    lambda = server.lambda();
+    port = Number(new URL(server.url).port);
+    const got = await lambda.send(new GetFunctionUrlConfigCommand({ FunctionName: 'url-node' }));
+    assert.equal(got.FunctionUrl, `http://${node.host}:${port}/`);
+    const res = await fetch(`${server.url}/_aws/lambda-url/${node.id}/string`);
+    assert.equal(res.status, 200);
+    assert.equal(await res.text(), 'hello');
+  });
+});
+
+describe('function URLs with IAM enforced', () => {
+  let server: TestServer;
+  let lambda: LambdaClient;
+  before(async () => {
+    server = await startServer({ iamEnforcement: 'on' });
+    lambda = server.lambda();
+  });
+  after(async () => {
+    lambda.destroy();
+    await server.stop();
+    removeDataDir(server.dataDir);
+  });
+
+  test('an IAM user needs lambda:InvokeFunctionUrl and lambda:InvokeFunction', {
+    timeout: 60_000,
+  }, async () => {
+    const iam = server.iam();
+    const { Role } = await iam.send(
+      new CreateRoleCommand({
+        RoleName: 'url-fn',
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+          ],
+        }),
+      }),
+    );
+    await deployNode(lambda, 'url-iam', NODE_ECHO, { Role: Role?.Arn as string });
+    const out = await lambda.send(
+      new CreateFunctionUrlConfigCommand({ FunctionName: 'url-iam', AuthType: 'AWS_IAM' }),
+    );
+    const id = /^http:\/\/([a-z0-9]{32})\./.exec(out.FunctionUrl ?? '')?.[1];
+    await iam.send(new CreateUserCommand({ UserName: 'alice' }));
+    const { AccessKey } = await iam.send(new CreateAccessKeyCommand({ UserName: 'alice' }));
+    const credentials = {
+      accessKeyId: AccessKey?.AccessKeyId as string,
+      secretAccessKey: AccessKey?.SecretAccessKey as string,
+    };
+    const u = new URL(server.url);
+    const call = async () => {
+      const signer = new SignatureV4({
+        service: 'lambda',
+        region: 'us-east-1',
+        credentials,
+        sha256: NodeSha256,
+      });
+      const signed = await signer.sign({
+        method: 'GET',
+        protocol: 'http:',
+        hostname: u.hostname,
+        port: Number(u.port),
+        path: `/_aws/lambda-url/${id}/string`,
+        headers: { host: u.host },
+      });
+      return fetch(`${server.url}/_aws/lambda-url/${id}/string`, {
+        headers: signed.headers as Record<string, string>,
+      });
+    };
+    const policy = (actions: string[]) =>
+      iam.send(
+        new PutUserPolicyCommand({
+          UserName: 'alice',
+          PolicyName: 'url',
+          PolicyDocument: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Effect: 'Allow',
+                Action: actions,
+                Resource: `arn:aws:lambda:us-east-1:000000000000:function:url-iam`,
+              },
+            ],
+          }),
+        }),
+      );
+    let res = await call();
+    assert.equal(res.status, 403);
+    assert.equal(res.headers.get('x-amzn-errortype'), 'AccessDeniedException');
+    await policy(['lambda:InvokeFunctionUrl']);
+    res = await call();
+    assert.equal(res.status, 403);
+    await policy(['lambda:InvokeFunctionUrl', 'lambda:InvokeFunction']);
+    res = await call();
+    assert.equal(res.status, 200);
+    assert.equal(await res.text(), 'hello');
+    iam.destroy();
   });
 });
