@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -358,7 +359,21 @@ describe('function URLs', () => {
 
     res = await fetch(`${node.base}/big`, { method: 'POST', body: new Uint8Array(6 * 1024 * 1024 + 1) });
     assert.equal(res.status, 413);
-    // The server keeps serving.
+    // A malformed chunked body is refused by the HTTP parser; the server keeps serving.
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(port, '127.0.0.1', () => {
+        socket.end(
+          `POST /_aws/lambda-url/${node.id}/x HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nnope\r\n`,
+        );
+      });
+      let got = '';
+      socket.on('data', (d: Buffer) => {
+        got += d.toString();
+      });
+      socket.on('close', () => resolve(got));
+      socket.on('error', reject);
+    });
+    assert.match(raw, /^HTTP\/1\.1 400 /);
     assert.equal((await fetch(`${node.base}/string`)).status, 200);
   });
 

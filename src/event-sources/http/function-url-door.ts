@@ -5,7 +5,8 @@
  * names. One request: find the URL, answer a CORS preflight, read the body (6 MB, as AWS),
  * authenticate (AWS_IAM) or not (NONE), build the 2.0 event, invoke through the FunctionInvoker
  * (which checks the function's policy), map the answer. Errors are AWS's function URL answers,
- * never an API error shape.
+ * never an API error shape. A RESPONSE_STREAM URL answers buffered, like BUFFERED, until the
+ * invoke layer can stream a response (issue 13, "Response streaming").
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
