@@ -26,4 +26,6 @@ export interface FunctionUrlTarget {
 export interface FunctionUrlDirectory {
   /** The URL with this id (32 lower-case letters and digits), or undefined. */
   find(urlId: string): FunctionUrlTarget | undefined;
+  /** Whether the id was a URL that ended with its alias (refused as Forbidden, not as unknown). */
+  retired(urlId: string): boolean;
 }

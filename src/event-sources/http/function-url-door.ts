@@ -89,9 +89,17 @@ export function createFunctionUrlDoor(deps: FunctionUrlDoorDeps): FrontDoor {
     const where = locate(host, rawPath);
     const url = URL_ID.test(where.urlId) ? deps.urls.find(where.urlId) : undefined;
     if (!url || (where.region !== undefined && where.region !== url.region)) {
-      // AWS answers a URL that does not exist as one the caller may not use.
+      // AWS answers a URL that does not exist as one the caller may not use (AWS-validated in
+      // LocalStack's test_lambda_url_non_existing_url); one whose alias was deleted, as recorded.
       req.resume();
-      return sendError(res, 403, 'AccessDeniedException', { Message: null }, requestId);
+      const gone = !url && URL_ID.test(where.urlId) && deps.urls.retired(where.urlId);
+      return sendError(
+        res,
+        403,
+        'AccessDeniedException',
+        { Message: gone ? FORBIDDEN_MESSAGE : null },
+        requestId,
+      );
     }
     const method = req.method ?? 'GET';
     const headers = req.headersDistinct;

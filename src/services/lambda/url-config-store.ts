@@ -17,6 +17,9 @@ const MIGRATIONS = [
      config TEXT NOT NULL,
      UNIQUE (account_id, region, name, qualifier)
    );`,
+  // A URL whose alias was deleted: gone from the API, but its requests are refused as AWS
+  // refuses them (Forbidden), not as a URL that never existed ({"Message":null}).
+  'ALTER TABLE lambda_function_urls ADD COLUMN retired INTEGER NOT NULL DEFAULT 0;',
 ];
 
 export type FunctionUrlAuthType = 'NONE' | 'AWS_IAM';
@@ -71,7 +74,14 @@ export function createUrlConfigStore(db: Db) {
   migrate(db, 'lambda-function-urls', MIGRATIONS);
   const s = {
     all: db.prepare(
-      'SELECT url_id, account_id, region, name, qualifier, config FROM lambda_function_urls ORDER BY seq',
+      'SELECT url_id, account_id, region, name, qualifier, config, retired FROM lambda_function_urls ORDER BY seq',
+    ),
+    retire: db.prepare('UPDATE lambda_function_urls SET retired = 1 WHERE url_id = ?'),
+    dropRetired: db.prepare(
+      'DELETE FROM lambda_function_urls WHERE account_id = ? AND region = ? AND name = ? AND qualifier = ? AND retired = 1',
+    ),
+    removeFunction: db.prepare(
+      'DELETE FROM lambda_function_urls WHERE account_id = ? AND region = ? AND name = ?',
     ),
     insert: db.prepare(
       'INSERT INTO lambda_function_urls (url_id, account_id, region, name, qualifier, config) VALUES (?, ?, ?, ?, ?, ?)',
@@ -81,6 +91,8 @@ export function createUrlConfigStore(db: Db) {
   };
   const byId = new Map<string, StoredUrlConfig>();
   const byKey = new Map<string, StoredUrlConfig>();
+  /** Retired URL ids, by the key of what they belonged to. */
+  const retired = new Map<string, string>();
   for (const row of s.all.all() as Array<{
     url_id: string;
     account_id: string;
@@ -88,7 +100,15 @@ export function createUrlConfigStore(db: Db) {
     name: string;
     qualifier: string;
     config: string;
+    retired: number;
   }>) {
+    if (row.retired) {
+      retired.set(
+        row.url_id,
+        keyOf({ accountId: row.account_id, region: row.region }, row.name, row.qualifier),
+      );
+      continue;
+    }
     remember({
       ...(JSON.parse(row.config) as UrlConfig),
       urlId: row.url_id,
@@ -127,7 +147,20 @@ export function createUrlConfigStore(db: Db) {
         (c) => c.accountId === sc.accountId && c.region === sc.region && c.name === name,
       );
     },
+    /** Whether this id was a URL whose alias was deleted. */
+    isRetired: (urlId: string): boolean => retired.has(urlId),
+    /** Ends a URL with its alias: gone from the API, its id remembered as retired. */
+    retire(c: StoredUrlConfig): void {
+      s.retire.run(c.urlId);
+      byId.delete(c.urlId);
+      byKey.delete(keyOf(c, c.name, c.qualifier));
+      retired.set(c.urlId, keyOf(c, c.name, c.qualifier));
+    },
     create(sc: Scope, name: string, qualifier: string, config: UrlConfig): StoredUrlConfig {
+      // A new URL for a re-created alias replaces the retired one's row.
+      const key = keyOf(sc, name, qualifier);
+      s.dropRetired.run(sc.accountId, sc.region, name, qualifier);
+      for (const [id, k] of retired) if (k === key) retired.delete(id);
       const stored: StoredUrlConfig = {
         ...config,
         urlId: newUrlId(),
@@ -151,6 +184,9 @@ export function createUrlConfigStore(db: Db) {
     },
     removeFunction(sc: Scope, name: string): void {
       for (const c of this.list(sc, name)) forget(c);
+      s.removeFunction.run(sc.accountId, sc.region, name);
+      const prefix = keyOf(sc, name, '');
+      for (const [id, k] of retired) if (k.startsWith(prefix)) retired.delete(id);
     },
   };
 }

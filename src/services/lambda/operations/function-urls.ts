@@ -3,7 +3,7 @@
  * UpdateFunctionUrlConfig, DeleteFunctionUrlConfig, ListFunctionUrlConfigs, on the unqualified
  * function or an alias (AWS refuses versions and `$LATEST` by the Qualifier's pattern). The
  * HTTP side of a URL is event-sources/http/; here is only its configuration. DeleteFunction
- * ends a function's URLs; DeleteAlias does not (AWS keeps the config, its requests are refused).
+ * ends a function's URLs, DeleteAlias the alias's.
  *
  * Messages, shapes and the order of checks follow `TestLambdaUrl::*` (test_lambda_api) and
  * `TestLambdaURL::test_lambda_update_function_url_config` (test_lambda).
@@ -206,23 +206,38 @@ export function functionUrlOperations(
   return [create, get, update, remove, list];
 }
 
-/** DeleteFunction of the whole function ends its URLs (a version has none to end). */
+/**
+ * DeleteFunction of the whole function ends its URLs (a version has none to end); DeleteAlias
+ * ends the alias's URL, as AWS does (recorded: GetFunctionUrlConfig then 404s and the URL
+ * answers 403 Forbidden).
+ */
 export function withFunctionUrls(
   deps: LambdaDeps,
   urls: UrlConfigStore,
   operations: Operation[],
 ): Operation[] {
+  const decorate: Record<string, (op: Operation) => Operation['handler']> = {
+    DeleteFunction: (op) => async (input, ctx) => {
+      const out = await op.handler(input, ctx);
+      const scope = scopeOf(ctx);
+      const ref = parseFunctionRef(String(input.FunctionName), undefined, scope, 'other');
+      if (!deps.store.functionExists(scope, ref.name)) urls.removeFunction(scope, ref.name);
+      return out;
+    },
+    DeleteAlias: (op) => async (input, ctx) => {
+      const out = await op.handler(input, ctx);
+      const scope = scopeOf(ctx);
+      const { name } = parseFunctionRef(String(input.FunctionName), undefined, scope, 'other', {
+        name: 'function',
+      });
+      const alias = String(input.Name);
+      const config = urls.get(scope, name, alias);
+      if (config && !deps.store.getAlias(scope, name, alias)) urls.retire(config);
+      return out;
+    },
+  };
   return operations.map((op) => {
-    if (op.name !== 'DeleteFunction') return op;
-    return {
-      ...op,
-      handler: async (input, ctx) => {
-        const out = await op.handler(input, ctx);
-        const scope = scopeOf(ctx);
-        const ref = parseFunctionRef(String(input.FunctionName), undefined, scope, 'other');
-        if (!deps.store.functionExists(scope, ref.name)) urls.removeFunction(scope, ref.name);
-        return out;
-      },
-    };
+    const wrap = decorate[op.name];
+    return wrap ? { ...op, handler: wrap(op) } : op;
   });
 }
