@@ -36,6 +36,11 @@ export class ChunkStream implements ResponseSink, AsyncIterable<Buffer> {
     });
   }
 
+  /** Bytes written and not yet read. */
+  get bufferedBytes(): number {
+    return this.queued;
+  }
+
   start(contentType: string | undefined): void {
     this.contentType = contentType;
     this.markStarted();

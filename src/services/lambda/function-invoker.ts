@@ -13,11 +13,11 @@ import type {
 } from '../../event-sources/function-invoker.js';
 import type { Authorizer } from '../../iam/authorizer.js';
 import type { CompiledPolicy } from '../../iam/policy/index.js';
+import { invokeStreaming } from '../../invoke/response-stream.js';
 import type { LambdaDeps } from './deps.js';
 import { AccessDeniedException } from './errors.js';
 import { functionArn, parseFunctionRef } from './identifiers.js';
 import { resolveQualifier } from './operations/aliases.js';
-import { invokeStreaming } from '../../invoke/response-stream.js';
 import { ASYNC_PAYLOAD_LIMIT, resolveRunnable, SYNC_PAYLOAD_LIMIT, target } from './operations/invoke.js';
 import { streamFunctionError } from './operations/invoke-stream.js';
 

@@ -8,8 +8,8 @@
  * the status is 200 and a failure is reported in `InvokeComplete`, as on Lambda.
  */
 import { invokeStreaming } from '../../../invoke/response-stream.js';
-import type { InvocationResult } from '../../../sandbox/runtime-api/types.js';
 import type { Operation, StreamEvent } from '../../../protocols/types.js';
+import type { InvocationResult } from '../../../sandbox/runtime-api/types.js';
 import { structure } from '../../../shared/shapes.js';
 import { type LambdaDeps, scopeOf } from '../deps.js';
 import * as S from '../shapes.js';
