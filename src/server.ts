@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import type { FunctionInvoker } from './event-sources/function-invoker.js';
 import { createGateway } from './gateway/server.js';
 import { createAuthenticator } from './iam/authenticator.js';
 import { createAuthorizer } from './iam/authorizer.js';
@@ -34,6 +35,8 @@ export interface Lambent {
   /** Listens on config.host:config.port; returns the real address (port 0 picks one). */
   start(): Promise<AddressInfo & { url: string }>;
   stop(): Promise<void>;
+  /** How event sources and front doors invoke functions (FunctionInvoker); tests drive it too. */
+  readonly functions: FunctionInvoker;
 }
 
 export async function createLambent(config: Config, logger: Logger = createLogger()): Promise<Lambent> {
@@ -92,7 +95,7 @@ export async function createLambent(config: Config, logger: Logger = createLogge
     logger,
     identityPolicies: identityPolicySource(identities),
   });
-  const { services, logs } = createServices({
+  const { services, logs, functions } = createServices({
     config,
     db,
     blobs,
@@ -138,6 +141,7 @@ export async function createLambent(config: Config, logger: Logger = createLogge
 
   return {
     config,
+    functions,
     async start() {
       const address = await gateway.listen();
       endpointUrl = `http://127.0.0.1:${address.port}`;

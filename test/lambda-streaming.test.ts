@@ -17,6 +17,7 @@ import {
   type LambdaClient,
   TagResourceCommand,
 } from '@aws-sdk/client-lambda';
+import { anonymousPrincipal, rootPrincipal } from '../src/iam/principal.js';
 import { deployNode } from './support/functions.js';
 import { removeDataDir, startServer, type TestServer } from './support/server.js';
 
@@ -241,6 +242,95 @@ describe('InvokeWithResponseStream', () => {
       new InvokeWithResponseStreamCommand({ FunctionName: 'streamer', InvocationType: 'DryRun' }),
     );
     assert.equal(dry.StatusCode, 204);
+  });
+
+  test('a client that goes away mid-stream: the function ends normally, the server goes on', {
+    timeout: 60_000,
+  }, async () => {
+    await deployNode(
+      lambda,
+      'streamer-long',
+      `exports.handler = awslambda.streamifyResponse(async (event, responseStream) => {
+        for (let i = 0; i < 200; i++) {
+          responseStream.write('x'.repeat(64 * 1024));
+          await new Promise((r) => setTimeout(r, 1));
+        }
+        console.log('wrote everything');
+        responseStream.end();
+      });`,
+      { Timeout: 30 },
+    );
+    const abort = new AbortController();
+    const out = await lambda.send(new InvokeWithResponseStreamCommand({ FunctionName: 'streamer-long' }), {
+      abortSignal: abort.signal,
+    });
+    const requestId = out.$metadata.requestId;
+    await assert.rejects(
+      collect(out, () => {
+        abort.abort();
+      }),
+    );
+    // The function ran to its end (its output is drained, not stalled) and was accounted.
+    const logs = server.logs();
+    const report = async () =>
+      (
+        await logs.send(
+          new FilterLogEventsCommand({
+            logGroupName: '/aws/lambda/streamer-long',
+            filterPattern: `"REPORT RequestId: ${requestId}"`,
+          }),
+        )
+      ).events ?? [];
+    for (let i = 0; i < 500 && (await report()).length === 0; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    assert.equal((await report()).length, 1);
+    // Its environment serves the next invocation.
+    const again = await collect(await stream('streamer-long'));
+    assert.equal(again.chunks.join('').length, 200 * 64 * 1024);
+    assert.deepEqual(again.complete, {});
+  });
+
+  test('FunctionInvoker.invokeStream (RESPONSE_STREAM function URLs) streams, and checks the caller', async () => {
+    const functions = server.lambent.functions;
+    const request = {
+      accountId: '000000000000',
+      region: 'us-east-1',
+      functionName: 'streamer',
+      payload: Buffer.from('{"parts":["u","r","l"]}'),
+    };
+    const run = await functions.invokeStream({
+      ...request,
+      caller: { principal: rootPrincipal('000000000000') },
+    });
+    assert.equal(run.executedVersion, '$LATEST');
+    const chunks: string[] = [];
+    for await (const c of run.chunks) chunks.push(c.toString());
+    assert.deepEqual(chunks, ['u', 'r', 'l']);
+    assert.equal(run.contentType(), 'text/plain');
+    assert.deepEqual(await run.completion, {});
+
+    const failing = await functions.invokeStream({
+      ...request,
+      functionName: 'streamer-fails',
+      caller: { principal: rootPrincipal('000000000000') },
+    });
+    for await (const _ of failing.chunks);
+    const { error } = await failing.completion;
+    assert.equal(error?.errorType, 'TypeError');
+    assert.equal(error?.errorMessage, 'broke mid-stream');
+
+    // No policy lets anyone else in: refused before anything runs, in AWS's words.
+    await assert.rejects(
+      functions.invokeStream({
+        ...request,
+        caller: {
+          principal: anonymousPrincipal(),
+          action: 'lambda:InvokeFunctionUrl',
+          context: { 'lambda:FunctionUrlAuthType': 'NONE' },
+        },
+      }),
+      (err: Error) => err.name === 'AccessDeniedException',
+    );
   });
 
   test('boto3 invoke_with_response_stream reads it too', { timeout: 60_000 }, async (t) => {
