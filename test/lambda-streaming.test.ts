@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
+  CreateFunctionCommand,
   InvokeCommand,
   InvokeWithResponseStreamCommand,
   type InvokeWithResponseStreamCommandOutput,
@@ -18,8 +19,10 @@ import {
   TagResourceCommand,
 } from '@aws-sdk/client-lambda';
 import { anonymousPrincipal, rootPrincipal } from '../src/iam/principal.js';
-import { deployNode } from './support/functions.js';
+import { deployNode, TEST_ROLE } from './support/functions.js';
 import { removeDataDir, startServer, type TestServer } from './support/server.js';
+import { active } from './support/wait.js';
+import { zipOf } from './support/zips.js';
 
 const run = promisify(execFile);
 
@@ -174,6 +177,21 @@ describe('InvokeWithResponseStream', () => {
       'buffered-fails',
       'exports.handler = async () => { throw new RangeError("no"); };',
     );
+    // Python has no streaming handler (on Lambda either): its answer is the one chunk.
+    await lambda.send(
+      new CreateFunctionCommand({
+        FunctionName: 'python-buffered',
+        Runtime: 'python3.12',
+        Handler: 'app.handler',
+        Role: TEST_ROLE,
+        Code: {
+          ZipFile: await zipOf({ 'app.py': 'def handler(event, context):\n    return {"py": event}\n' }),
+        },
+      }),
+    );
+    await active(lambda, 'python-buffered');
+    const py = await collect(await stream('python-buffered', { y: 2 }));
+    assert.deepEqual(py.chunks, ['{"py": {"y": 2}}']);
     const failed = await collect(await stream('buffered-fails'));
     assert.deepEqual(failed.chunks, []);
     assert.equal(failed.complete?.ErrorCode, 'RangeError');

@@ -301,8 +301,10 @@ function send(res: ServerResponse, data: ResponseData, unread?: IncomingMessage)
 /**
  * Sends an operation's streamed answer (an event stream): the headers at once, then each piece as it
  * is produced, chunked, waiting for the socket to drain between pieces (a slow client holds back the
- * producer, not our memory). A client that closes stops the pulling; an error after the headers can
- * only cut the connection. Never throws.
+ * producer, not our memory). A client that goes away (even before the first piece) stops the writing
+ * but not the pulling: the producer runs to its end (a function finishes, is logged and accounted,
+ * as on Lambda) and its pieces are dropped. An error after the headers can only cut the connection.
+ * Never throws.
  */
 async function sendStream(
   res: ServerResponse,
@@ -311,27 +313,26 @@ async function sendStream(
   logger: Logger,
   requestId: string,
 ): Promise<void> {
-  const headers: Record<string, string> = { ...data.headers };
-  if (res.shouldKeepAlive) headers.connection = 'keep-alive';
-  res.writeHead(data.status, headers);
-  res.flushHeaders();
-  let closed = false;
+  let closed = res.destroyed || res.socket?.destroyed === true;
   let wakeOnClose: (() => void) | undefined;
   res.once('close', () => {
     closed = true;
     wakeOnClose?.();
   });
+  if (!closed) {
+    const headers: Record<string, string> = { ...data.headers };
+    if (res.shouldKeepAlive) headers.connection = 'keep-alive';
+    res.writeHead(data.status, headers);
+    res.flushHeaders();
+  }
   try {
     for await (const piece of stream) {
-      if (closed) break;
-      if (!res.write(piece)) {
-        await new Promise<void>((resolve) => {
-          wakeOnClose = resolve;
-          res.once('drain', resolve);
-        });
-        wakeOnClose = undefined;
-      }
-      if (closed) break;
+      if (closed || res.write(piece)) continue;
+      await new Promise<void>((resolve) => {
+        wakeOnClose = resolve;
+        res.once('drain', resolve);
+      });
+      wakeOnClose = undefined;
     }
     if (!closed) res.end();
   } catch (err) {
