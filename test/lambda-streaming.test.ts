@@ -149,6 +149,12 @@ describe('InvokeWithResponseStream', () => {
     assert.equal(got.chunks.join(''), 'partial');
     assert.equal(got.complete?.ErrorCode, 'TypeError');
     assert.equal(got.complete?.ErrorDetails, 'broke mid-stream');
+    // Counted as Invoke's are: one invocation, one error.
+    const metrics = await (await fetch(`${server.url}/_lambent/metrics`)).text();
+    const count = (family: string) =>
+      Number(new RegExp(`^${family}\\{[^}]*"streamer-fails"[^}]*\\} (\\d+)$`, 'm').exec(metrics)?.[1]);
+    assert.equal(count('lambent_lambda_invocations_total'), 1, metrics);
+    assert.equal(count('lambent_lambda_errors_total'), 1);
   });
 
   test('a timeout mid-stream ends it with Sandbox.Timedout', { timeout: 60_000 }, async () => {
