@@ -16,6 +16,7 @@ import {
   InvokeWithResponseStreamCommand,
   type InvokeWithResponseStreamCommandOutput,
   type LambdaClient,
+  PutFunctionConcurrencyCommand,
   TagResourceCommand,
 } from '@aws-sdk/client-lambda';
 import { anonymousPrincipal, rootPrincipal } from '../src/iam/principal.js';
@@ -261,6 +262,22 @@ describe('InvokeWithResponseStream', () => {
         new InvokeWithResponseStreamCommand({ FunctionName: 'streamer', Payload: Buffer.from('not json') }),
       ),
       (err: Error) => err.name === 'InvalidRequestContentException',
+    );
+    // A throttle is decided before anything runs: AWS's 429, not an event stream.
+    await deployNode(lambda, 'streamer-reserved-0', STREAMING);
+    await lambda.send(
+      new PutFunctionConcurrencyCommand({
+        FunctionName: 'streamer-reserved-0',
+        ReservedConcurrentExecutions: 0,
+      }),
+    );
+    await assert.rejects(
+      stream('streamer-reserved-0'),
+      (err: Error & { $metadata?: { httpStatusCode?: number } }) => {
+        assert.equal(err.name, 'TooManyRequestsException');
+        assert.equal(err.$metadata?.httpStatusCode, 429);
+        return true;
+      },
     );
     const dry = await lambda.send(
       new InvokeWithResponseStreamCommand({ FunctionName: 'streamer', InvocationType: 'DryRun' }),
