@@ -84,6 +84,7 @@ export async function createLambent(config: Config, logger: Logger = createLogge
     billingGranularityMs: config.lambda.billingGranularityMs,
     freezeDelayMs: config.lambda.freezeDelayMs,
     outbound: config.lambda.outbound,
+    maxStreamedResponseBytes: config.lambda.maxStreamedResponseBytes,
     keepAliveMs: config.lambda.keepAliveSeconds * 1000,
     limits: config.lambda,
     metrics: metrics.lambda,

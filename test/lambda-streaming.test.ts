@@ -27,6 +27,8 @@ import { zipOf } from './support/zips.js';
 
 const run = promisify(execFile);
 
+const LIMIT = 16 * 1024 * 1024;
+
 const STREAMING = `exports.handler = awslambda.streamifyResponse(async (event, responseStream) => {
   responseStream.setContentType('text/plain');
   for (const part of event.parts ?? ['a', 'b', 'c']) responseStream.write(part);
@@ -82,7 +84,8 @@ describe('InvokeWithResponseStream', () => {
     );
 
   before(async () => {
-    server = await startServer();
+    // A smaller streamed-response limit than Lambda's 200 MB, to reach it quickly.
+    server = await startServer({ lambda: { maxStreamedResponseBytes: LIMIT } });
     lambda = server.lambda();
     await deployNode(lambda, 'streamer', STREAMING);
   });
@@ -172,6 +175,31 @@ describe('InvokeWithResponseStream', () => {
     assert.equal(got.chunks.join(''), 'before');
     assert.equal(got.complete?.ErrorCode, 'Sandbox.Timedout');
     assert.match(got.complete?.ErrorDetails ?? '', /Task timed out after 1\.00 seconds/);
+  });
+
+  test('past the streamed-response limit: what fitted, then Function.ResponseSizeTooLarge', {
+    timeout: 60_000,
+  }, async () => {
+    await deployNode(
+      lambda,
+      'streamer-huge',
+      `exports.handler = awslambda.streamifyResponse(async (event, responseStream) => {
+        const mib = Buffer.alloc(1024 * 1024, 122);
+        for (let i = 0; i < 17; i++) {
+          if (!responseStream.write(mib)) await new Promise((r) => responseStream.once('drain', r));
+        }
+        responseStream.end();
+      });`,
+      { Timeout: 30 },
+    );
+    const got = await collect(await stream('streamer-huge'));
+    const received = got.chunks.reduce((n, c) => n + c.length, 0);
+    assert.equal(received, LIMIT);
+    assert.equal(got.complete?.ErrorCode, 'Function.ResponseSizeTooLarge');
+    assert.equal(
+      got.complete?.ErrorDetails,
+      `Response payload size exceeded maximum allowed payload size (${LIMIT} bytes).`,
+    );
   });
 
   test('a function that does not stream gives its response as one chunk', async () => {

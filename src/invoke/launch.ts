@@ -88,6 +88,8 @@ export interface LaunchContext {
   billingGranularityMs: 1 | 100;
   freezeDelayMs: number;
   outbound: boolean;
+  /** Largest streamed response (default: the Runtime API's, 200 MiB). */
+  maxStreamedResponseBytes?: number;
   /** What function output is kept (rate per function, disk); absent: all of it. */
   logBudget?: LogBudget;
   /** Issues an environment's credentials for the function's execution role (never the account's keys). */
@@ -357,6 +359,7 @@ export async function launchEnvironment(
       return sandboxUid !== undefined && (await peerUidOf(socket)) === sandboxUid;
     },
     ...(token ? { token } : {}),
+    ...(ctx.maxStreamedResponseBytes ? { maxStreamedResponseBytes: ctx.maxStreamedResponseBytes } : {}),
   });
   // Lines are gathered for a few milliseconds and stored together: one write per burst
   // (START, output, END, REPORT) instead of one per line keeps the warm path and the WAL light.
