@@ -177,8 +177,9 @@ describe('Runtime API: streamed responses to a sink', () => {
 async function withNode(
   files: Record<string, string>,
   fn: (f: Awaited<ReturnType<typeof startFixture>>) => Promise<void>,
+  runtime = 'nodejs20.x',
 ) {
-  const f = await startFixture({ runtime: 'nodejs20.x', handler: 'index.handler', files });
+  const f = await startFixture({ runtime, handler: 'index.handler', files });
   try {
     await fn(f);
   } finally {
@@ -334,6 +335,27 @@ describe('Node runtime: awslambda.streamifyResponse, streamed', () => {
       // At most one socket read (64 KiB) lands after the mark was reached.
       assert.ok(most <= mark + 64 * 1024, `queued up to ${most} bytes`);
     });
+  });
+
+  it('nodejs24.x (promises only) streams the same way', async () => {
+    const files = {
+      'index.mjs': `export const handler = awslambda.streamifyResponse(async (event, responseStream) => {
+          responseStream.write('twenty');
+          responseStream.end('-four');
+        });`,
+    };
+    await withNode(
+      files,
+      async (f) => {
+        const sink = new ChunkStream();
+        const chunks = collect(sink);
+        const r = await f.invoke({}, { stream: sink });
+        sink.end();
+        assert.equal(r.kind, 'response');
+        assert.deepEqual((await chunks).map(String), ['twenty', '-four']);
+      },
+      'nodejs24.x',
+    );
   });
 
   it('a handler that does not stream answers in one piece, sink untouched', async () => {
