@@ -337,6 +337,26 @@ describe('Node runtime: awslambda.streamifyResponse, streamed', () => {
     });
   });
 
+  it("AWS's documented pattern: pipeline(readable, responseStream)", async () => {
+    const files = {
+      'index.mjs': `import { pipeline } from 'node:stream/promises';
+        import { Readable } from 'node:stream';
+        export const handler = awslambda.streamifyResponse(async (event, responseStream) => {
+          responseStream.setContentType('application/json');
+          await pipeline(Readable.from(['{"a":', '1}']), responseStream);
+        });`,
+    };
+    await withNode(files, async (f) => {
+      const sink = new ChunkStream();
+      const chunks = collect(sink);
+      const r = await f.invoke({}, { stream: sink });
+      sink.end();
+      assert.equal(r.kind, 'response');
+      assert.equal(sink.contentType, 'application/json');
+      assert.equal(Buffer.concat(await chunks).toString(), '{"a":1}');
+    });
+  });
+
   it('nodejs24.x (promises only) streams the same way', async () => {
     const files = {
       'index.mjs': `export const handler = awslambda.streamifyResponse(async (event, responseStream) => {
