@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import type { FunctionInvoker } from './event-sources/function-invoker.js';
 import { createFunctionUrlDoor } from './event-sources/http/function-url-door.js';
 import { createGateway } from './gateway/server.js';
 import { createAuthenticator } from './iam/authenticator.js';
@@ -35,6 +36,8 @@ export interface Lambent {
   /** Listens on config.host:config.port; returns the real address (port 0 picks one). */
   start(): Promise<AddressInfo & { url: string }>;
   stop(): Promise<void>;
+  /** How event sources and front doors invoke functions (FunctionInvoker); tests drive it too. */
+  readonly functions: FunctionInvoker;
 }
 
 export async function createLambent(config: Config, logger: Logger = createLogger()): Promise<Lambent> {
@@ -82,6 +85,7 @@ export async function createLambent(config: Config, logger: Logger = createLogge
     billingGranularityMs: config.lambda.billingGranularityMs,
     freezeDelayMs: config.lambda.freezeDelayMs,
     outbound: config.lambda.outbound,
+    maxStreamedResponseBytes: config.lambda.maxStreamedResponseBytes,
     keepAliveMs: config.lambda.keepAliveSeconds * 1000,
     limits: config.lambda,
     metrics: metrics.lambda,
@@ -152,6 +156,7 @@ export async function createLambent(config: Config, logger: Logger = createLogge
 
   return {
     config,
+    functions,
     async start() {
       const address = await gateway.listen();
       endpointUrl = `http://127.0.0.1:${address.port}`;

@@ -88,6 +88,8 @@ export interface LaunchContext {
   billingGranularityMs: 1 | 100;
   freezeDelayMs: number;
   outbound: boolean;
+  /** Largest streamed response (default: the Runtime API's, 200 MiB). */
+  maxStreamedResponseBytes?: number;
   /** What function output is kept (rate per function, disk); absent: all of it. */
   logBudget?: LogBudget;
   /** Issues an environment's credentials for the function's execution role (never the account's keys). */
@@ -357,6 +359,7 @@ export async function launchEnvironment(
       return sandboxUid !== undefined && (await peerUidOf(socket)) === sandboxUid;
     },
     ...(token ? { token } : {}),
+    ...(ctx.maxStreamedResponseBytes ? { maxStreamedResponseBytes: ctx.maxStreamedResponseBytes } : {}),
   });
   // Lines are gathered for a few milliseconds and stored together: one write per burst
   // (START, output, END, REPORT) instead of one per line keeps the warm path and the WAL light.
@@ -417,6 +420,17 @@ export async function launchEnvironment(
       : {}),
   });
   sandboxUid = sandbox.uid;
+  // Lambent's runtimes reach their Runtime API on a unix socket in the sandbox when there is
+  // one (no relay hop on each call); AWS_LAMBDA_RUNTIME_API's port still serves any other client.
+  const socketPath = lang ? sandbox.runtimeSocket : undefined;
+  if (socketPath) {
+    try {
+      await endpoint.listenUnix(socketPath, sandbox.uid);
+    } catch (err) {
+      await Promise.allSettled([sandbox.kill(), endpoint.close()]);
+      throw new SandboxStartError(`Runtime API socket: ${(err as Error).message}`, 'setup');
+    }
+  }
   const environment = new Environment({
     id,
     key,

@@ -13,6 +13,7 @@ import type { LambdaStore } from './store.js';
 
 const ACTION_NAMES: Readonly<Record<string, string>> = {
   Invoke: 'lambda:InvokeFunction',
+  InvokeWithResponseStream: 'lambda:InvokeFunction',
   GetLayerVersionByArn: 'lambda:GetLayerVersion',
 };
 

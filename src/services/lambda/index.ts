@@ -7,7 +7,8 @@
  * PublishLayerVersion, GetLayerVersion, GetLayerVersionByArn, ListLayers, ListLayerVersions,
  * DeleteLayerVersion, AddPermission, RemovePermission, GetPolicy, TagResource,
  * UntagResource, ListTags, GetAccountSettings, Invoke (RequestResponse, Event, DryRun,
- * LogType Tail; aliases with weighted routing), InvokeAsync; Put/Get/DeleteFunctionConcurrency
+ * LogType Tail; aliases with weighted routing), InvokeAsync, InvokeWithResponseStream (event stream,
+ * chunks as the handler writes them); Put/Get/DeleteFunctionConcurrency
  * (reserved and account concurrency, scaling rate and host memory, throttling with AWS's 429
  * bodies); Put/Get/Delete/ListProvisionedConcurrencyConfig(s) (environments initialised
  * ahead of time and kept, served first; status as AWS reports it; re-provisioned on start);
@@ -17,7 +18,7 @@
  *
  * Not yet (see docs/parity/lambda.md): SQS/SNS/EventBridge/S3 destinations and dead-letter
  * queues (accepted, not delivered), event source mappings, layer permissions, code signing,
- * container images, code from S3, response streaming (RESPONSE_STREAM URLs answer buffered).
+ * container images, code from S3.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
@@ -61,6 +62,7 @@ import { eventInvokeConfigOperations, withEventInvokeConfigs } from './operation
 import { functionUrlOperations, withFunctionUrls } from './operations/function-urls.js';
 import { functionOperations } from './operations/functions.js';
 import { asyncEventRunner, invokeOperations } from './operations/invoke.js';
+import { invokeStreamOperations } from './operations/invoke-stream.js';
 import { layerOperations } from './operations/layers.js';
 import { permissionOperations } from './operations/permissions.js';
 import {
@@ -186,6 +188,7 @@ export function createLambdaService(opts: {
               ...permissionOperations(deps),
               ...tagAndAccountOperations(deps),
               ...invokeOperations(deps),
+              ...invokeStreamOperations(deps),
               ...concurrencyOperations(deps, reservations),
               ...provisionedConcurrencyOperations(deps, provisioned),
               ...eventInvokeConfigOperations(deps, eventInvokeConfigs),
@@ -230,6 +233,7 @@ export function createLambdaService(opts: {
       '/2019-09-25/',
       '/2019-09-30/',
       '/2021-10-31/',
+      '/2021-11-15/',
     ],
     // AWS names Invoke "InvokeFunction" in this message.
     requestTooLarge: (op, limit) =>
