@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
+import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
   CreateAccessKeyCommand,
@@ -305,6 +306,32 @@ describe('function URLs', () => {
     assert.equal(throttled.status, 429);
     assert.equal(throttled.headers.get('x-amzn-errortype'), 'TooManyRequestsException');
     assert.deepEqual(await throttled.json(), { Message: 'Rate Exceeded.' });
+
+    // Lambda's metrics count them as they count Invoke's.
+    const cloudwatch = new CloudWatchClient({
+      endpoint: server.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxAttempts: 1,
+    });
+    const sum = async (metric: string) => {
+      const out = await cloudwatch.send(
+        new GetMetricStatisticsCommand({
+          Namespace: 'AWS/Lambda',
+          MetricName: metric,
+          Dimensions: [{ Name: 'FunctionName', Value: 'url-slow' }],
+          StartTime: new Date(Date.now() - 3_600_000),
+          EndTime: new Date(Date.now() + 60_000),
+          Period: 3600,
+          Statistics: ['Sum'],
+        }),
+      );
+      return (out.Datapoints ?? []).reduce((n, d) => n + (d.Sum ?? 0), 0);
+    };
+    assert.equal(await sum('Invocations'), 1);
+    assert.equal(await sum('Errors'), 1);
+    assert.equal(await sum('Throttles'), 1);
+    cloudwatch.destroy();
   });
 
   test('the host-style URL works by Host header, from Node and from curl', async () => {
