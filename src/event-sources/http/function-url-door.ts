@@ -18,7 +18,7 @@ import { anonymousPrincipal } from '../../iam/principal.js';
 import { AwsError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { FunctionInvoker } from '../function-invoker.js';
-import { applyCors, isPreflight, preflightHeaders } from './cors.js';
+import { applyCors, isPreflight, preflightHeaders } from './function-url-cors.js';
 import type { FunctionUrlDirectory, FunctionUrlTarget } from './function-url-directory.js';
 import { buildPayloadV2, type PayloadRoute } from './payload-v2.js';
 import { mapResponseV2 } from './response-v2.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { applyCors, isPreflight, preflightHeaders } from './cors.js';
+import { applyCors, isPreflight, preflightHeaders } from './function-url-cors.js';
 import { buildPayloadV2, isTextBody, queryParameters, requestTime } from './payload-v2.js';
 import { mapResponseV2 } from './response-v2.js';
 
