@@ -10,6 +10,8 @@ import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { Db } from '../storage/db.js';
+import { createApiGatewayV2Service } from './apigatewayv2/index.js';
+import type { ApiGatewayV2Store } from './apigatewayv2/store.js';
 import { createCloudWatchService } from './cloudwatch/index.js';
 import { createIamService } from './iam/index.js';
 import { createLambdaService } from './lambda/index.js';
@@ -43,11 +45,15 @@ export function createServices(deps: ServiceDeps): {
   logs: LogsApi;
   /** How event sources (function URLs, API Gateway, notifications) invoke functions. */
   functions: FunctionInvoker;
+  /** HTTP APIs, for their invoke URLs (event-sources/http/api-gateway.ts). */
+  httpApis: ApiGatewayV2Store;
 } {
   const logs = createLogsService(deps);
   const lambda = createLambdaService(deps);
+  const apigatewayv2 = createApiGatewayV2Service({ db: deps.db });
   return {
     functions: lambda.functions,
+    httpApis: apigatewayv2.store,
     services: [
       lambda,
       logs.service,
@@ -62,6 +68,7 @@ export function createServices(deps: ServiceDeps): {
             }),
           ]
         : []),
+      apigatewayv2.service,
     ],
     logs: logs.api,
   };
