@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { createApiGatewayFrontDoor } from './event-sources/http/api-gateway.js';
 import { createGateway } from './gateway/server.js';
 import { createAuthenticator } from './iam/authenticator.js';
 import { createAuthorizer } from './iam/authorizer.js';
@@ -92,7 +93,7 @@ export async function createLambent(config: Config, logger: Logger = createLogge
     logger,
     identityPolicies: identityPolicySource(identities),
   });
-  const { services, logs } = createServices({
+  const { services, logs, functions, httpApis } = createServices({
     config,
     db,
     blobs,
@@ -113,6 +114,14 @@ export async function createLambent(config: Config, logger: Logger = createLogge
     logger,
     authorizer,
     authenticator: createAuthenticator(config.credentials, identities),
+    frontDoors: [
+      createApiGatewayFrontDoor({
+        store: httpApis,
+        functions,
+        logger,
+        bodyIdleTimeoutMs: config.gateway.bodyIdleTimeoutMs,
+      }),
+    ],
     health: () => {
       const sandbox = sandboxes.describe();
       const budget = logBudget.status();

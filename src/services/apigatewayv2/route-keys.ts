@@ -6,7 +6,10 @@
 
 export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'ANY'] as const;
 
-type Segment = { kind: 'literal'; text: string } | { kind: 'param'; name: string } | { kind: 'greedy'; name: string };
+type Segment =
+  | { kind: 'literal'; text: string }
+  | { kind: 'param'; name: string }
+  | { kind: 'greedy'; name: string };
 
 export interface ParsedRouteKey {
   key: string;
@@ -33,7 +36,8 @@ export function parseRouteKey(key: string): ParsedRouteKey | { error: string } {
     const param = /^\{([A-Za-z0-9_.-]+)(\+?)\}$/.exec(part);
     if (param) {
       if (param[2]) {
-        if (i !== parts.length - 1) return { error: `Greedy path variable must be the last part of the path: ${key}` };
+        if (i !== parts.length - 1)
+          return { error: `Greedy path variable must be the last part of the path: ${key}` };
         segments.push({ kind: 'greedy', name: param[1] as string });
       } else segments.push({ kind: 'param', name: param[1] as string });
     } else if (/[{}]/.test(part)) return { error: `Invalid route key: ${key}` };
@@ -81,7 +85,10 @@ export class RouteTable<R extends { routeKey: string }> {
   }
 }
 
-function matchSegments(pattern: readonly Segment[], path: readonly string[]): Record<string, string> | undefined {
+function matchSegments(
+  pattern: readonly Segment[],
+  path: readonly string[],
+): Record<string, string> | undefined {
   const params: Record<string, string> = {};
   for (let i = 0; i < pattern.length; i++) {
     const seg = pattern[i] as Segment;

@@ -5,7 +5,7 @@
  * are one JSON.parse. API ids are unique across accounts and regions, as on AWS, so an invoke
  * URL (which names only the id) finds its API with one indexed read.
  */
-import { migrate, type Db } from '../../storage/db.js';
+import { type Db, migrate } from '../../storage/db.js';
 import type { ApiDoc, ChildKind, DeploymentDoc, IntegrationDoc, RouteDoc, StageDoc } from './model.js';
 
 const MIGRATIONS = [
@@ -43,7 +43,9 @@ export type ApiGatewayV2Store = ReturnType<typeof createApiGatewayV2Store>;
 export function createApiGatewayV2Store(db: Db) {
   migrate(db, 'apigatewayv2', MIGRATIONS);
   const stmts = {
-    getApi: db.prepare('SELECT doc FROM apigwv2_apis WHERE api_id = ? AND account_id = ? AND region = ?').pluck(),
+    getApi: db
+      .prepare('SELECT doc FROM apigwv2_apis WHERE api_id = ? AND account_id = ? AND region = ?')
+      .pluck(),
     findApi: db.prepare('SELECT account_id, region, doc FROM apigwv2_apis WHERE api_id = ?'),
     listApis: db
       .prepare('SELECT doc FROM apigwv2_apis WHERE account_id = ? AND region = ? ORDER BY api_id')
@@ -65,7 +67,8 @@ export function createApiGatewayV2Store(db: Db) {
     deleteChild: db.prepare('DELETE FROM apigwv2_children WHERE api_id = ? AND kind = ? AND id = ?'),
     idTaken: db.prepare('SELECT 1 FROM apigwv2_children WHERE kind = ? AND id = ?').pluck(),
   };
-  const parse = <T>(text: unknown): T | undefined => (typeof text === 'string' ? (JSON.parse(text) as T) : undefined);
+  const parse = <T>(text: unknown): T | undefined =>
+    typeof text === 'string' ? (JSON.parse(text) as T) : undefined;
 
   return {
     transaction<T>(fn: () => T): T {
@@ -84,7 +87,9 @@ export function createApiGatewayV2Store(db: Db) {
       return stmts.findApi.get(apiId) !== undefined;
     },
     listApis(scope: Scope): ApiDoc[] {
-      return (stmts.listApis.all(scope.accountId, scope.region) as string[]).map((t) => JSON.parse(t) as ApiDoc);
+      return (stmts.listApis.all(scope.accountId, scope.region) as string[]).map(
+        (t) => JSON.parse(t) as ApiDoc,
+      );
     },
     putApi(scope: Scope, api: ApiDoc): void {
       stmts.putApi.run(api.apiId, scope.accountId, scope.region, JSON.stringify(api));

@@ -5,7 +5,7 @@
 import type { Operation, RequestContext } from '../../../protocols/types.js';
 import { autoDeploy } from '../deploy.js';
 import { BadRequestException } from '../errors.js';
-import { type ApiDoc, type CorsDoc, ISO_NOW, type IntegrationDoc, newId, type RouteDoc } from '../model.js';
+import { type ApiDoc, type CorsDoc, type IntegrationDoc, ISO_NOW, newId, type RouteDoc } from '../model.js';
 import { parseRouteKey } from '../route-keys.js';
 import type { ApiGatewayV2Store } from '../store.js';
 import { apiEndpoint, type Input, mustApi, type OpDeps, op, scopeOf, str } from './common.js';

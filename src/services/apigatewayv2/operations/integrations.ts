@@ -46,21 +46,29 @@ export function buildIntegration(input: Input, base: Partial<IntegrationDoc>, id
     }
     // AWS requires it from the CLI and SDKs (the console alone defaults it).
     if (version === undefined) {
-      throw new BadRequestException('PayloadFormatVersion is required for AWS_PROXY integrations of HTTP APIs');
+      throw new BadRequestException(
+        'PayloadFormatVersion is required for AWS_PROXY integrations of HTTP APIs',
+      );
     }
     method ??= 'POST';
   } else {
     if (!isHttpUrl(uri)) throw new BadRequestException(`Invalid HTTP endpoint specified for URI: ${uri}`);
-    if (method === undefined) throw new BadRequestException('IntegrationMethod is a required parameter for HTTP_PROXY');
+    if (method === undefined)
+      throw new BadRequestException('IntegrationMethod is a required parameter for HTTP_PROXY');
     version ??= '1.0';
     if (version !== '1.0') {
-      throw new BadRequestException('Only payload format version 1.0 is supported for HTTP_PROXY integrations');
+      throw new BadRequestException(
+        'Only payload format version 1.0 is supported for HTTP_PROXY integrations',
+      );
     }
   }
   if (version !== '1.0' && version !== '2.0') {
-    throw new BadRequestException(`Invalid payload format version: ${version}. Supported values are 1.0 and 2.0`);
+    throw new BadRequestException(
+      `Invalid payload format version: ${version}. Supported values are 1.0 and 2.0`,
+    );
   }
-  const timeout = typeof input.timeoutInMillis === 'number' ? input.timeoutInMillis : (base.timeoutInMillis ?? 30000);
+  const timeout =
+    typeof input.timeoutInMillis === 'number' ? input.timeoutInMillis : (base.timeoutInMillis ?? 30000);
   if (timeout < 50 || timeout > 30000) {
     throw new BadRequestException('Timeout must be between 50 milliseconds and 30 seconds for HTTP APIs');
   }

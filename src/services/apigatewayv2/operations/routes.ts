@@ -18,7 +18,10 @@ export function checkRouteKey(store: ApiGatewayV2Store, apiId: string, key: stri
 function checkTarget(store: ApiGatewayV2Store, apiId: string, target: string | undefined): void {
   if (target === undefined) return;
   const m = /^integrations\/([a-z0-9]+)$/.exec(target);
-  if (!m) throw new BadRequestException(`Invalid target: ${target}. A target must be of the form integrations/<id>`);
+  if (!m)
+    throw new BadRequestException(
+      `Invalid target: ${target}. A target must be of the form integrations/<id>`,
+    );
   if (!store.get(apiId, 'integration', m[1] as string)) {
     throw new NotFoundException('Invalid Integration identifier specified');
   }
@@ -53,7 +56,9 @@ export function routeOperations(deps: OpDeps): Operation[] {
         const doc: RouteDoc = {
           apiKeyRequired: input.apiKeyRequired === true,
           authorizationType: 'NONE',
-          ...(str(input, 'operationName') !== undefined ? { operationName: str(input, 'operationName') } : {}),
+          ...(str(input, 'operationName') !== undefined
+            ? { operationName: str(input, 'operationName') }
+            : {}),
           routeId: newId(7, (x) => store.childIdTaken('route', x)),
           routeKey: key,
           ...(target !== undefined ? { target } : {}),
@@ -77,7 +82,8 @@ export function routeOperations(deps: OpDeps): Operation[] {
         const old = must(api.apiId, str(input, 'routeId') ?? '');
         const key = str(input, 'routeKey');
         if (key !== undefined && key !== old.routeKey) {
-          if (old.routeKey === '$default') throw new BadRequestException('The $default route key cannot be modified');
+          if (old.routeKey === '$default')
+            throw new BadRequestException('The $default route key cannot be modified');
           checkRouteKey(store, api.apiId, key, old.routeId);
         }
         checkAuthorization(input);

@@ -16,7 +16,9 @@ function stageVariables(input: Input): Record<string, string> | undefined {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(vars as Record<string, unknown>)) {
     if (!STAGE_VARIABLE_NAME.test(k)) {
-      throw new BadRequestException(`Stage variable name ${k} must be alphanumeric or underscore, at most 64 characters`);
+      throw new BadRequestException(
+        `Stage variable name ${k} must be alphanumeric or underscore, at most 64 characters`,
+      );
     }
     if (typeof v !== 'string' || !STAGE_VARIABLE_VALUE.test(v)) {
       throw new BadRequestException(`Stage variable value ${String(v)} for ${k} contains invalid characters`);
@@ -34,7 +36,8 @@ export function newStage(
   managed = false,
 ): StageDoc {
   const deploymentId = str(input, 'deploymentId');
-  if (deploymentId !== undefined && !store.get(apiId, 'deployment', deploymentId)) throw notFound('deployment');
+  if (deploymentId !== undefined && !store.get(apiId, 'deployment', deploymentId))
+    throw notFound('deployment');
   const now = ISO_NOW();
   const doc: StageDoc = {
     ...(managed ? { apiGatewayManaged: true } : {}),
