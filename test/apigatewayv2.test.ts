@@ -1,0 +1,433 @@
+/**
+ * HTTP APIs the way a user builds them: @aws-sdk/client-apigatewayv2 and the AWS CLI create the
+ * API (quick create and the long way), Node's HTTP clients call its invoke URLs on both forms
+ * (Host `<id>.execute-api.localhost` and `/_aws/execute-api/<id>/`), and a real Node function in
+ * a real sandbox answers with payload 1.0 and 2.0. The function's resource policy decides
+ * whether API Gateway may call it, as on AWS.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import {
+  ApiGatewayV2Client,
+  BadRequestException,
+  ConflictException,
+  CreateApiCommand,
+  CreateDeploymentCommand,
+  CreateIntegrationCommand,
+  CreateRouteCommand,
+  CreateStageCommand,
+  DeleteApiCommand,
+  GetApiCommand,
+  GetApisCommand,
+  GetRoutesCommand,
+  GetStagesCommand,
+  NotFoundException,
+  UpdateRouteCommand,
+} from '@aws-sdk/client-apigatewayv2';
+import { AddPermissionCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { awsCli, findAwsCli } from './support/aws-cli.js';
+import { deployNode } from './support/functions.js';
+import { removeDataDir, startServer, type TestServer } from './support/server.js';
+
+const ACCOUNT = '000000000000';
+const REGION = 'us-east-1';
+
+/** Echoes its event as a 1.0/2.0 proxy response; `?mode=bare` answers a bare JSON value instead. */
+const ECHO = `exports.handler = async (event) => {
+  const q = event.queryStringParameters || {};
+  if (q.mode === 'bare') return { hello: 'world' };
+  if (q.mode === 'throw') throw new Error('boom');
+  return {
+    statusCode: 201,
+    headers: { 'content-type': 'application/json', 'x-custom': 'yes' },
+    multiValueHeaders: { 'set-cookie': ['a=1; Path=/', 'b=2; Path=/'] },
+    cookies: ['a=1; Path=/', 'b=2; Path=/'],
+    body: JSON.stringify(event),
+  };
+};`;
+
+interface Answer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  text: string;
+  json(): Record<string, unknown>;
+}
+
+describe('API Gateway HTTP APIs', () => {
+  let server: TestServer;
+  let lambda: LambdaClient;
+  let apigw: ApiGatewayV2Client;
+  let port: number;
+  const fnArn = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:echo`;
+
+  /** A request with the Host header AWS routes by (`<id>.execute-api.localhost`), or path style. */
+  function call(
+    url: { apiId: string; path: string; hostStyle: boolean },
+    init: { method?: string; headers?: Record<string, string>; body?: Buffer | string } = {},
+  ): Promise<Answer> {
+    const reqPath = url.hostStyle ? url.path : `/_aws/execute-api/${url.apiId}${url.path}`;
+    return new Promise((resolve, reject) => {
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port,
+          path: reqPath,
+          method: init.method ?? 'GET',
+          headers: {
+            ...(url.hostStyle ? { host: `${url.apiId}.execute-api.localhost:${port}` } : {}),
+            ...init.headers,
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              text,
+              json: () => JSON.parse(text) as Record<string, unknown>,
+            });
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end(init.body);
+    });
+  }
+
+  async function allowApi(apiId: string, sid: string): Promise<void> {
+    await lambda.send(
+      new AddPermissionCommand({
+        FunctionName: 'echo',
+        StatementId: sid,
+        Action: 'lambda:InvokeFunction',
+        Principal: 'apigateway.amazonaws.com',
+        SourceArn: `arn:aws:execute-api:${REGION}:${ACCOUNT}:${apiId}/*`,
+      }),
+    );
+  }
+
+  before(async () => {
+    server = await startServer();
+    port = Number(new URL(server.url).port);
+    lambda = server.lambda();
+    apigw = new ApiGatewayV2Client({
+      endpoint: server.url,
+      region: REGION,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxAttempts: 1,
+    });
+    await deployNode(lambda, 'echo', ECHO);
+  });
+
+  after(async () => {
+    await server?.stop();
+    if (server) removeDataDir(server.dataDir);
+  });
+
+  test('quick create: $default route and auto-deployed $default stage, payload 2.0, permission required', async () => {
+    const api = await apigw.send(
+      new CreateApiCommand({ Name: 'quick', ProtocolType: 'HTTP', Target: fnArn }),
+    );
+    assert.match(api.ApiId ?? '', /^[a-z0-9]{10}$/);
+    assert.equal(api.ApiEndpoint, `http://${api.ApiId}.execute-api.localhost:${port}`);
+    assert.equal(api.RouteSelectionExpression, '$request.method $request.path');
+    const apiId = api.ApiId as string;
+    const routes = await apigw.send(new GetRoutesCommand({ ApiId: apiId }));
+    assert.equal(routes.Items?.length, 1);
+    assert.equal(routes.Items?.[0]?.RouteKey, '$default');
+    assert.equal(routes.Items?.[0]?.ApiGatewayManaged, true);
+    const stages = await apigw.send(new GetStagesCommand({ ApiId: apiId }));
+    assert.equal(stages.Items?.[0]?.StageName, '$default');
+    assert.equal(stages.Items?.[0]?.AutoDeploy, true);
+    assert.ok(stages.Items?.[0]?.DeploymentId);
+
+    // Without a resource-policy statement for apigateway.amazonaws.com: AWS's 500.
+    const denied = await call({ apiId, path: '/hello', hostStyle: true });
+    assert.equal(denied.status, 500);
+    assert.deepEqual(denied.json(), { message: 'Internal Server Error' });
+
+    await allowApi(apiId, 'quick');
+    for (const hostStyle of [true, false]) {
+      const res = await call(
+        { apiId, path: '/hello/world?x=1&x=2&y=3', hostStyle },
+        { headers: { cookie: 'c1=v1; c2=v2', 'x-multi': 'one' } },
+      );
+      assert.equal(res.status, 201, res.text);
+      assert.deepEqual(res.headers['set-cookie'], ['a=1; Path=/', 'b=2; Path=/']);
+      assert.equal(res.headers['x-custom'], 'yes');
+      assert.ok(res.headers['apigw-requestid']);
+      const event = res.json();
+      assert.equal(event.version, '2.0');
+      assert.equal(event.routeKey, '$default');
+      assert.equal(event.rawPath, '/hello/world');
+      assert.equal(event.rawQueryString, 'x=1&x=2&y=3');
+      assert.deepEqual(event.queryStringParameters, { x: '1,2', y: '3' });
+      assert.deepEqual(event.cookies, ['c1=v1', 'c2=v2']);
+      const rc = event.requestContext as Record<string, unknown>;
+      assert.equal(rc.apiId, apiId);
+      assert.equal(rc.accountId, ACCOUNT);
+      assert.equal(rc.stage, '$default');
+      assert.equal((rc.http as Record<string, unknown>).method, 'GET');
+      assert.equal(event.isBase64Encoded, false);
+    }
+    // 2.0 infers 200 JSON from a bare value.
+    const bare = await call({ apiId, path: '/?mode=bare', hostStyle: false });
+    assert.equal(bare.status, 200);
+    assert.equal(bare.headers['content-type'], 'application/json');
+    assert.deepEqual(bare.json(), { hello: 'world' });
+    // An unhandled exception: API Gateway's 500.
+    const thrown = await call({ apiId, path: '/?mode=throw', hostStyle: false });
+    assert.equal(thrown.status, 500);
+    assert.deepEqual(thrown.json(), { message: 'Internal Server Error' });
+  });
+
+  test('the long way: integration 1.0, routes with path parameters, a named stage deployed by hand', async () => {
+    const api = await apigw.send(new CreateApiCommand({ Name: 'long', ProtocolType: 'HTTP' }));
+    const apiId = api.ApiId as string;
+    await allowApi(apiId, 'long');
+    const integration = await apigw.send(
+      new CreateIntegrationCommand({
+        ApiId: apiId,
+        IntegrationType: 'AWS_PROXY',
+        IntegrationUri: fnArn,
+        PayloadFormatVersion: '1.0',
+      }),
+    );
+    assert.equal(integration.IntegrationMethod, 'POST');
+    assert.equal(integration.TimeoutInMillis, 30000);
+    const target = `integrations/${integration.IntegrationId}`;
+    await apigw.send(new CreateRouteCommand({ ApiId: apiId, RouteKey: 'GET /items/{id}', Target: target }));
+    await apigw.send(new CreateRouteCommand({ ApiId: apiId, RouteKey: 'ANY /{proxy+}', Target: target }));
+    await assert.rejects(
+      apigw.send(new CreateRouteCommand({ ApiId: apiId, RouteKey: 'GET /items/{id}', Target: target })),
+      (err: Error) => err instanceof ConflictException,
+    );
+    await assert.rejects(
+      apigw.send(new CreateRouteCommand({ ApiId: apiId, RouteKey: 'GET items', Target: target })),
+      (err: Error) => err instanceof BadRequestException,
+    );
+    await apigw.send(
+      new CreateStageCommand({ ApiId: apiId, StageName: 'dev', StageVariables: { table: 'items-dev' } }),
+    );
+    // Not deployed yet: nothing is served.
+    const undeployed = await call({ apiId, path: '/dev/items/42', hostStyle: true });
+    assert.equal(undeployed.status, 404);
+    assert.deepEqual(undeployed.json(), { message: 'Not Found' });
+
+    const deployment = await apigw.send(new CreateDeploymentCommand({ ApiId: apiId, StageName: 'dev' }));
+    assert.equal(deployment.DeploymentStatus, 'DEPLOYED');
+
+    const res = await call(
+      { apiId, path: '/dev/items/42?a=1&a=2&b=x', hostStyle: true },
+      { headers: { 'X-Mixed-Case': 'v1' } },
+    );
+    assert.equal(res.status, 201, res.text);
+    assert.deepEqual(res.headers['set-cookie'], ['a=1; Path=/', 'b=2; Path=/']);
+    const event = res.json();
+    assert.equal(event.version, '1.0');
+    assert.equal(event.resource, '/items/{id}');
+    assert.equal(event.path, '/dev/items/42');
+    assert.equal(event.httpMethod, 'GET');
+    assert.deepEqual(event.pathParameters, { id: '42' });
+    assert.deepEqual(event.stageVariables, { table: 'items-dev' });
+    assert.deepEqual(event.queryStringParameters, { a: '2', b: 'x' });
+    assert.deepEqual(event.multiValueQueryStringParameters, { a: ['1', '2'], b: ['x'] });
+    assert.equal((event.headers as Record<string, string>)['X-Mixed-Case'], 'v1');
+    assert.deepEqual((event.multiValueHeaders as Record<string, string[]>)['X-Mixed-Case'], ['v1']);
+    assert.equal(event.body, null);
+    assert.equal(event.isBase64Encoded, false);
+    const rc = event.requestContext as Record<string, unknown>;
+    assert.equal(rc.stage, 'dev');
+    assert.equal(rc.resourceId, 'GET /items/{id}');
+    assert.equal(rc.resourcePath, '/items/{id}');
+    assert.equal(rc.httpMethod, 'GET');
+    assert.equal(rc.apiId, apiId);
+    assert.equal(typeof rc.requestTimeEpoch, 'number');
+    assert.equal((rc.identity as Record<string, unknown>).sourceIp, '127.0.0.1');
+
+    // The greedy route takes the rest, any method; a binary body arrives base64.
+    const binary = Buffer.from([0, 1, 2, 250, 251, 252]);
+    const post = await call(
+      { apiId, path: '/dev/other/deep/path', hostStyle: false },
+      { method: 'POST', body: binary, headers: { 'content-type': 'application/octet-stream' } },
+    );
+    assert.equal(post.status, 201, post.text);
+    const postEvent = post.json();
+    assert.equal(postEvent.resource, '/{proxy+}');
+    assert.deepEqual(postEvent.pathParameters, { proxy: 'other/deep/path' });
+    assert.equal(postEvent.isBase64Encoded, true);
+    assert.equal(Buffer.from(postEvent.body as string, 'base64').compare(binary), 0);
+
+    // 1.0 does not infer a response from a bare value: 502.
+    const bare = await call({ apiId, path: '/dev/items/1?mode=bare', hostStyle: true });
+    assert.equal(bare.status, 502);
+    assert.deepEqual(bare.json(), { message: 'Internal Server Error' });
+
+    // No $default stage: a path without a known stage is not served.
+    const noStage = await call({ apiId, path: '/items/42', hostStyle: true });
+    assert.equal(noStage.status, 404);
+
+    // A changed route is served only after the next deployment (the stage has no AutoDeploy).
+    const routes = await apigw.send(new GetRoutesCommand({ ApiId: apiId }));
+    const itemRoute = routes.Items?.find((r) => r.RouteKey === 'GET /items/{id}');
+    await apigw.send(
+      new UpdateRouteCommand({ ApiId: apiId, RouteId: itemRoute?.RouteId, RouteKey: 'GET /things/{id}' }),
+    );
+    const before = await call({ apiId, path: '/dev/items/7', hostStyle: true });
+    assert.equal(before.json().resource, '/items/{id}');
+    await apigw.send(new CreateDeploymentCommand({ ApiId: apiId, StageName: 'dev' }));
+    const afterDeploy = await call({ apiId, path: '/dev/items/7', hostStyle: true });
+    assert.equal(afterDeploy.json().resource, '/{proxy+}');
+  });
+
+  test('most specific route wins: literal over parameter over greedy over $default, method over ANY', async () => {
+    const api = await apigw.send(new CreateApiCommand({ Name: 'specific', ProtocolType: 'HTTP' }));
+    const apiId = api.ApiId as string;
+    await allowApi(apiId, 'specific');
+    const integration = await apigw.send(
+      new CreateIntegrationCommand({
+        ApiId: apiId,
+        IntegrationType: 'AWS_PROXY',
+        IntegrationUri: fnArn,
+        PayloadFormatVersion: '2.0',
+      }),
+    );
+    const target = `integrations/${integration.IntegrationId}`;
+    for (const key of [
+      'GET /pets/dog/1',
+      'GET /pets/dog/{id}',
+      'GET /pets/{proxy+}',
+      'ANY /{proxy+}',
+      'POST /pets/{proxy+}',
+      '$default',
+    ]) {
+      await apigw.send(new CreateRouteCommand({ ApiId: apiId, RouteKey: key, Target: target }));
+    }
+    await apigw.send(new CreateStageCommand({ ApiId: apiId, StageName: '$default', AutoDeploy: true }));
+    const routeOf = async (method: string, p: string) =>
+      (await call({ apiId, path: p, hostStyle: true }, { method })).json().routeKey;
+    assert.equal(await routeOf('GET', '/pets/dog/1'), 'GET /pets/dog/1');
+    assert.equal(await routeOf('GET', '/pets/dog/2'), 'GET /pets/dog/{id}');
+    assert.equal(await routeOf('GET', '/pets/cat/1'), 'GET /pets/{proxy+}');
+    assert.equal(await routeOf('POST', '/pets/cat'), 'POST /pets/{proxy+}');
+    assert.equal(await routeOf('DELETE', '/pets/cat'), 'ANY /{proxy+}');
+    assert.equal(await routeOf('GET', '/'), '$default');
+  });
+
+  test('CORS: preflights answered by API Gateway, headers added to answers of allowed origins', async () => {
+    const api = await apigw.send(
+      new CreateApiCommand({
+        Name: 'cors',
+        ProtocolType: 'HTTP',
+        Target: fnArn,
+        CorsConfiguration: {
+          AllowOrigins: ['https://app.example'],
+          AllowMethods: ['GET', 'POST'],
+          AllowHeaders: ['content-type'],
+          ExposeHeaders: ['x-custom'],
+          MaxAge: 300,
+        },
+      }),
+    );
+    const apiId = api.ApiId as string;
+    await allowApi(apiId, 'cors');
+    const pre = await call(
+      { apiId, path: '/anything', hostStyle: true },
+      {
+        method: 'OPTIONS',
+        headers: {
+          origin: 'https://app.example',
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type',
+        },
+      },
+    );
+    assert.equal(pre.status, 204);
+    assert.equal(pre.headers['access-control-allow-origin'], 'https://app.example');
+    assert.equal(pre.headers['access-control-allow-methods'], 'GET,POST');
+    assert.equal(pre.headers['access-control-allow-headers'], 'content-type');
+    assert.equal(pre.headers['access-control-max-age'], '300');
+    const other = await call(
+      { apiId, path: '/anything', hostStyle: true },
+      {
+        method: 'OPTIONS',
+        headers: { origin: 'https://evil.example', 'access-control-request-method': 'GET' },
+      },
+    );
+    assert.equal(other.headers['access-control-allow-origin'], undefined);
+    const get = await call(
+      { apiId, path: '/x', hostStyle: true },
+      { headers: { origin: 'https://app.example' } },
+    );
+    assert.equal(get.status, 201);
+    assert.equal(get.headers['access-control-allow-origin'], 'https://app.example');
+    assert.equal(get.headers['access-control-expose-headers'], 'x-custom');
+  });
+
+  test("AWS's errors: unknown API ids, missing resources, oversized bodies", async () => {
+    const unknown = await call({ apiId: 'abcde12345', path: '/', hostStyle: true });
+    assert.equal(unknown.status, 404);
+    assert.deepEqual(unknown.json(), { message: 'Not Found' });
+    const unknownPath = await call({ apiId: 'abcde12345', path: '/x', hostStyle: false });
+    assert.equal(unknownPath.status, 404);
+    await assert.rejects(apigw.send(new GetApiCommand({ ApiId: 'abcde12345' })), (err: Error) => {
+      assert.ok(err instanceof NotFoundException);
+      assert.equal(err.message, `Invalid API identifier specified ${ACCOUNT}:abcde12345`);
+      return true;
+    });
+    await assert.rejects(
+      apigw.send(
+        new CreateIntegrationCommand({
+          ApiId: (await apigw.send(new GetApisCommand({}))).Items?.[0]?.ApiId,
+          IntegrationType: 'AWS_PROXY',
+          IntegrationUri: 'arn:aws:s3:::bucket',
+          PayloadFormatVersion: '1.0',
+        }),
+      ),
+      (err: Error) => err instanceof BadRequestException,
+    );
+    const api = await apigw.send(new CreateApiCommand({ Name: 'big', ProtocolType: 'HTTP', Target: fnArn }));
+    const big = await call(
+      { apiId: api.ApiId as string, path: '/', hostStyle: true },
+      { method: 'POST', body: Buffer.alloc(10 * 1024 * 1024 + 1) },
+    );
+    assert.equal(big.status, 413);
+    assert.deepEqual(big.json(), { message: 'Request Entity Too Large' });
+    await apigw.send(new DeleteApiCommand({ ApiId: api.ApiId }));
+    const gone = await call({ apiId: api.ApiId as string, path: '/', hostStyle: true });
+    assert.equal(gone.status, 404);
+  });
+
+  test('the AWS CLI: aws apigatewayv2 create-api --target', { skip: !findAwsCli() }, async () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'lambent-cli-'));
+    try {
+      const aws = awsCli(findAwsCli() as string, server.url, home);
+      const created = (await aws(
+        'apigatewayv2',
+        'create-api',
+        '--name',
+        'x',
+        '--protocol-type',
+        'HTTP',
+        '--target',
+        fnArn,
+      )) as { ApiId: string; ProtocolType: string };
+      assert.equal(created.ProtocolType, 'HTTP');
+      const got = (await aws('apigatewayv2', 'get-api', '--api-id', created.ApiId)) as { Name: string };
+      assert.equal(got.Name, 'x');
+      await allowApi(created.ApiId, 'cli');
+      const res = await call({ apiId: created.ApiId, path: '/from-cli', hostStyle: true });
+      assert.equal(res.status, 201);
+      assert.equal(res.json().rawPath, '/from-cli');
+    } finally {
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
