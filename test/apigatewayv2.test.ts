@@ -251,6 +251,11 @@ describe('API Gateway HTTP APIs', () => {
     assert.equal(rc.apiId, apiId);
     assert.equal(typeof rc.requestTimeEpoch, 'number');
     assert.equal((rc.identity as Record<string, unknown>).sourceIp, '127.0.0.1');
+    const headers = event.headers as Record<string, string>;
+    assert.equal(headers['X-Forwarded-For'], '127.0.0.1');
+    assert.equal(headers['X-Forwarded-Port'], String(port));
+    assert.equal(headers['X-Forwarded-Proto'], 'http');
+    assert.match(headers['X-Amzn-Trace-Id'] ?? '', /^Root=1-[0-9a-f]{8}-[0-9a-f]{24}$/);
 
     // The greedy route takes the rest, any method; a binary body arrives base64.
     const binary = Buffer.from([0, 1, 2, 250, 251, 252]);
@@ -265,9 +270,9 @@ describe('API Gateway HTTP APIs', () => {
     assert.equal(postEvent.isBase64Encoded, true);
     assert.equal(Buffer.from(postEvent.body as string, 'base64').compare(binary), 0);
 
-    // 1.0 does not infer a response from a bare value: 502.
+    // 1.0 does not infer a response from a bare value: HTTP APIs answer 500 (REST APIs 502).
     const bare = await call({ apiId, path: '/dev/items/1?mode=bare', hostStyle: true });
-    assert.equal(bare.status, 502);
+    assert.equal(bare.status, 500);
     assert.deepEqual(bare.json(), { message: 'Internal Server Error' });
 
     // No $default stage: a path without a known stage is not served.

@@ -10,8 +10,9 @@
  * through the FunctionInvoker as `apigateway.amazonaws.com` with the execute-api source ARN (the
  * function's policy decides, as on AWS), or a URL (HTTP_PROXY). Errors are API Gateway's: 404
  * `{"message":"Not Found"}`, 500 `{"message":"Internal Server Error"}` when the function may not
- * be called or fails, 502 for an answer that is not a proxy response, 413 past 10 MB.
+ * be called, fails or answers something that is not a proxy response, 413 past 10 MB.
  */
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FrontDoor } from '../../gateway/front-door.js';
 import { BodyTooLargeError, readBody } from '../../gateway/read-body.js';
@@ -31,6 +32,12 @@ import { type HttpAnswer, mapV1Response } from './response-v1.js';
 /** HTTP APIs' payload quota (AWS: 10 MB); Lambda's own 6 MB applies to the event after that. */
 export const HTTP_API_MAX_BODY_BYTES = 10 * 1024 * 1024;
 const PATH_STYLE = '/_aws/execute-api/';
+/**
+ * A function's answer that is not a proxy response (payload 1.0), or not even JSON: HTTP APIs
+ * answer 500 ("API Gateway doesn't make assumptions of the response and returns a 500 error",
+ * AWS knowledge center, api-gateway-status-codes-http-api); REST APIs answer 502.
+ */
+const MALFORMED_RESPONSE_STATUS = 500;
 const HOST_STYLE = /^([a-z0-9]{10})\.execute-api\./;
 
 interface Compiled {
@@ -145,7 +152,7 @@ export function createApiGatewayFrontDoor(deps: {
       method,
       rawPath: fullPath.startsWith(PATH_STYLE) ? apiPath : fullPath,
       rawQuery,
-      rawHeaders: req.rawHeaders,
+      rawHeaders: withForwardingHeaders(req, port(req)),
       body,
       sourceIp: req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '',
       protocol: `HTTP/${req.httpVersion}`,
@@ -204,7 +211,7 @@ export function createApiGatewayFrontDoor(deps: {
       });
       if (outcome.kind === 'function-error') return message(500, 'Internal Server Error');
       const mapped = v2 ? mapV2Response(outcome.payload) : mapV1Response(outcome.payload);
-      return mapped ?? message(502, 'Internal Server Error');
+      return mapped ?? message(MALFORMED_RESPONSE_STATUS, 'Internal Server Error');
     } catch (err) {
       // No permission, no such function, throttled, too large: API Gateway's integration failure.
       warnOnce(`HTTP API ${ctx.apiId}: invoking ${functionArn} failed: ${(err as Error).message}`);
@@ -261,6 +268,43 @@ async function httpProxy(
     if ((err as Error).name === 'TimeoutError') return message(504, 'Service Unavailable');
     return message(500, 'Internal Server Error');
   }
+}
+
+/**
+ * The headers API Gateway adds before the integration sees the request (recorded in real
+ * events): X-Forwarded-For (the client's address appended), -Port, -Proto and X-Amzn-Trace-Id.
+ */
+function withForwardingHeaders(req: IncomingMessage, listenerPort: string): string[] {
+  const raw = req.rawHeaders;
+  const out: string[] = [];
+  let forwardedFor: string | undefined;
+  let trace: string | undefined;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = (raw[i] as string).toLowerCase();
+    if (name === 'x-forwarded-for') forwardedFor = raw[i + 1];
+    else if (name === 'x-amzn-trace-id') trace = raw[i + 1];
+    else if (name !== 'x-forwarded-port' && name !== 'x-forwarded-proto')
+      out.push(raw[i] as string, raw[i + 1] as string);
+  }
+  const ip = req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '';
+  const epoch = Math.floor(Date.now() / 1000)
+    .toString(16)
+    .padStart(8, '0');
+  out.push(
+    'X-Amzn-Trace-Id',
+    trace ?? `Root=1-${epoch}-${randomBytes(12).toString('hex')}`,
+    'X-Forwarded-For',
+    forwardedFor ? `${forwardedFor}, ${ip}` : ip,
+    'X-Forwarded-Port',
+    listenerPort,
+    'X-Forwarded-Proto',
+    'http',
+  );
+  return out;
+}
+
+function port(req: IncomingMessage): string {
+  return String(req.socket.localPort ?? '');
 }
 
 const HOP_BY_HOP = new Set([

@@ -35,12 +35,16 @@ export function headerOf(facts: Pick<HttpRequestFacts, 'rawHeaders'>, name: stri
   return value;
 }
 
-const TEXT_TYPES =
-  /^(text\/|application\/(json|javascript|xml|x-www-form-urlencoded)\b|[^;]*\+(json|xml)\b)/i;
+/**
+ * Media types whose bodies reach the function as text. Measured on AWS (HTTP API, payload 2.0,
+ * ministack PR #766): only these; any other type, none at all, and even
+ * `application/x-www-form-urlencoded` arrive base64-encoded.
+ */
+const TEXT_TYPES = /^(text\/[^;\s]+|application\/(json|xml|javascript))\s*(;|$)/i;
 
 /** Whether a body goes to the function as text; else base64 with `isBase64Encoded: true`. */
 export function bodyIsText(body: Buffer, contentType: string | undefined): boolean {
-  if (contentType !== undefined && !TEXT_TYPES.test(contentType.trim())) return false;
+  if (contentType === undefined || !TEXT_TYPES.test(contentType.trim())) return false;
   return isUtf8(body);
 }
 
