@@ -405,6 +405,16 @@ describe('API Gateway HTTP APIs', () => {
     );
     assert.equal(big.status, 413);
     assert.deepEqual(big.json(), { message: 'Request Entity Too Large' });
+    // Within HTTP APIs' 10 MB but past Lambda's 6 MB for the event: the invocation fails (500).
+    await allowApi(api.ApiId as string, 'big');
+    const overLambda = await call(
+      { apiId: api.ApiId as string, path: '/', hostStyle: true },
+      { method: 'POST', body: 'x'.repeat(7 * 1024 * 1024), headers: { 'content-type': 'text/plain' } },
+    );
+    assert.equal(overLambda.status, 500);
+    assert.deepEqual(overLambda.json(), { message: 'Internal Server Error' });
+    const small = await call({ apiId: api.ApiId as string, path: '/ok', hostStyle: true });
+    assert.equal(small.status, 201);
     await apigw.send(new DeleteApiCommand({ ApiId: api.ApiId }));
     const gone = await call({ apiId: api.ApiId as string, path: '/', hostStyle: true });
     assert.equal(gone.status, 404);
