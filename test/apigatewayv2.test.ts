@@ -326,6 +326,66 @@ describe('API Gateway HTTP APIs', () => {
     assert.equal(await routeOf('GET', '/'), '$default');
   });
 
+  test("the function's policy sees the execute-api source ARN: <api>/<stage>/<METHOD><route path>", async () => {
+    const api = await apigw.send(new CreateApiCommand({ Name: 'arn', ProtocolType: 'HTTP' }));
+    const apiId = api.ApiId as string;
+    const integration = await apigw.send(
+      new CreateIntegrationCommand({
+        ApiId: apiId,
+        IntegrationType: 'AWS_PROXY',
+        IntegrationUri: fnArn,
+        PayloadFormatVersion: '2.0',
+      }),
+    );
+    const target = `integrations/${integration.IntegrationId}`;
+    for (const key of ['GET /items/{id}', 'POST /items/{id}', '$default']) {
+      await apigw.send(new CreateRouteCommand({ ApiId: apiId, RouteKey: key, Target: target }));
+    }
+    await apigw.send(new CreateStageCommand({ ApiId: apiId, StageName: 'prod', AutoDeploy: true }));
+    await lambda.send(
+      new AddPermissionCommand({
+        FunctionName: 'echo',
+        StatementId: 'arn-get-items',
+        Action: 'lambda:InvokeFunction',
+        Principal: 'apigateway.amazonaws.com',
+        SourceArn: `arn:aws:execute-api:${REGION}:${ACCOUNT}:${apiId}/prod/GET/items/{id}`,
+      }),
+    );
+    assert.equal((await call({ apiId, path: '/prod/items/1', hostStyle: true })).status, 201);
+    assert.equal(
+      (await call({ apiId, path: '/prod/items/1', hostStyle: true }, { method: 'POST' })).status,
+      500,
+    );
+    assert.equal((await call({ apiId, path: '/prod/other', hostStyle: true })).status, 500);
+    await lambda.send(
+      new AddPermissionCommand({
+        FunctionName: 'echo',
+        StatementId: 'arn-default',
+        Action: 'lambda:InvokeFunction',
+        Principal: 'apigateway.amazonaws.com',
+        SourceArn: `arn:aws:execute-api:${REGION}:${ACCOUNT}:${apiId}/prod/$default`,
+      }),
+    );
+    assert.equal((await call({ apiId, path: '/prod/other', hostStyle: true })).status, 201);
+  });
+
+  test('GetApis pages with MaxResults and NextToken', async () => {
+    const all = (await apigw.send(new GetApisCommand({}))).Items ?? [];
+    assert.ok(all.length >= 3);
+    const seen: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await apigw.send(new GetApisCommand({ MaxResults: '2', NextToken: token }));
+      assert.ok((page.Items?.length ?? 0) <= 2);
+      seen.push(...(page.Items ?? []).map((a) => a.ApiId as string));
+      token = page.NextToken;
+    } while (token);
+    assert.deepEqual(
+      seen,
+      all.map((a) => a.ApiId),
+    );
+  });
+
   test('CORS: preflights answered by API Gateway, headers added to answers of allowed origins', async () => {
     const api = await apigw.send(
       new CreateApiCommand({

@@ -171,7 +171,7 @@ export function createApiGatewayFrontDoor(deps: {
     const answer =
       integration.integrationType === 'HTTP_PROXY'
         ? await httpProxy(integration, facts, match.pathParameters)
-        : await lambdaProxy(integration, facts, ctx, scope, routePathOf(match.route.routeKey));
+        : await lambdaProxy(integration, facts, ctx, scope, sourceArnPath(method, match.route.routeKey));
     reply(withCors(answer));
 
     function withCors(a: HttpAnswer): HttpAnswer {
@@ -188,13 +188,13 @@ export function createApiGatewayFrontDoor(deps: {
     facts: HttpRequestFacts,
     ctx: V1Context,
     scope: { accountId: string; region: string },
-    routePath: string,
+    arnPath: string,
   ): Promise<HttpAnswer> {
     const functionArn = lambdaTargetOf(integration.integrationUri);
     if (!functionArn) return message(500, 'Internal Server Error');
     const v2 = integration.payloadFormatVersion === '2.0';
     const event = v2 ? buildV2Event(facts, ctx) : buildV1Event(facts, ctx);
-    const sourceArn = `arn:aws:execute-api:${scope.region}:${scope.accountId}:${ctx.apiId}/${ctx.stage}/${facts.method}${routePath}`;
+    const sourceArn = `arn:aws:execute-api:${scope.region}:${scope.accountId}:${ctx.apiId}/${ctx.stage}/${arnPath}`;
     const arnParts = functionArn.split(':');
     try {
       const outcome = await deps.functions.invoke({
@@ -226,9 +226,12 @@ export function createApiGatewayFrontDoor(deps: {
   };
 }
 
-/** The route's path for the execute-api ARN: `/items/{id}` of `GET /items/{id}`, `/$default` for `$default`. */
-function routePathOf(routeKey: string): string {
-  return routeKey === '$default' ? '/$default' : routeKey.slice(routeKey.indexOf(' ') + 1);
+/**
+ * The end of the execute-api source ARN: `GET/items/{id}` (the request's method and the route's
+ * path), or `$default` for the default route, as AWS names them in `aws:SourceArn`.
+ */
+function sourceArnPath(method: string, routeKey: string): string {
+  return routeKey === '$default' ? '$default' : `${method}${routeKey.slice(routeKey.indexOf(' ') + 1)}`;
 }
 
 /** HTTP_PROXY: the request passed to the URL (path parameters substituted), the answer passed back. */

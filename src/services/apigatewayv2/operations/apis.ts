@@ -8,7 +8,7 @@ import { BadRequestException } from '../errors.js';
 import { type ApiDoc, type CorsDoc, type IntegrationDoc, ISO_NOW, newId, type RouteDoc } from '../model.js';
 import { parseRouteKey } from '../route-keys.js';
 import type { ApiGatewayV2Store } from '../store.js';
-import { apiEndpoint, type Input, mustApi, type OpDeps, op, scopeOf, str } from './common.js';
+import { apiEndpoint, type Input, mustApi, type OpDeps, op, page, scopeOf, str } from './common.js';
 import { buildIntegration, lambdaTargetOf } from './integrations.js';
 import { newStage } from './stages.js';
 
@@ -106,7 +106,12 @@ export function apiOperations(deps: OpDeps): Operation[] {
       }),
     ),
     op('GetApi', (input, ctx) => apiView(ctx, mustApi(deps, ctx, input))),
-    op('GetApis', (_input, ctx) => ({ items: store.listApis(scopeOf(ctx)).map((a) => apiView(ctx, a)) })),
+    op('GetApis', (input, ctx) =>
+      page(
+        store.listApis(scopeOf(ctx)).map((a) => apiView(ctx, a)),
+        input,
+      ),
+    ),
     op('UpdateApi', (input, ctx) =>
       store.transaction(() => {
         const old = mustApi(deps, ctx, input);

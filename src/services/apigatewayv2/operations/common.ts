@@ -1,6 +1,6 @@
 /** What every API Gateway v2 operation shares: its binding from the model, IAM, scope and lookups. */
 import type { Operation, RequestContext } from '../../../protocols/types.js';
-import { apiNotFound, NotFoundException } from '../errors.js';
+import { apiNotFound, BadRequestException, NotFoundException } from '../errors.js';
 import type { ApiDoc, ChildKind } from '../model.js';
 import { OPERATIONS } from '../shapes.generated.js';
 import type { ApiGatewayV2Store, Scope } from '../store.js';
@@ -78,4 +78,28 @@ export function apiEndpoint(ctx: RequestContext, apiId: string): string {
     // A malformed Host header: the endpoint without a port.
   }
   return `http://${apiId}.execute-api.localhost${port}`;
+}
+
+/**
+ * One page of a Get* list: `maxResults` items (all when absent) from the position `nextToken`
+ * names (an opaque offset), with the next token while more remain.
+ */
+export function page<T>(all: readonly T[], input: Input): { items: T[]; nextToken?: string } {
+  const token = str(input, 'nextToken');
+  let start = 0;
+  if (token !== undefined) {
+    start = Number.parseInt(Buffer.from(token, 'base64url').toString('utf8'), 10);
+    if (!Number.isInteger(start) || start < 0 || start > all.length) {
+      throw new BadRequestException('Invalid pagination token provided');
+    }
+  }
+  const max = typeof input.maxResults === 'string' ? Number.parseInt(input.maxResults, 10) : undefined;
+  if (max !== undefined && (!Number.isInteger(max) || max < 1)) {
+    throw new BadRequestException('MaxResults must be a positive integer');
+  }
+  const end = max === undefined ? all.length : Math.min(all.length, start + max);
+  return {
+    items: all.slice(start, end),
+    ...(end < all.length ? { nextToken: Buffer.from(String(end)).toString('base64url') } : {}),
+  };
 }

@@ -3,7 +3,7 @@ import type { Operation } from '../../../protocols/types.js';
 import { autoDeploy } from '../deploy.js';
 import { BadRequestException } from '../errors.js';
 import { type IntegrationDoc, newId } from '../model.js';
-import { type Input, mustApi, notFound, type OpDeps, op, str } from './common.js';
+import { type Input, mustApi, notFound, type OpDeps, op, page, str } from './common.js';
 
 const LAMBDA_ARN = /^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]+(:[A-Za-z0-9$_-]+)?$/;
 const INVOCATION_URI =
@@ -110,7 +110,7 @@ export function integrationOperations(deps: OpDeps): Operation[] {
     }),
     op('GetIntegrations', (input, ctx) => {
       const api = mustApi(deps, ctx, input);
-      return { items: store.list(api.apiId, 'integration') };
+      return page(store.list(api.apiId, 'integration'), input);
     }),
     op('UpdateIntegration', (input, ctx) =>
       store.transaction(() => {

@@ -5,7 +5,7 @@ import { BadRequestException, ConflictException, NotFoundException } from '../er
 import { newId, type RouteDoc } from '../model.js';
 import { parseRouteKey } from '../route-keys.js';
 import type { ApiGatewayV2Store } from '../store.js';
-import { type Input, mustApi, notFound, type OpDeps, op, str } from './common.js';
+import { type Input, mustApi, notFound, type OpDeps, op, page, str } from './common.js';
 
 export function checkRouteKey(store: ApiGatewayV2Store, apiId: string, key: string, except?: string): void {
   const parsed = parseRouteKey(key);
@@ -74,7 +74,7 @@ export function routeOperations(deps: OpDeps): Operation[] {
     }),
     op('GetRoutes', (input, ctx) => {
       const api = mustApi(deps, ctx, input);
-      return { items: store.list(api.apiId, 'route') };
+      return page(store.list(api.apiId, 'route'), input);
     }),
     op('UpdateRoute', (input, ctx) =>
       store.transaction(() => {

@@ -4,7 +4,7 @@ import { autoDeployStage, createDeployment, deploymentView } from '../deploy.js'
 import { BadRequestException, ConflictException } from '../errors.js';
 import { ISO_NOW, type StageDoc } from '../model.js';
 import type { ApiGatewayV2Store } from '../store.js';
-import { type Input, mustApi, notFound, type OpDeps, op, str } from './common.js';
+import { type Input, mustApi, notFound, type OpDeps, op, page, str } from './common.js';
 
 const STAGE_NAME = /^(\$default|[A-Za-z0-9_-]{1,128})$/;
 const STAGE_VARIABLE_NAME = /^[A-Za-z0-9_]{1,64}$/;
@@ -85,7 +85,7 @@ export function stageOperations(deps: OpDeps): Operation[] {
     }),
     op('GetStages', (input, ctx) => {
       const api = mustApi(deps, ctx, input);
-      return { items: store.list(api.apiId, 'stage') };
+      return page(store.list(api.apiId, 'stage'), input);
     }),
     op('UpdateStage', (input, ctx) =>
       store.transaction(() => {
@@ -152,7 +152,7 @@ export function stageOperations(deps: OpDeps): Operation[] {
     }),
     op('GetDeployments', (input, ctx) => {
       const api = mustApi(deps, ctx, input);
-      return { items: store.list(api.apiId, 'deployment').map(deploymentView) };
+      return page(store.list(api.apiId, 'deployment').map(deploymentView), input);
     }),
     op('DeleteDeployment', (input, ctx) =>
       store.transaction(() => {
