@@ -335,7 +335,8 @@ function send(res: ServerResponse, answer: HttpAnswer, requestId: string): void 
     ['content-length', String(answer.body.length)],
     ['apigw-requestid', requestId],
   ];
-  if (!res.shouldKeepAlive) headers.push(['connection', 'close']);
+  // Naming the connection ourselves keeps Node from adding `Keep-Alive: timeout=N`, which AWS never sends.
+  headers.push(['connection', res.shouldKeepAlive ? 'keep-alive' : 'close']);
   res.writeHead(answer.status, headers.flat());
   res.end(answer.body);
 }
