@@ -52,8 +52,11 @@ export function createApiGatewayV2Service(deps: { db: Db }): { service: Service;
     requestTooLarge: (_op, limit) =>
       new AwsError('BadRequestException', `Request body is larger than the limit of ${limit} bytes`, 413),
     throttled: () => new TooManyRequestsException(),
+    // API Gateway v1 (REST APIs: /restapis, /apikeys, ...) signs as `apigateway` too and is not served yet.
     unknownOperation: (method, rawPath) =>
-      new AwsError('NotFoundException', `Unknown operation ${method} ${rawPath}`, 404),
+      rawPath.startsWith('/v2/')
+        ? new AwsError('NotFoundException', `Unknown operation ${method} ${rawPath}`, 404)
+        : new AwsError('NotImplemented', 'Lambent does not serve API Gateway v1 (REST APIs) yet', 501),
     accessDenied: (message) => new AccessDeniedException(message),
     health: () => ({ status: 'ok', operations: router.size }),
     close: async () => {},
