@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -28,10 +29,12 @@ import {
   NotFoundException,
   UpdateRouteCommand,
 } from '@aws-sdk/client-apigatewayv2';
+import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { AddPermissionCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { awsCli, findAwsCli } from './support/aws-cli.js';
 import { deployNode } from './support/functions.js';
 import { removeDataDir, startServer, type TestServer } from './support/server.js';
+import { zipOf } from './support/zips.js';
 
 const ACCOUNT = '000000000000';
 const REGION = 'us-east-1';
@@ -41,6 +44,10 @@ const ECHO = `exports.handler = async (event) => {
   const q = event.queryStringParameters || {};
   if (q.mode === 'bare') return { hello: 'world' };
   if (q.mode === 'throw') throw new Error('boom');
+  if (q.mode === 'binary') {
+    console.log('binary answer for', event.rawPath || event.path);
+    return { statusCode: 200, headers: { 'content-type': 'image/png' }, body: Buffer.from([137, 80, 78, 71, 0, 255]).toString('base64'), isBase64Encoded: true };
+  }
   return {
     statusCode: 201,
     headers: { 'content-type': 'application/json', 'x-custom': 'yes' },
@@ -54,6 +61,7 @@ interface Answer {
   status: number;
   headers: http.IncomingHttpHeaders;
   text: string;
+  bytes: Buffer;
   json(): Record<string, unknown>;
 }
 
@@ -86,11 +94,13 @@ describe('API Gateway HTTP APIs', () => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
+            const bytes = Buffer.concat(chunks);
+            const text = bytes.toString('utf8');
             resolve({
               status: res.statusCode ?? 0,
               headers: res.headers,
               text,
+              bytes,
               json: () => JSON.parse(text) as Record<string, unknown>,
             });
           });
@@ -478,6 +488,150 @@ describe('API Gateway HTTP APIs', () => {
     await apigw.send(new DeleteApiCommand({ ApiId: api.ApiId }));
     const gone = await call({ apiId: api.ApiId as string, path: '/', hostStyle: true });
     assert.equal(gone.status, 404);
+  });
+
+  test('a Python function on 1.0 and 2.0, binary answers, logs in /aws/lambda, a restart keeps it all', async () => {
+    await deployNode(lambda, 'py-echo', '', {
+      Runtime: 'python3.12',
+      Handler: 'app.handler',
+      Code: {
+        ZipFile: await zipOf({
+          'app.py': [
+            'import json',
+            'def handler(event, context):',
+            '    return {"statusCode": 200, "headers": {"content-type": "application/json"},',
+            '            "body": json.dumps({"version": event["version"], "q": event.get("queryStringParameters"),',
+            '                                "body": event.get("body"), "b64": event.get("isBase64Encoded")})}',
+          ].join('\n'),
+        }),
+      },
+    });
+    const pyArn = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:py-echo`;
+    const api = await apigw.send(new CreateApiCommand({ Name: 'py', ProtocolType: 'HTTP' }));
+    const apiId = api.ApiId as string;
+    await lambda.send(
+      new AddPermissionCommand({
+        FunctionName: 'py-echo',
+        StatementId: 'py',
+        Action: 'lambda:InvokeFunction',
+        Principal: 'apigateway.amazonaws.com',
+        SourceArn: `arn:aws:execute-api:${REGION}:${ACCOUNT}:${apiId}/*`,
+      }),
+    );
+    await allowApi(apiId, 'py-node');
+    for (const [version, key] of [
+      ['1.0', 'POST /v1'],
+      ['2.0', 'POST /v2'],
+    ] as const) {
+      const integration = await apigw.send(
+        new CreateIntegrationCommand({
+          ApiId: apiId,
+          IntegrationType: 'AWS_PROXY',
+          IntegrationUri: pyArn,
+          PayloadFormatVersion: version,
+        }),
+      );
+      await apigw.send(
+        new CreateRouteCommand({
+          ApiId: apiId,
+          RouteKey: key,
+          Target: `integrations/${integration.IntegrationId}`,
+        }),
+      );
+    }
+    const nodeIntegration = await apigw.send(
+      new CreateIntegrationCommand({
+        ApiId: apiId,
+        IntegrationType: 'AWS_PROXY',
+        IntegrationUri: fnArn,
+        PayloadFormatVersion: '1.0',
+      }),
+    );
+    await apigw.send(
+      new CreateRouteCommand({
+        ApiId: apiId,
+        RouteKey: 'GET /image',
+        Target: `integrations/${nodeIntegration.IntegrationId}`,
+      }),
+    );
+    await apigw.send(new CreateStageCommand({ ApiId: apiId, StageName: '$default', AutoDeploy: true }));
+    for (const [p, version] of [
+      ['/v1', '1.0'],
+      ['/v2', '2.0'],
+    ] as const) {
+      const res = await call(
+        { apiId, path: `${p}?k=v`, hostStyle: true },
+        { method: 'POST', body: '{"a":1}', headers: { 'content-type': 'application/json' } },
+      );
+      assert.equal(res.status, 200, res.text);
+      assert.deepEqual(res.json(), { version, q: { k: 'v' }, body: '{"a":1}', b64: false });
+    }
+    const image = await call({ apiId, path: '/image?mode=binary', hostStyle: true });
+    assert.equal(image.status, 200);
+    assert.equal(image.headers['content-type'], 'image/png');
+    assert.deepEqual([...image.bytes], [137, 80, 78, 71, 0, 255]);
+
+    // The invocation is the function's like any other: its output is in /aws/lambda/echo.
+    const logs = server.logs();
+    const deadline = Date.now() + 10_000;
+    let found = false;
+    while (!found && Date.now() < deadline) {
+      const out = await logs.send(
+        new FilterLogEventsCommand({
+          logGroupName: '/aws/lambda/echo',
+          filterPattern: '"binary answer for"',
+        }),
+      );
+      found = (out.events?.length ?? 0) > 0;
+      if (!found) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(found, "the function's output reached CloudWatch Logs");
+
+    // APIs, stages, deployments and permissions are stored: a restarted server serves the same URLs.
+    server = await server.restart();
+    port = Number(new URL(server.url).port);
+    lambda = server.lambda();
+    const again = await call(
+      { apiId, path: '/v1', hostStyle: false },
+      { method: 'POST', body: 'x', headers: { 'content-type': 'text/plain' } },
+    );
+    assert.equal(again.status, 200, again.text);
+    assert.equal(again.json().body, 'x');
+    apigw = new ApiGatewayV2Client({
+      endpoint: server.url,
+      region: REGION,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxAttempts: 1,
+    });
+    assert.equal((await apigw.send(new GetRoutesCommand({ ApiId: apiId }))).Items?.length, 3);
+  });
+
+  test('malformed requests get an answer and the server keeps serving', async () => {
+    const api = await apigw.send(
+      new CreateApiCommand({ Name: 'hostile', ProtocolType: 'HTTP', Target: fnArn }),
+    );
+    const apiId = api.ApiId as string;
+    await allowApi(apiId, 'hostile');
+    const raw = (text: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = net.connect(port, '127.0.0.1', () => socket.end(text));
+        let out = '';
+        socket.on('data', (d: Buffer) => {
+          out += d.toString('latin1');
+        });
+        socket.on('end', () => resolve(out));
+        socket.on('error', reject);
+      });
+    const chunked = await raw(
+      `POST /x HTTP/1.1\r\nHost: ${apiId}.execute-api.localhost\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nnot hex\r\n0\r\n\r\n`,
+    );
+    assert.match(chunked, /^HTTP\/1\.1 400/);
+    const huge = await raw(
+      `GET /x HTTP/1.1\r\nHost: ${apiId}.execute-api.localhost\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+    );
+    assert.match(huge, /^HTTP\/1\.1 431/);
+    const ok = await call({ apiId, path: '/still', hostStyle: true });
+    assert.equal(ok.status, 201);
   });
 
   test('the AWS CLI: aws apigatewayv2 create-api --target', { skip: !findAwsCli() }, async () => {

@@ -17,7 +17,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FrontDoor } from '../../gateway/front-door.js';
 import { BodyTooLargeError, readBody } from '../../gateway/read-body.js';
 import { servicePrincipal } from '../../iam/principal.js';
-import type { DeploymentSnapshot, IntegrationDoc, RouteDoc } from '../../services/apigatewayv2/model.js';
+import type { IntegrationDoc, RouteDoc } from '../../services/apigatewayv2/model.js';
 import { lambdaTargetOf } from '../../services/apigatewayv2/operations/integrations.js';
 import { RouteTable } from '../../services/apigatewayv2/route-keys.js';
 import type { ApiGatewayV2Store } from '../../services/apigatewayv2/store.js';
@@ -62,13 +62,17 @@ export function createApiGatewayFrontDoor(deps: {
   };
   // Deployments never change once made: each is compiled once.
   const compiled = new Map<string, Compiled>();
-  function compile(deploymentId: string, snapshot: DeploymentSnapshot): Compiled {
+  /** The deployment's routes, read and compiled on first use: one row read per deployment, not per request. */
+  function compiledDeployment(apiId: string, deploymentId: string | undefined): Compiled | undefined {
+    if (deploymentId === undefined) return undefined;
     let c = compiled.get(deploymentId);
     if (!c) {
+      const deployment = deps.store.get(apiId, 'deployment', deploymentId);
+      if (!deployment) return undefined;
       if (compiled.size >= MAX_COMPILED) compiled.clear();
       c = {
-        table: new RouteTable(snapshot.routes),
-        integrations: new Map(snapshot.integrations.map((i) => [i.integrationId, i])),
+        table: new RouteTable(deployment.snapshot.routes),
+        integrations: new Map(deployment.snapshot.integrations.map((i) => [i.integrationId, i])),
       };
       compiled.set(deploymentId, c);
     }
@@ -112,9 +116,7 @@ export function createApiGatewayFrontDoor(deps: {
     if (stage) routeSegments = segments.slice(1);
     else stage = deps.store.get(api.apiId, 'stage', '$default');
     if (!stage) return reply(message(404, 'Not Found'));
-    const deployment = stage.deploymentId
-      ? deps.store.get(api.apiId, 'deployment', stage.deploymentId)
-      : undefined;
+    const deployment = compiledDeployment(api.apiId, stage.deploymentId);
 
     const cors = api.corsConfiguration;
     const origin = req.headers.origin;
@@ -124,7 +126,7 @@ export function createApiGatewayFrontDoor(deps: {
       return reply({ status: 204, headers: preflightHeaders(cors, req.headers), body: Buffer.alloc(0) });
     }
     if (!deployment) return reply(message(404, 'Not Found'));
-    const { table, integrations } = compile(deployment.deploymentId, deployment.snapshot);
+    const { table, integrations } = deployment;
     const method = req.method ?? 'GET';
     const match = table.match(method, routeSegments);
     const integrationId = match?.route.target?.replace(/^integrations\//, '');
