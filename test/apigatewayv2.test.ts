@@ -17,6 +17,7 @@ import {
   BadRequestException,
   ConflictException,
   CreateApiCommand,
+  CreateAuthorizerCommand,
   CreateDeploymentCommand,
   CreateIntegrationCommand,
   CreateRouteCommand,
@@ -632,6 +633,122 @@ describe('API Gateway HTTP APIs', () => {
     assert.match(huge, /^HTTP\/1\.1 431/);
     const ok = await call({ apiId, path: '/still', hostStyle: true });
     assert.equal(ok.status, 201);
+  });
+
+  test('Lambda authorizers: identity sources, simple and IAM-policy answers, context, caching', async () => {
+    // One authorizer function: simple answers for 2.0 events, IAM policies for 1.0; `calls` shows caching.
+    await deployNode(
+      lambda,
+      'authz',
+      `let calls = 0;
+exports.handler = async (event) => {
+  calls++;
+  const h = event.headers || {};
+  const token = h.authorization || h.Authorization;
+  const context = { user: 'u1', calls, type: event.type, sawBody: 'body' in event };
+  if (event.version === '2.0') return { isAuthorized: token === 'allow', context };
+  return {
+    principalId: 'p1',
+    policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: token === 'allow' ? 'Allow' : 'Deny', Resource: event.methodArn }] },
+    context,
+  };
+};`,
+    );
+    const api = await apigw.send(new CreateApiCommand({ Name: 'authz', ProtocolType: 'HTTP' }));
+    const apiId = api.ApiId as string;
+    await allowApi(apiId, 'authz-echo');
+    await lambda.send(
+      new AddPermissionCommand({
+        FunctionName: 'authz',
+        StatementId: 'apigw-authorizers',
+        Action: 'lambda:InvokeFunction',
+        Principal: 'apigateway.amazonaws.com',
+        SourceArn: `arn:aws:execute-api:${REGION}:${ACCOUNT}:${apiId}/authorizers/*`,
+      }),
+    );
+    const authzArn = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:authz`;
+    const uri = `arn:aws:apigateway:${REGION}:lambda:path/2015-03-31/functions/${authzArn}/invocations`;
+    const simple = await apigw.send(
+      new CreateAuthorizerCommand({
+        ApiId: apiId,
+        Name: 'simple',
+        AuthorizerType: 'REQUEST',
+        AuthorizerUri: uri,
+        AuthorizerPayloadFormatVersion: '2.0',
+        EnableSimpleResponses: true,
+        IdentitySource: ['$request.header.Authorization'],
+        AuthorizerResultTtlInSeconds: 0,
+      }),
+    );
+    const policy = await apigw.send(
+      new CreateAuthorizerCommand({
+        ApiId: apiId,
+        Name: 'policy',
+        AuthorizerType: 'REQUEST',
+        AuthorizerUri: uri,
+        AuthorizerPayloadFormatVersion: '1.0',
+        IdentitySource: ['$request.header.Authorization'],
+        AuthorizerResultTtlInSeconds: 300,
+      }),
+    );
+    for (const [key, version, authorizerId] of [
+      ['GET /simple', '2.0', simple.AuthorizerId],
+      ['GET /policy', '1.0', policy.AuthorizerId],
+    ] as const) {
+      const integration = await apigw.send(
+        new CreateIntegrationCommand({
+          ApiId: apiId,
+          IntegrationType: 'AWS_PROXY',
+          IntegrationUri: fnArn,
+          PayloadFormatVersion: version,
+        }),
+      );
+      await apigw.send(
+        new CreateRouteCommand({
+          ApiId: apiId,
+          RouteKey: key,
+          Target: `integrations/${integration.IntegrationId}`,
+          AuthorizationType: 'CUSTOM',
+          AuthorizerId: authorizerId,
+        }),
+      );
+    }
+    await apigw.send(new CreateStageCommand({ ApiId: apiId, StageName: '$default', AutoDeploy: true }));
+    const get = (p: string, token?: string) =>
+      call({ apiId, path: p, hostStyle: true }, token ? { headers: { authorization: token } } : {});
+
+    const missing = await get('/simple');
+    assert.equal(missing.status, 401);
+    assert.deepEqual(missing.json(), { message: 'Unauthorized' });
+    const denied = await get('/simple', 'deny');
+    assert.equal(denied.status, 403);
+    assert.deepEqual(denied.json(), { message: 'Forbidden' });
+    const allowed = await get('/simple', 'allow');
+    assert.equal(allowed.status, 201, allowed.text);
+    const lambdaContext = (
+      (allowed.json().requestContext as Record<string, unknown>).authorizer as Record<string, unknown>
+    ).lambda as Record<string, unknown>;
+    assert.equal(lambdaContext.user, 'u1');
+    assert.equal(lambdaContext.type, 'REQUEST');
+    assert.equal(lambdaContext.sawBody, false);
+
+    const first = await get('/policy', 'allow');
+    assert.equal(first.status, 201, first.text);
+    const authorizer1 = (first.json().requestContext as Record<string, unknown>).authorizer as Record<
+      string,
+      unknown
+    >;
+    assert.equal(authorizer1.principalId, 'p1');
+    assert.equal(authorizer1.user, 'u1');
+    // Cached for 300 s by identity: the authorizer is not called again for the same token.
+    const second = await get('/policy', 'allow');
+    const authorizer2 = (second.json().requestContext as Record<string, unknown>).authorizer as Record<
+      string,
+      unknown
+    >;
+    assert.equal(authorizer2.calls, authorizer1.calls);
+    assert.equal((await get('/policy', 'deny')).status, 403);
+    assert.equal((await get('/policy')).status, 401);
   });
 
   test('the AWS CLI: aws apigatewayv2 create-api --target', { skip: !findAwsCli() }, async () => {

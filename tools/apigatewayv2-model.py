@@ -25,6 +25,7 @@ OPS = [
     'CreateIntegration', 'GetIntegration', 'GetIntegrations', 'UpdateIntegration', 'DeleteIntegration',
     'CreateStage', 'GetStage', 'GetStages', 'UpdateStage', 'DeleteStage',
     'CreateDeployment', 'GetDeployment', 'GetDeployments', 'DeleteDeployment',
+    'CreateAuthorizer', 'GetAuthorizer', 'GetAuthorizers', 'UpdateAuthorizer', 'DeleteAuthorizer',
 ]
 VENDORED = os.path.join(ROOT, 'src', 'services', 'apigatewayv2', 'model', f'apigatewayv2-{VERSION}.json')
 GENERATED = os.path.join(ROOT, 'src', 'services', 'apigatewayv2', 'shapes.generated.ts')

@@ -6,7 +6,8 @@
  *
  * A request picks its stage (a named stage by the first path segment, else `$default`), the
  * stage's deployment (undeployed routes are not served), a route (route-keys.ts), answers CORS
- * from the API's CorsConfiguration, and calls the route's integration: a Lambda function
+ * from the API's CorsConfiguration, runs the route's Lambda authorizer if it has one
+ * (api-gateway-authorizers.ts), and calls the route's integration: a Lambda function
  * through the FunctionInvoker as `apigateway.amazonaws.com` with the execute-api source ARN (the
  * function's policy decides, as on AWS), or a URL (HTTP_PROXY). Errors are API Gateway's: 404
  * `{"message":"Not Found"}`, 500 `{"message":"Internal Server Error"}` when the function may not
@@ -17,12 +18,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FrontDoor } from '../../gateway/front-door.js';
 import { BodyTooLargeError, readBody } from '../../gateway/read-body.js';
 import { servicePrincipal } from '../../iam/principal.js';
-import type { IntegrationDoc, RouteDoc } from '../../services/apigatewayv2/model.js';
+import type { AuthorizerDoc, IntegrationDoc, RouteDoc } from '../../services/apigatewayv2/model.js';
 import { lambdaTargetOf } from '../../services/apigatewayv2/operations/integrations.js';
 import { RouteTable } from '../../services/apigatewayv2/route-keys.js';
 import type { ApiGatewayV2Store } from '../../services/apigatewayv2/store.js';
 import type { Logger } from '../../shared/logger.js';
 import type { FunctionInvoker } from '../function-invoker.js';
+import { createAuthorizerRunner } from './api-gateway-authorizers.js';
 import { buildV2Event, mapV2Response } from './api-gateway-v2-format.js';
 import { corsHeaders, isPreflight, preflightHeaders } from './cors.js';
 import { buildV1Event, type V1Context } from './payload-v1.js';
@@ -43,6 +45,7 @@ const HOST_STYLE = /^([a-z0-9]{10})\.execute-api\./;
 interface Compiled {
   table: RouteTable<RouteDoc>;
   integrations: Map<string, IntegrationDoc>;
+  authorizers: Map<string, AuthorizerDoc>;
 }
 
 const MAX_COMPILED = 500;
@@ -60,6 +63,7 @@ export function createApiGatewayFrontDoor(deps: {
     warned.add(text);
     deps.logger.warn(text);
   };
+  const authorize = createAuthorizerRunner({ functions: deps.functions, warn: warnOnce });
   // Deployments never change once made: each is compiled once.
   const compiled = new Map<string, Compiled>();
   /** The deployment's routes, read and compiled on first use: one row read per deployment, not per request. */
@@ -73,6 +77,7 @@ export function createApiGatewayFrontDoor(deps: {
       c = {
         table: new RouteTable(deployment.snapshot.routes),
         integrations: new Map(deployment.snapshot.integrations.map((i) => [i.integrationId, i])),
+        authorizers: new Map((deployment.snapshot.authorizers ?? []).map((a) => [a.authorizerId, a])),
       };
       compiled.set(deploymentId, c);
     }
@@ -126,7 +131,7 @@ export function createApiGatewayFrontDoor(deps: {
       return reply({ status: 204, headers: preflightHeaders(cors, req.headers), body: Buffer.alloc(0) });
     }
     if (!deployment) return reply(message(404, 'Not Found'));
-    const { table, integrations } = deployment;
+    const { table, integrations, authorizers } = deployment;
     const method = req.method ?? 'GET';
     const match = table.match(method, routeSegments);
     const integrationId = match?.route.target?.replace(/^integrations\//, '');
@@ -170,6 +175,17 @@ export function createApiGatewayFrontDoor(deps: {
       pathParameters: match.pathParameters,
       stageVariables: stage.stageVariables,
     };
+    if (match.route.authorizationType === 'CUSTOM') {
+      const authorizer = match.route.authorizerId ? authorizers.get(match.route.authorizerId) : undefined;
+      if (!authorizer) return reply(withCors(message(500, 'Internal Server Error')));
+      const routeArn = `arn:aws:execute-api:${scope.region}:${scope.accountId}:${api.apiId}/${stage.stageName}/${method}/${routeSegments.join('/')}`;
+      const outcome = await authorize(authorizer, facts, ctx, scope, routeArn);
+      if (outcome.kind === 'deny') return reply(withCors(message(outcome.status, outcome.message)));
+      ctx.authorizer = {
+        context: outcome.context,
+        ...(outcome.principalId !== undefined ? { principalId: outcome.principalId } : {}),
+      };
+    }
     const answer =
       integration.integrationType === 'HTTP_PROXY'
         ? await httpProxy(integration, facts, match.pathParameters)

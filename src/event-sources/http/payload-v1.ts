@@ -17,6 +17,8 @@ export interface V1Context {
   requestId: string;
   pathParameters: Readonly<Record<string, string>>;
   stageVariables: Readonly<Record<string, string>>;
+  /** What a Lambda authorizer allowed with: its context (and principalId, 1.0). */
+  authorizer?: { context: Record<string, unknown>; principalId?: string };
 }
 
 export function buildV1Event(facts: HttpRequestFacts, ctx: V1Context): Record<string, unknown> {
@@ -62,6 +64,13 @@ export function buildV1Event(facts: HttpRequestFacts, ctx: V1Context): Record<st
     requestContext: {
       accountId: ctx.accountId,
       apiId: ctx.apiId,
+      // A Lambda authorizer's context (and principalId), else AWS's nulls.
+      authorizer: ctx.authorizer
+        ? {
+            ...ctx.authorizer.context,
+            ...(ctx.authorizer.principalId !== undefined ? { principalId: ctx.authorizer.principalId } : {}),
+          }
+        : { claims: null, scopes: null },
       domainName: ctx.domainName,
       domainPrefix: ctx.domainName.split('.')[0],
       extendedRequestId: ctx.requestId,

@@ -17,7 +17,11 @@ export function createDeployment(
     deploymentId: newId(6, (id) => store.childIdTaken('deployment', id)),
     deploymentStatus: 'DEPLOYED',
     ...(opts.description !== undefined ? { description: opts.description } : {}),
-    snapshot: { routes: store.list(apiId, 'route'), integrations: store.list(apiId, 'integration') },
+    snapshot: {
+      routes: store.list(apiId, 'route'),
+      integrations: store.list(apiId, 'integration'),
+      authorizers: store.list(apiId, 'authorizer'),
+    },
   };
   store.put(apiId, 'deployment', doc.deploymentId, doc);
   return doc;

@@ -7,10 +7,10 @@
  * `{proxy+}`, `$default`); Integrations `AWS_PROXY` to Lambda (payload 1.0 and 2.0) and
  * `HTTP_PROXY` to a URL; Stages (`$default` and named, AutoDeploy, stage variables);
  * Deployments (a frozen copy of the routes and integrations a stage serves); the API's
- * CorsConfiguration. Requests to the APIs themselves are served by
+ * CorsConfiguration; Lambda (REQUEST) authorizers. Requests to the APIs themselves are served by
  * event-sources/http/api-gateway.ts (the invoke URLs).
  *
- * Not yet (docs/parity/apigatewayv2.md): WebSocket APIs, authorizers (JWT, Lambda), route and
+ * Not yet (docs/parity/apigatewayv2.md): WebSocket APIs, JWT authorizers, route and
  * integration responses, request parameter mapping, custom domains and API mappings, VPC links,
  * tagging operations, import/export (OpenAPI), models, access logs, throttling settings,
  * pagination of Get* lists (every item in one page).
@@ -22,6 +22,7 @@ import type { Db } from '../../storage/db.js';
 import type { Service } from '../service.js';
 import { TooManyRequestsException } from './errors.js';
 import { apiOperations } from './operations/apis.js';
+import { authorizerOperations } from './operations/authorizers.js';
 import { integrationOperations } from './operations/integrations.js';
 import { routeOperations } from './operations/routes.js';
 import { stageOperations } from './operations/stages.js';
@@ -42,6 +43,7 @@ export function createApiGatewayV2Service(deps: { db: Db }): { service: Service;
     ...routeOperations(opDeps),
     ...integrationOperations(opDeps),
     ...stageOperations(opDeps),
+    ...authorizerOperations(opDeps),
   ]);
   const service: Service = {
     name: 'apigatewayv2',

@@ -4,7 +4,7 @@
  */
 import { randomInt } from 'node:crypto';
 
-export type ChildKind = 'route' | 'integration' | 'stage' | 'deployment';
+export type ChildKind = 'route' | 'integration' | 'stage' | 'deployment' | 'authorizer';
 
 export interface CorsDoc {
   allowCredentials?: boolean;
@@ -73,10 +73,23 @@ export interface StageDoc {
   tags: Record<string, string>;
 }
 
+export interface AuthorizerDoc {
+  authorizerId: string;
+  authorizerPayloadFormatVersion?: '1.0' | '2.0';
+  authorizerResultTtlInSeconds: number;
+  authorizerType: 'REQUEST' | 'JWT';
+  authorizerUri?: string;
+  enableSimpleResponses?: boolean;
+  identitySource: string[];
+  name: string;
+}
+
 /** What a deployment froze: served by every stage that points at it. Not part of the API's answers. */
 export interface DeploymentSnapshot {
   routes: RouteDoc[];
   integrations: IntegrationDoc[];
+  /** Absent in deployments made before authorizers existed. */
+  authorizers?: AuthorizerDoc[];
 }
 
 export interface DeploymentDoc {

@@ -425,4 +425,80 @@ export const OPERATIONS: Readonly<
       },
     },
   },
+  CreateAuthorizer: {
+    http: { method: 'POST', path: '/v2/apis/{apiId}/authorizers', status: 201 },
+    input: {
+      type: 'structure',
+      members: {
+        apiId: { type: 'string', location: 'uri', locationName: 'apiId', required: true },
+        authorizerCredentialsArn: { type: 'string' },
+        authorizerPayloadFormatVersion: { type: 'string' },
+        authorizerResultTtlInSeconds: { type: 'integer' },
+        authorizerType: { type: 'string' },
+        authorizerUri: { type: 'string' },
+        enableSimpleResponses: { type: 'boolean' },
+        identitySource: { type: 'list', member: { type: 'string' } },
+        identityValidationExpression: { type: 'string' },
+        jwtConfiguration: {
+          type: 'structure',
+          members: { audience: { type: 'list', member: { type: 'string' } }, issuer: { type: 'string' } },
+        },
+        name: { type: 'string' },
+      },
+    },
+  },
+  GetAuthorizer: {
+    http: { method: 'GET', path: '/v2/apis/{apiId}/authorizers/{authorizerId}', status: 200 },
+    input: {
+      type: 'structure',
+      members: {
+        apiId: { type: 'string', location: 'uri', locationName: 'apiId', required: true },
+        authorizerId: { type: 'string', location: 'uri', locationName: 'authorizerId', required: true },
+      },
+    },
+  },
+  GetAuthorizers: {
+    http: { method: 'GET', path: '/v2/apis/{apiId}/authorizers', status: 200 },
+    input: {
+      type: 'structure',
+      members: {
+        apiId: { type: 'string', location: 'uri', locationName: 'apiId', required: true },
+        maxResults: { type: 'string', location: 'querystring', locationName: 'maxResults' },
+        nextToken: { type: 'string', location: 'querystring', locationName: 'nextToken' },
+      },
+    },
+  },
+  UpdateAuthorizer: {
+    http: { method: 'PATCH', path: '/v2/apis/{apiId}/authorizers/{authorizerId}', status: 200 },
+    input: {
+      type: 'structure',
+      members: {
+        apiId: { type: 'string', location: 'uri', locationName: 'apiId', required: true },
+        authorizerCredentialsArn: { type: 'string' },
+        authorizerId: { type: 'string', location: 'uri', locationName: 'authorizerId', required: true },
+        authorizerPayloadFormatVersion: { type: 'string' },
+        authorizerResultTtlInSeconds: { type: 'integer' },
+        authorizerType: { type: 'string' },
+        authorizerUri: { type: 'string' },
+        enableSimpleResponses: { type: 'boolean' },
+        identitySource: { type: 'list', member: { type: 'string' } },
+        identityValidationExpression: { type: 'string' },
+        jwtConfiguration: {
+          type: 'structure',
+          members: { audience: { type: 'list', member: { type: 'string' } }, issuer: { type: 'string' } },
+        },
+        name: { type: 'string' },
+      },
+    },
+  },
+  DeleteAuthorizer: {
+    http: { method: 'DELETE', path: '/v2/apis/{apiId}/authorizers/{authorizerId}', status: 204 },
+    input: {
+      type: 'structure',
+      members: {
+        apiId: { type: 'string', location: 'uri', locationName: 'apiId', required: true },
+        authorizerId: { type: 'string', location: 'uri', locationName: 'authorizerId', required: true },
+      },
+    },
+  },
 };

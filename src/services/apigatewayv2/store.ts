@@ -6,7 +6,15 @@
  * URL (which names only the id) finds its API with one indexed read.
  */
 import { type Db, migrate } from '../../storage/db.js';
-import type { ApiDoc, ChildKind, DeploymentDoc, IntegrationDoc, RouteDoc, StageDoc } from './model.js';
+import type {
+  ApiDoc,
+  AuthorizerDoc,
+  ChildKind,
+  DeploymentDoc,
+  IntegrationDoc,
+  RouteDoc,
+  StageDoc,
+} from './model.js';
 
 const MIGRATIONS = [
   `CREATE TABLE apigwv2_apis (
@@ -36,6 +44,7 @@ interface DocOf {
   integration: IntegrationDoc;
   stage: StageDoc;
   deployment: DeploymentDoc;
+  authorizer: AuthorizerDoc;
 }
 
 export type ApiGatewayV2Store = ReturnType<typeof createApiGatewayV2Store>;

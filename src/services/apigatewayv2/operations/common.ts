@@ -62,6 +62,7 @@ const NOT_FOUND_WORDS: Record<ChildKind, string> = {
   integration: 'Invalid Integration identifier specified',
   stage: 'Invalid stage identifier specified',
   deployment: 'Invalid Deployment identifier specified',
+  authorizer: 'Invalid Authorizer identifier specified',
 };
 
 export function notFound(kind: ChildKind): NotFoundException {

@@ -27,13 +27,26 @@ function checkTarget(store: ApiGatewayV2Store, apiId: string, target: string | u
   }
 }
 
-function checkAuthorization(input: Input): void {
-  const type = str(input, 'authorizationType');
-  if (type !== undefined && type !== 'NONE') {
+/** The route's authorization: NONE, or CUSTOM with an existing REQUEST authorizer of the API. */
+function authorizationOf(
+  store: ApiGatewayV2Store,
+  apiId: string,
+  input: Input,
+  base: Pick<RouteDoc, 'authorizationType' | 'authorizerId'>,
+): Pick<RouteDoc, 'authorizationType' | 'authorizerId'> {
+  const type = str(input, 'authorizationType') ?? base.authorizationType;
+  if (type === 'NONE') return { authorizationType: 'NONE' };
+  if (type !== 'CUSTOM') {
     throw new BadRequestException(
-      `Authorization type ${type} is not supported by Lambent yet: routes must use NONE (authorizers are not implemented)`,
+      `Authorization type ${type} is not supported by Lambent yet: routes use NONE or CUSTOM (Lambda authorizers)`,
     );
   }
+  const authorizerId = str(input, 'authorizerId') ?? base.authorizerId;
+  if (authorizerId === undefined)
+    throw new BadRequestException('AuthorizerId is required for CUSTOM authorization');
+  if (!store.get(apiId, 'authorizer', authorizerId))
+    throw new NotFoundException('Invalid Authorizer identifier specified');
+  return { authorizationType: 'CUSTOM', authorizerId };
 }
 
 export function routeOperations(deps: OpDeps): Operation[] {
@@ -50,12 +63,12 @@ export function routeOperations(deps: OpDeps): Operation[] {
         const key = str(input, 'routeKey');
         if (key === undefined) throw new BadRequestException('RouteKey is a required parameter');
         checkRouteKey(store, api.apiId, key);
-        checkAuthorization(input);
+        const auth = authorizationOf(store, api.apiId, input, { authorizationType: 'NONE' });
         const target = str(input, 'target');
         checkTarget(store, api.apiId, target);
         const doc: RouteDoc = {
           apiKeyRequired: input.apiKeyRequired === true,
-          authorizationType: 'NONE',
+          ...auth,
           ...(str(input, 'operationName') !== undefined
             ? { operationName: str(input, 'operationName') }
             : {}),
@@ -86,11 +99,13 @@ export function routeOperations(deps: OpDeps): Operation[] {
             throw new BadRequestException('The $default route key cannot be modified');
           checkRouteKey(store, api.apiId, key, old.routeId);
         }
-        checkAuthorization(input);
+        const auth = authorizationOf(store, api.apiId, input, old);
         const target = str(input, 'target');
         checkTarget(store, api.apiId, target);
+        const { authorizerId: _previous, ...rest } = old;
         const doc: RouteDoc = {
-          ...old,
+          ...rest,
+          ...auth,
           ...(key !== undefined ? { routeKey: key } : {}),
           ...(target !== undefined ? { target } : {}),
           ...(typeof input.apiKeyRequired === 'boolean' ? { apiKeyRequired: input.apiKeyRequired } : {}),
