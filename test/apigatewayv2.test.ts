@@ -6,9 +6,10 @@
  * whether API Gateway may call it, as on AWS.
  */
 import assert from 'node:assert/strict';
+import { generateKeyPairSync, sign } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -749,6 +750,109 @@ exports.handler = async (event) => {
     assert.equal(authorizer2.calls, authorizer1.calls);
     assert.equal((await get('/policy', 'deny')).status, 403);
     assert.equal((await get('/policy')).status, 401);
+  });
+
+  test('JWT authorizers: tokens checked against a JWKS served on loopback, scopes, claims to the function', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const other = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const idp = http.createServer((req, res) => {
+      const base = `http://127.0.0.1:${(idp.address() as AddressInfo).port}`;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      if (req.url === '/.well-known/openid-configuration')
+        res.end(JSON.stringify({ issuer: base, jwks_uri: `${base}/jwks.json` }));
+      else
+        res.end(
+          JSON.stringify({
+            keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'k1', use: 'sig', alg: 'RS256' }],
+          }),
+        );
+    });
+    await new Promise<void>((resolve) => idp.listen(0, '127.0.0.1', resolve));
+    const issuer = `http://127.0.0.1:${(idp.address() as AddressInfo).port}`;
+    const now = Math.floor(Date.now() / 1000);
+    const token = (claims: Record<string, unknown>, key = privateKey) => {
+      const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+      const data = `${b64({ alg: 'RS256', kid: 'k1', typ: 'JWT' })}.${b64({ iss: issuer, aud: 'my-app', sub: 'user-1', exp: now + 600, iat: now, ...claims })}`;
+      return `${data}.${sign('RSA-SHA256', Buffer.from(data), key).toString('base64url')}`;
+    };
+    try {
+      const api = await apigw.send(new CreateApiCommand({ Name: 'jwt', ProtocolType: 'HTTP' }));
+      const apiId = api.ApiId as string;
+      await allowApi(apiId, 'jwt');
+      const authorizer = await apigw.send(
+        new CreateAuthorizerCommand({
+          ApiId: apiId,
+          Name: 'jwt',
+          AuthorizerType: 'JWT',
+          IdentitySource: ['$request.header.Authorization'],
+          JwtConfiguration: { Issuer: issuer, Audience: ['my-app'] },
+        }),
+      );
+      for (const [key, version, scopes] of [
+        ['GET /read', '2.0', undefined],
+        ['POST /write', '1.0', ['items:write']],
+      ] as const) {
+        const integration = await apigw.send(
+          new CreateIntegrationCommand({
+            ApiId: apiId,
+            IntegrationType: 'AWS_PROXY',
+            IntegrationUri: fnArn,
+            PayloadFormatVersion: version,
+          }),
+        );
+        await apigw.send(
+          new CreateRouteCommand({
+            ApiId: apiId,
+            RouteKey: key,
+            Target: `integrations/${integration.IntegrationId}`,
+            AuthorizationType: 'JWT',
+            AuthorizerId: authorizer.AuthorizerId,
+            ...(scopes ? { AuthorizationScopes: [...scopes] } : {}),
+          }),
+        );
+      }
+      await apigw.send(new CreateStageCommand({ ApiId: apiId, StageName: '$default', AutoDeploy: true }));
+      const req = (method: string, p: string, auth?: string) =>
+        call(
+          { apiId, path: p, hostStyle: true },
+          { method, ...(auth ? { headers: { authorization: auth } } : {}) },
+        );
+
+      assert.equal((await req('GET', '/read')).status, 401);
+      const ok = await req('GET', '/read', `Bearer ${token({ scope: 'items:read' })}`);
+      assert.equal(ok.status, 201, ok.text);
+      const jwt = (
+        (ok.json().requestContext as Record<string, unknown>).authorizer as Record<string, unknown>
+      ).jwt as {
+        claims: Record<string, string>;
+        scopes: string[];
+      };
+      assert.equal(jwt.claims.sub, 'user-1');
+      assert.equal(jwt.claims.exp, String(now + 600));
+      assert.deepEqual(jwt.scopes, ['items:read']);
+      for (const bad of [
+        token({ aud: 'someone-else' }),
+        token({ exp: now - 10 }),
+        token({ iss: 'https://elsewhere.example' }),
+        token({}, other.privateKey),
+        'not.a.jwt',
+      ]) {
+        const res = await req('GET', '/read', `Bearer ${bad}`);
+        assert.equal(res.status, 401, bad);
+        assert.deepEqual(res.json(), { message: 'Unauthorized' });
+      }
+      const forbidden = await req('POST', '/write', token({ scope: 'items:read' }));
+      assert.equal(forbidden.status, 403);
+      assert.deepEqual(forbidden.json(), { message: 'Forbidden' });
+      const written = await req('POST', '/write', token({ scope: 'items:read items:write' }));
+      assert.equal(written.status, 201, written.text);
+      const v1Authorizer = (written.json().requestContext as Record<string, unknown>).authorizer as {
+        claims: Record<string, string>;
+      };
+      assert.equal(v1Authorizer.claims.sub, 'user-1');
+    } finally {
+      idp.close();
+    }
   });
 
   test('the AWS CLI: aws apigatewayv2 create-api --target', { skip: !findAwsCli() }, async () => {

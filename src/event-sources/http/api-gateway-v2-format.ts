@@ -40,7 +40,11 @@ export function buildV2Event(facts: HttpRequestFacts, ctx: V1Context): Record<st
     requestContext: {
       accountId: ctx.accountId,
       apiId: ctx.apiId,
-      ...(ctx.authorizer ? { authorizer: { lambda: ctx.authorizer.context } } : {}),
+      ...(ctx.authorizer?.jwt
+        ? { authorizer: { jwt: ctx.authorizer.jwt } }
+        : ctx.authorizer
+          ? { authorizer: { lambda: ctx.authorizer.context } }
+          : {}),
       domainName: ctx.domainName,
       domainPrefix: ctx.domainName.split('.')[0],
       http: {

@@ -25,10 +25,11 @@ import type { ApiGatewayV2Store } from '../../services/apigatewayv2/store.js';
 import type { Logger } from '../../shared/logger.js';
 import type { FunctionInvoker } from '../function-invoker.js';
 import { createAuthorizerRunner } from './api-gateway-authorizers.js';
+import { createJwtVerifier } from './api-gateway-jwt.js';
 import { buildV2Event, mapV2Response } from './api-gateway-v2-format.js';
 import { corsHeaders, isPreflight, preflightHeaders } from './cors.js';
 import { buildV1Event, type V1Context } from './payload-v1.js';
-import { apiGatewayRequestId, type HttpRequestFacts } from './request.js';
+import { apiGatewayRequestId, type HttpRequestFacts, headerOf } from './request.js';
 import { type HttpAnswer, mapV1Response } from './response-v1.js';
 
 /** HTTP APIs' payload quota (AWS: 10 MB); Lambda's own 6 MB applies to the event after that. */
@@ -64,6 +65,7 @@ export function createApiGatewayFrontDoor(deps: {
     deps.logger.warn(text);
   };
   const authorize = createAuthorizerRunner({ functions: deps.functions, warn: warnOnce });
+  const verifyJwt = createJwtVerifier({ warn: warnOnce });
   // Deployments never change once made: each is compiled once.
   const compiled = new Map<string, Compiled>();
   /** The deployment's routes, read and compiled on first use: one row read per deployment, not per request. */
@@ -175,6 +177,14 @@ export function createApiGatewayFrontDoor(deps: {
       pathParameters: match.pathParameters,
       stageVariables: stage.stageVariables,
     };
+    if (match.route.authorizationType === 'JWT') {
+      const authorizer = match.route.authorizerId ? authorizers.get(match.route.authorizerId) : undefined;
+      if (!authorizer) return reply(withCors(message(500, 'Internal Server Error')));
+      const header = authorizer.identitySource[0]?.slice('$request.header.'.length) ?? 'authorization';
+      const outcome = await verifyJwt(authorizer, headerOf(facts, header), match.route.authorizationScopes);
+      if (outcome.kind === 'deny') return reply(withCors(message(outcome.status, outcome.message)));
+      ctx.authorizer = { context: {}, jwt: { claims: outcome.claims, scopes: outcome.scopes } };
+    }
     if (match.route.authorizationType === 'CUSTOM') {
       const authorizer = match.route.authorizerId ? authorizers.get(match.route.authorizerId) : undefined;
       if (!authorizer) return reply(withCors(message(500, 'Internal Server Error')));

@@ -18,7 +18,12 @@ export interface V1Context {
   pathParameters: Readonly<Record<string, string>>;
   stageVariables: Readonly<Record<string, string>>;
   /** What a Lambda authorizer allowed with: its context (and principalId, 1.0). */
-  authorizer?: { context: Record<string, unknown>; principalId?: string };
+  authorizer?: {
+    context: Record<string, unknown>;
+    principalId?: string;
+    /** A JWT authorizer's verified claims and scopes. */
+    jwt?: { claims: Record<string, string>; scopes: string[] | null };
+  };
 }
 
 export function buildV1Event(facts: HttpRequestFacts, ctx: V1Context): Record<string, unknown> {
@@ -65,12 +70,16 @@ export function buildV1Event(facts: HttpRequestFacts, ctx: V1Context): Record<st
       accountId: ctx.accountId,
       apiId: ctx.apiId,
       // A Lambda authorizer's context (and principalId), else AWS's nulls.
-      authorizer: ctx.authorizer
-        ? {
-            ...ctx.authorizer.context,
-            ...(ctx.authorizer.principalId !== undefined ? { principalId: ctx.authorizer.principalId } : {}),
-          }
-        : { claims: null, scopes: null },
+      authorizer: ctx.authorizer?.jwt
+        ? { claims: ctx.authorizer.jwt.claims, scopes: ctx.authorizer.jwt.scopes }
+        : ctx.authorizer
+          ? {
+              ...ctx.authorizer.context,
+              ...(ctx.authorizer.principalId !== undefined
+                ? { principalId: ctx.authorizer.principalId }
+                : {}),
+            }
+          : { claims: null, scopes: null },
       domainName: ctx.domainName,
       domainPrefix: ctx.domainName.split('.')[0],
       extendedRequestId: ctx.requestId,

@@ -7,10 +7,10 @@
  * `{proxy+}`, `$default`); Integrations `AWS_PROXY` to Lambda (payload 1.0 and 2.0) and
  * `HTTP_PROXY` to a URL; Stages (`$default` and named, AutoDeploy, stage variables);
  * Deployments (a frozen copy of the routes and integrations a stage serves); the API's
- * CorsConfiguration; Lambda (REQUEST) authorizers. Requests to the APIs themselves are served by
+ * CorsConfiguration; Lambda (REQUEST) and JWT authorizers. Requests to the APIs themselves are served by
  * event-sources/http/api-gateway.ts (the invoke URLs).
  *
- * Not yet (docs/parity/apigatewayv2.md): WebSocket APIs, JWT authorizers, route and
+ * Not yet (docs/parity/apigatewayv2.md): WebSocket APIs, AWS_IAM route authorization, route and
  * integration responses, request parameter mapping, custom domains and API mappings, VPC links,
  * tagging operations, import/export (OpenAPI), models, access logs, throttling settings,
  * pagination of Get* lists (every item in one page).

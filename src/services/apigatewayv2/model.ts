@@ -81,6 +81,7 @@ export interface AuthorizerDoc {
   authorizerUri?: string;
   enableSimpleResponses?: boolean;
   identitySource: string[];
+  jwtConfiguration?: { audience?: string[]; issuer?: string };
   name: string;
 }
 

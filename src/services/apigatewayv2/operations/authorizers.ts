@@ -1,7 +1,7 @@
 /**
- * Lambda authorizers of HTTP APIs (REQUEST type): the function, the payload format version of
- * its event, simple (`isAuthorized`) or IAM-policy answers, identity sources and the cache TTL.
- * JWT authorizers are not implemented yet and are refused.
+ * Authorizers of HTTP APIs. REQUEST (Lambda): the function, the payload format version of its
+ * event, simple (`isAuthorized`) or IAM-policy answers, identity sources and the cache TTL.
+ * JWT: the issuer (whose OpenID configuration names the JWKS) and the accepted audiences.
  */
 import type { Operation } from '../../../protocols/types.js';
 import { autoDeploy } from '../deploy.js';
@@ -15,15 +15,16 @@ const IDENTITY_SOURCE =
 
 function buildAuthorizer(input: Input, base: Partial<AuthorizerDoc>, id: string): AuthorizerDoc {
   const type = str(input, 'authorizerType') ?? base.authorizerType;
-  if (type === 'JWT') {
-    throw new BadRequestException(
-      'JWT authorizers are not supported by Lambent yet: use a REQUEST (Lambda) authorizer',
-    );
-  }
-  if (type !== 'REQUEST')
+  if (type !== 'REQUEST' && type !== 'JWT') {
     throw new BadRequestException(`Invalid authorizer type ${String(type)}: must be REQUEST or JWT`);
+  }
   const name = str(input, 'name') ?? base.name;
   if (name === undefined) throw new BadRequestException('Name is a required parameter');
+  const sources = (input.identitySource as string[] | undefined) ?? base.identitySource ?? [];
+  for (const s of sources) {
+    if (!IDENTITY_SOURCE.test(s)) throw new BadRequestException(`Invalid identity source: ${s}`);
+  }
+  if (type === 'JWT') return buildJwtAuthorizer(input, base, id, name, sources);
   const uri = str(input, 'authorizerUri') ?? base.authorizerUri;
   if (uri === undefined || !lambdaTargetOf(uri)) {
     throw new BadRequestException('AuthorizerUri must be the invocation URI or the ARN of a Lambda function');
@@ -43,10 +44,6 @@ function buildAuthorizer(input: Input, base: Partial<AuthorizerDoc>, id: string)
       'Simple responses are supported only with authorizer payload format version 2.0',
     );
   }
-  const sources = (input.identitySource as string[] | undefined) ?? base.identitySource ?? [];
-  for (const s of sources) {
-    if (!IDENTITY_SOURCE.test(s)) throw new BadRequestException(`Invalid identity source: ${s}`);
-  }
   const ttl =
     typeof input.authorizerResultTtlInSeconds === 'number'
       ? input.authorizerResultTtlInSeconds
@@ -64,6 +61,37 @@ function buildAuthorizer(input: Input, base: Partial<AuthorizerDoc>, id: string)
     authorizerUri: uri,
     ...(simple !== undefined ? { enableSimpleResponses: simple } : {}),
     identitySource: sources,
+    name,
+  };
+}
+
+/** A JWT authorizer: the issuer's JWKS (from its OpenID configuration) and the accepted audiences. */
+function buildJwtAuthorizer(
+  input: Input,
+  base: Partial<AuthorizerDoc>,
+  id: string,
+  name: string,
+  sources: string[],
+): AuthorizerDoc {
+  const jwt = (input.jwtConfiguration as AuthorizerDoc['jwtConfiguration']) ?? base.jwtConfiguration;
+  if (!jwt?.issuer) throw new BadRequestException('JwtConfiguration.Issuer is required for JWT authorizers');
+  try {
+    const url = new URL(jwt.issuer);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('scheme');
+  } catch {
+    throw new BadRequestException(`Invalid issuer URL: ${jwt.issuer}`);
+  }
+  if (!jwt.audience?.length)
+    throw new BadRequestException('JwtConfiguration.Audience is required for JWT authorizers');
+  if (sources.length !== 1 || !sources[0]?.startsWith('$request.header.')) {
+    throw new BadRequestException('A JWT authorizer takes exactly one identity source, a request header');
+  }
+  return {
+    authorizerId: id,
+    authorizerResultTtlInSeconds: 0,
+    authorizerType: 'JWT',
+    identitySource: sources,
+    jwtConfiguration: { audience: jwt.audience, issuer: jwt.issuer },
     name,
   };
 }

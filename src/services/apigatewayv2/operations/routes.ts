@@ -27,26 +27,36 @@ function checkTarget(store: ApiGatewayV2Store, apiId: string, target: string | u
   }
 }
 
-/** The route's authorization: NONE, or CUSTOM with an existing REQUEST authorizer of the API. */
+/** The route's authorization: NONE, CUSTOM (a REQUEST authorizer) or JWT (a JWT authorizer, with scopes). */
 function authorizationOf(
   store: ApiGatewayV2Store,
   apiId: string,
   input: Input,
-  base: Pick<RouteDoc, 'authorizationType' | 'authorizerId'>,
-): Pick<RouteDoc, 'authorizationType' | 'authorizerId'> {
+  base: Pick<RouteDoc, 'authorizationType' | 'authorizerId' | 'authorizationScopes'>,
+): Pick<RouteDoc, 'authorizationType' | 'authorizerId' | 'authorizationScopes'> {
   const type = str(input, 'authorizationType') ?? base.authorizationType;
   if (type === 'NONE') return { authorizationType: 'NONE' };
-  if (type !== 'CUSTOM') {
+  if (type !== 'CUSTOM' && type !== 'JWT') {
     throw new BadRequestException(
-      `Authorization type ${type} is not supported by Lambent yet: routes use NONE or CUSTOM (Lambda authorizers)`,
+      `Authorization type ${type} is not supported by Lambent yet: routes use NONE, CUSTOM (Lambda authorizers) or JWT`,
     );
   }
   const authorizerId = str(input, 'authorizerId') ?? base.authorizerId;
   if (authorizerId === undefined)
-    throw new BadRequestException('AuthorizerId is required for CUSTOM authorization');
-  if (!store.get(apiId, 'authorizer', authorizerId))
-    throw new NotFoundException('Invalid Authorizer identifier specified');
-  return { authorizationType: 'CUSTOM', authorizerId };
+    throw new BadRequestException(`AuthorizerId is required for ${type} authorization`);
+  const authorizer = store.get(apiId, 'authorizer', authorizerId);
+  if (!authorizer) throw new NotFoundException('Invalid Authorizer identifier specified');
+  if ((type === 'JWT') !== (authorizer.authorizerType === 'JWT')) {
+    throw new BadRequestException(
+      `Authorization type ${type} does not match the authorizer's type ${authorizer.authorizerType}`,
+    );
+  }
+  const scopes = (input.authorizationScopes as string[] | undefined) ?? base.authorizationScopes;
+  return {
+    authorizationType: type,
+    authorizerId,
+    ...(type === 'JWT' && scopes?.length ? { authorizationScopes: scopes } : {}),
+  };
 }
 
 export function routeOperations(deps: OpDeps): Operation[] {
@@ -102,7 +112,7 @@ export function routeOperations(deps: OpDeps): Operation[] {
         const auth = authorizationOf(store, api.apiId, input, old);
         const target = str(input, 'target');
         checkTarget(store, api.apiId, target);
-        const { authorizerId: _previous, ...rest } = old;
+        const { authorizerId: _previous, authorizationScopes: _scopes, ...rest } = old;
         const doc: RouteDoc = {
           ...rest,
           ...auth,
