@@ -18,7 +18,8 @@ import { identityPolicySource } from './iam/identity-policies.js';
 import { createIdentityStore } from './iam/store.js';
 import { createInvoker } from './invoke/invoker.js';
 import { LogBudget } from './invoke/log-budget.js';
-import { createRuntimeCatalog, findNodeSdk } from './invoke/runtimes.js';
+import { findNodeSdk, nodeSdkTree } from './invoke/node-sdk.js';
+import { createRuntimeCatalog } from './invoke/runtimes.js';
 import { createMetrics, renderPrometheus } from './metrics/index.js';
 import { createSandboxProvider, type SandboxProvider } from './sandbox/index.js';
 import { createServices } from './services/registry.js';
@@ -44,8 +45,7 @@ export async function createLambent(config: Config, logger: Logger = createLogge
   let sandboxes: SandboxProvider;
   let db: ReturnType<typeof openDatabase>;
   let blobs: ReturnType<typeof createBlobStore>;
-  const sdk = findNodeSdk();
-  if (!sdk) logger.warn('the AWS SDK for JavaScript is not installed: Node functions must bundle their own');
+  const sdkDir = builtInSdk(config, logger);
   try {
     db = openDatabase(path.join(config.dataDir, 'lambent.db'));
     blobs = createBlobStore(path.join(config.dataDir, 'blobs'));
@@ -55,7 +55,7 @@ export async function createLambent(config: Config, logger: Logger = createLogge
       logger,
       // Interpreters from npm and the built-in SDK are bound into sandboxes: hide their host paths.
       linux: {
-        viewDirs: [path.join(config.cacheDir, 'node'), ...(sdk ? [sdk.dir] : [])],
+        viewDirs: [path.join(config.cacheDir, 'node'), ...(sdkDir ? [sdkDir] : [])],
         sandboxSubnet: config.sandboxSubnet,
       },
     });
@@ -73,7 +73,7 @@ export async function createLambent(config: Config, logger: Logger = createLogge
     logs: undefined,
     logger,
     runtimeDir: path.join(packageRoot, 'src', 'runtimes'),
-    ...(sdk ? { sdkDir: sdk.dir } : {}),
+    ...(sdkDir ? { sdkDir } : {}),
     runtimes: createRuntimeCatalog(config),
     credentials: executionRoleCredentials(identities),
     tmpRoot: path.join(config.dataDir, 'lambda', 'tmp'),
@@ -175,4 +175,24 @@ export async function createLambent(config: Config, logger: Logger = createLogge
 /** The provider's details without those that name a host path (values with an absolute path in them). */
 function withoutHostPaths(details: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(details).filter(([, v]) => !/(^|[\s=:(])\//.test(v)));
+}
+
+/**
+ * The directory Node functions see at /var/runtime/node_modules: the pinned AWS SDK and its
+ * dependencies only (node-sdk.ts), built into the cache directory on first use.
+ */
+function builtInSdk(config: Config, logger: Logger): string | undefined {
+  const sdk = findNodeSdk();
+  if (!sdk) {
+    logger.warn('the AWS SDK for JavaScript is not installed: Node functions must bundle their own');
+    return undefined;
+  }
+  try {
+    return nodeSdkTree(sdk, config.cacheDir);
+  } catch (err) {
+    logger.warn(
+      `the AWS SDK for JavaScript could not be prepared in ${config.cacheDir} (${(err as Error).message}): Node functions must bundle their own`,
+    );
+    return undefined;
+  }
 }

@@ -136,6 +136,36 @@ exports.handler = async () => {
     if (linux) assert.match(out.resolved, /^\/var\/runtime\/node_modules\/@aws-sdk\/client-lambda\//);
   });
 
+  test('the runtime has the AWS SDK and nothing else of Lambent', { timeout: 60_000 }, async () => {
+    const code = `
+const probe = (name) => {
+  try {
+    require(name);
+    return 'ok';
+  } catch (err) {
+    return err.code;
+  }
+};
+exports.handler = async () => ({
+  sdk: ['@aws-sdk/client-s3', '@aws-sdk/client-lambda', '@aws-sdk/lib-dynamodb', '@aws-sdk/client-dynamodb'].map(probe),
+  lambent: ['zod', 'better-sqlite3', 'fast-glob', 'commander', 'yauzl', 'typescript', 'lambda-local'].map(probe),
+  listing: require('fs').readdirSync('/var/runtime/node_modules').sort(),
+});\n`;
+    await deploy('sdk-only', 'nodejs20.x', 'index.handler', { 'index.js': code });
+    const out = json(await invoke('sdk-only')) as { sdk: string[]; lambent: string[]; listing: string[] };
+    assert.deepEqual(out.sdk, ['ok', 'ok', 'ok', 'ok']);
+    assert.deepEqual(out.lambent, Array(7).fill('MODULE_NOT_FOUND'));
+    if (linux) {
+      assert.ok(out.listing.includes('@aws-sdk') && out.listing.includes('@smithy'), out.listing.join(' '));
+      for (const name of ['zod', 'better-sqlite3', 'commander', '.bin'])
+        assert.ok(!out.listing.includes(name), name);
+    }
+    // A pooled sandbox of another Node major sees the same tree.
+    await deploy('sdk-only-22', 'nodejs22.x', 'index.handler', { 'index.js': code });
+    const again = json(await invoke('sdk-only-22')) as { sdk: string[]; lambent: string[] };
+    assert.deepEqual(again, out);
+  });
+
   test('a bundled (older) AWS SDK in the zip wins over the built-in one', { timeout: 60_000 }, async () => {
     const code = `
 exports.handler = async () => ({
