@@ -257,4 +257,33 @@ def handler(event, context):
     await deploy('custom', 'provided.al2023', 'x.y', { bootstrap }, { bootstrap: 0o100755 });
     assert.deepEqual(json(await invoke('custom')), { node: 'no', python: 'no', curl: 'yes' });
   });
+
+  test('after a restart, the pools of the Node majors in use are there at once and serve them', {
+    skip: linux ? false : 'pools need the Linux sandbox',
+    timeout: 120_000,
+  }, async () => {
+    const dataDir = server.dataDir;
+    await server.stop();
+    server = await startServer({}, dataDir);
+    lambda = server.lambda();
+    type Pool = { name: string; size: number; ready: number; taken: number };
+    const pools = async (): Promise<Pool[]> => {
+      const res = await fetch(`${server.url}/_lambent/health`);
+      const doc = (await res.json()) as { parts: { sandbox: { pools?: Pool[] } } };
+      return doc.parts.sandbox.pools ?? [];
+    };
+    // No function has run since the start: the pools come from the functions stored.
+    const deadline = Date.now() + 60_000;
+    let status = await pools();
+    while (!['nodejs22', 'nodejs24'].every((n) => status.some((p) => p.name === n && p.ready === p.size))) {
+      if (Date.now() > deadline) throw new Error(`pools: ${JSON.stringify(status)}`);
+      await new Promise((r) => setTimeout(r, 50));
+      status = await pools();
+    }
+    const before = status.find((p) => p.name === 'nodejs22')?.taken ?? 0;
+    const out = json(await invoke('node22')) as { version: string };
+    assert.match(out.version, /^v22\./);
+    const later = (await pools()).find((p) => p.name === 'nodejs22')?.taken ?? 0;
+    assert.equal(later, before + 1, 'the cold start took a sandbox of the nodejs22 pool');
+  });
 });

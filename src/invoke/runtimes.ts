@@ -155,6 +155,22 @@ export class RuntimeCatalog {
     return this.use(await job);
   }
 
+  /**
+   * Marks the interpreters of these runtimes in use (their pools are kept) if they are
+   * installed already; installs nothing, tells listeners once.
+   */
+  adopt(runtimes: readonly string[]): void {
+    let changed = false;
+    for (const runtime of runtimes) {
+      const r = familyOf(runtime) ? this.lookup(runtime) : undefined;
+      if (r && !this.inUse.has(r.pool) && !this.defaults().some((d) => d.pool === r.pool)) {
+        this.inUse.set(r.pool, r);
+        changed = true;
+      }
+    }
+    if (changed) for (const l of this.listeners) l();
+  }
+
   /** One line per runtime for doctor: what serves it, or what would. */
   describe(runtimes: readonly string[]): Record<string, string> {
     const out: Record<string, string> = {};

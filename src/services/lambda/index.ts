@@ -103,6 +103,9 @@ export function createLambdaService(opts: {
       if (familyOf(runtime)) await invoker.runtimes.ensure(runtime);
     },
   });
+  // After a restart, the pools of the interpreters that existing functions run on (another
+  // Node major, a Python) are defined now rather than at each one's first cold start.
+  invoker.runtimes.adopt(store.runtimesInUse());
   const urlKey = Buffer.from(
     store.setting('code-url-key', () => randomBytes(32).toString('hex')),
     'hex',
