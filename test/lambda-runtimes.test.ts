@@ -245,17 +245,32 @@ def handler(event, context):
       'set -eu',
       'probe() { if "$@" >/dev/null 2>&1; then echo yes; else echo no; fi; }',
       'NODE=$(probe node --version); PY=$(probe python3 -c 1); CURL=$(probe curl --version)',
+      // Absent, not blanked: the shell finds no such command, and /usr/lib has no python3 or node_modules.
+      'FOUND=$(command -v node nodejs npm python3 python3.11 pip3 | tr "\\n" " ")',
+      'LIBS=$(ls /usr/lib /usr/bin | grep -E "^(python3|node_modules|node|python3\\.[0-9]+)$" | tr "\\n" " " || true)',
+      'NOTFOUND=$(node --version 2>&1 | grep -c "not found" || true)',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell script, not a template
+      'ISBASH=${BASH_VERSION:+yes}',
       // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell script, not a template
       'API="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime/invocation"',
       'H="$(mktemp)"',
       'curl -sS -LD "$H" "$API/next" >/dev/null',
       'ID=$(grep -Fi Lambda-Runtime-Aws-Request-Id "$H" | tr -d \'[:space:]\' | cut -d: -f2)',
-      'curl -sS "$API/$ID/response" -d "{\\"node\\":\\"$NODE\\",\\"python\\":\\"$PY\\",\\"curl\\":\\"$CURL\\"}" >/dev/null',
+      'curl -sS "$API/$ID/response" -d "{\\"node\\":\\"$NODE\\",\\"python\\":\\"$PY\\",\\"curl\\":\\"$CURL\\",\\"found\\":\\"$FOUND\\",\\"libs\\":\\"$LIBS\\",\\"notFound\\":\\"$NOTFOUND\\",\\"bash\\":\\"$ISBASH\\"}" >/dev/null',
       'sleep 5',
       '',
     ].join('\n');
     await deploy('custom', 'provided.al2023', 'x.y', { bootstrap }, { bootstrap: 0o100755 });
-    assert.deepEqual(json(await invoke('custom')), { node: 'no', python: 'no', curl: 'yes' });
+    assert.deepEqual(json(await invoke('custom')), {
+      node: 'no',
+      python: 'no',
+      curl: 'yes',
+      found: '',
+      libs: '',
+      notFound: '1',
+      // /bin/sh is still bash under the view of /usr/bin.
+      bash: 'yes',
+    });
   });
 
   test('after a restart, the pools of the Node majors in use are there at once and serve them', {
