@@ -81,7 +81,7 @@ export async function doctor(options: DoctorOptions = {}): Promise<number> {
     );
     out.write(
       sdk
-        ? `aws sdk for javascript v3 (nodejs*, /var/runtime/node_modules): @aws-sdk/core ${sdk.core}, ${Object.keys(sdk.versions).length - 1} clients, ${sdk.packages.size} packages with their dependencies, ${sdkBuilt ? `at ${sdkTree}` : `built into ${sdkTree} when a server starts`} (from ${sdk.source})\n`
+        ? `aws sdk for javascript v3 (nodejs*, /var/runtime/node_modules): @aws-sdk/core ${sdk.core}, ${Object.keys(sdk.versions).length - 1} pinned packages, ${sdk.packages.size} with their dependencies, ${sdkBuilt ? `at ${sdkTree}` : `built into ${sdkTree} when a server starts`} (from ${sdk.source})\n`
         : 'aws sdk for javascript v3: NOT INSTALLED (Node functions must bundle it)\n',
     );
     const boto3 = runtimes.lookup('python3.12')?.boto3;
