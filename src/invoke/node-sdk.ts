@@ -122,6 +122,7 @@ export function nodeSdkTree(sdk: NodeSdk, cacheDir: string): string {
   const base = path.dirname(target);
   if (fs.existsSync(target)) return target;
   fs.mkdirSync(base, { recursive: true, mode: 0o755 });
+  sweepBuilds(base);
   const work = path.join(base, `.build-${randomUUID()}`);
   try {
     fs.mkdirSync(work, { mode: 0o755 });
@@ -153,6 +154,19 @@ export function builtPackages(tree: string): string[] {
     else out.push(name);
   }
   return out.sort();
+}
+
+/** Half-built trees a killed process left (a build takes about a second: an hour-old one is dead). */
+function sweepBuilds(base: string): void {
+  for (const name of safeReaddir(base)) {
+    if (!name.startsWith('.build-')) continue;
+    const dir = path.join(base, name);
+    try {
+      if (Date.now() - fs.statSync(dir).mtimeMs > 3_600_000) fs.rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // another process removed it meanwhile
+    }
+  }
 }
 
 interface Manifest {
