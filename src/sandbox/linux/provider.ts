@@ -164,6 +164,8 @@ async function createLocked(
     ...(options.viewDirs ?? []).filter((d) => fs.existsSync(d)),
   ]);
   const hidden = views ? await maskLanguages(views, rootfs) : { note: 'no overlayfs views' };
+  // Without it, Lambent's runtimes reach their Runtime API through the relay like any other.
+  const sockets = views ? await views.sockets().catch(() => undefined) : undefined;
   const network = await planNetwork(options.sandboxSubnet);
   if (network.note)
     options.warn?.(
@@ -195,6 +197,7 @@ async function createLocked(
         : `${rootfs.hidden.length} paths of the host's node and python blanked (non-executable) in sandboxes without a language (provided.*): ${hidden.note}`,
     },
     ...(views ? { views } : {}),
+    ...(sockets ? { sockets } : {}),
     lock,
     network,
   });
@@ -294,6 +297,8 @@ interface ProviderParts {
   notes: Record<string, string>;
   /** Path-less views of the skeleton and the runtimes, when overlayfs works here. */
   views?: PathViews;
+  /** Where sandboxes' Runtime API sockets go (PathViews.sockets); absent: the relayed port only. */
+  sockets?: string;
   lock: DataDirLock;
   network: NetworkPlan;
 }
@@ -388,6 +393,7 @@ export class LinuxSandboxProvider implements SandboxProvider {
       rootfs: views ? { ...this.p.rootfs, root: views.of(this.p.rootfs.root) } : this.p.rootfs,
       tmp: tmpVolume ? this.p.tmp : undefined,
       ...(views ? { view: (dir: string) => views.of(dir) } : {}),
+      ...(this.p.sockets ? { sockets: this.p.sockets } : {}),
       hostname: this.p.hostname,
       net: (uid, outbound) => this.p.network.net(uid, outbound),
       started: () => {
