@@ -10,10 +10,11 @@
  * hard links to Lambent's node_modules (copies where the cache is on another filesystem),
  * renamed into place when complete, so concurrent servers, a restart and an `npm install`
  * that changes nothing all find it ready; an install that changes any package of the set
- * makes a new key. A server start then costs reading ~65 package.json files (~10 ms); a
- * sandbox start costs the one read-only bind it always had. Hard links share inodes with
- * node_modules: npm replaces files rather than writing into them, so an upgrade leaves the
- * built tree as it was; editing a file of node_modules in place would show in both.
+ * makes a new key. A server start then costs reading ~65 package.json files (12 ms here,
+ * 56 ms the first time in a process); a sandbox start, the one read-only bind it always had.
+ * Hard links share inodes with node_modules: npm replaces files rather than writing into them, so
+ * an upgrade leaves the built tree as it was; editing a file of node_modules in place would
+ * show in both. Trees of earlier sets stay in the cache until deleted.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -115,7 +116,7 @@ export function nodeSdkTreePath(sdk: NodeSdk, cacheDir: string): string {
 
 /**
  * The directory shown at /var/runtime/node_modules: `<cacheDir>/aws-sdk/<key>`, built now if
- * it is not there yet (~0.5 s for hard links, a few seconds for copies). Throws if it cannot be.
+ * it is not there yet (0.66 s here for hard links; copies take longer). Throws if it cannot be.
  */
 export function nodeSdkTree(sdk: NodeSdk, cacheDir: string): string {
   const target = nodeSdkTreePath(sdk, cacheDir);
