@@ -16,12 +16,16 @@ import {
   type ContextValue,
   denialReason,
   evaluate,
+  type IdentityPolicies,
   type Principal,
 } from './policy/index.js';
 
 export interface IdentityPolicySource {
-  /** The compiled identity-based policies of a user or role session (cached by the source). */
-  policiesOf(principal: Principal): readonly CompiledPolicy[];
+  /**
+   * The compiled identity-based policies of a user or role session, with its permissions
+   * boundary and session policies (cached by the source).
+   */
+  policiesOf(principal: Principal): IdentityPolicies;
 }
 
 export interface RequestFacts {

@@ -279,11 +279,19 @@ export interface IdentityStore {
     principal: Principal;
     issuedAt: Date;
     expiration: Date;
-    extras?: { policy?: string; policyArns?: string[]; sourceIdentity?: string };
+    extras?: { policy?: string; policyArns?: string[]; sourceIdentity?: string; environment?: boolean };
   }): SessionRecord;
 
   /** Revokes temporary credentials at once (e.g. a function's when its environment ends). */
   deleteSession(accessKeyId: string): void;
+
+  /**
+   * Revokes every execution-environment session (`extras.environment`) there is: called once at
+   * start, by the process that holds the data directory, since no environment survives a
+   * restart — those left are of a run that ended without revoking them (kill -9). Returns how
+   * many were revoked.
+   */
+  revokeEnvironmentSessions(): number;
 
   /** The credential behind an access key id, from memory (no SQLite read). */
   credential(accessKeyId: string): CredentialEntry | undefined;
@@ -528,6 +536,10 @@ export function createIdentityStore(
     ),
     liveSessions: db.prepare<[number], SessionRow>('SELECT * FROM sts_sessions WHERE expires_ms > ?'),
     pruneSessions: db.prepare('DELETE FROM sts_sessions WHERE expires_ms <= ?'),
+    revokeEnvironmentSessions: db.prepare<[], { access_key_id: string }>(
+      `DELETE FROM sts_sessions WHERE json_extract(principal, '$.session.environment') = 1
+       RETURNING access_key_id`,
+    ),
   };
 
   // ------------------------------------------------------------------------------------------
@@ -847,6 +859,12 @@ export function createIdentityStore(
     deleteSession(accessKeyId) {
       q.deleteSession.run(accessKeyId);
       if (credentials.get(accessKeyId)?.sessionToken !== undefined) credentials.delete(accessKeyId);
+    },
+
+    revokeEnvironmentSessions() {
+      const revoked = q.revokeEnvironmentSessions.all();
+      for (const { access_key_id } of revoked) credentials.delete(access_key_id);
+      return revoked.length;
     },
 
     credential: (accessKeyId) => credentials.get(accessKeyId),

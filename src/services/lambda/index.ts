@@ -141,7 +141,7 @@ export function createLambdaService(opts: {
       const expires = Math.floor(Date.now() / 1000) + CODE_URL_TTL_SECONDS;
       return `${ctx.endpoint}${CODE_URL_PREFIX}${codeKey}?Expires=${expires}&Signature=${sign(codeKey, expires)}`;
     },
-    checkExecutionRole: executionRoleCheck(config, opts.identities),
+    checkExecutionRole: executionRoleCheck(config, opts.identities, opts.authorizer),
   };
   runAsync = asyncEventRunner(deps);
   outcomes = asyncOutcomes(deps, eventInvokeConfigs, destinations);
