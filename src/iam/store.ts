@@ -208,6 +208,8 @@ export interface IdentityStore {
     permissionsBoundary?: string | undefined;
   }): UserRecord;
   getUser(accountId: string, userName: string): UserRecord | undefined;
+  /** Sets (a policy ARN) or removes (undefined) a user's or role's permissions boundary. */
+  setPermissionsBoundary(accountId: string, kind: OwnerKind, name: string, policyArn: string | undefined): void;
   listUsers(accountId: string): UserRecord[];
   deleteUser(accountId: string, userName: string): void;
 
@@ -474,6 +476,12 @@ export function createIdentityStore(
     ),
     trust: db.prepare('UPDATE iam_roles SET trust_policy = ? WHERE account_id = ? AND role_name = ?'),
     deleteRole: db.prepare('DELETE FROM iam_roles WHERE account_id = ? AND role_name = ?'),
+    userBoundary: db.prepare(
+      'UPDATE iam_users SET permissions_boundary = ? WHERE account_id = ? AND user_name = ?',
+    ),
+    roleBoundary: db.prepare(
+      'UPDATE iam_roles SET permissions_boundary = ? WHERE account_id = ? AND role_name = ?',
+    ),
     inline: db.prepare<[string, string, string, string], { document: string }>(
       `SELECT document FROM iam_inline_policies
        WHERE account_id = ? AND owner_kind = ? AND owner_name = ? AND policy_name = ?`,
@@ -657,6 +665,14 @@ export function createIdentityStore(
       return row && toUser(row);
     },
     listUsers: (accountId) => q.users.all(accountId).map(toUser),
+    setPermissionsBoundary(accountId, kind, name, policyArn) {
+      generation++;
+      (kind === 'user' ? q.userBoundary : q.roleBoundary).run(policyArn ?? null, accountId, name);
+      if (kind === 'user') {
+        const row = q.user.get(accountId, name);
+        if (row) usersById.set(row.user_id, toUser(row));
+      }
+    },
     deleteUser(accountId, userName) {
       generation++;
       const user = store.getUser(accountId, userName);
