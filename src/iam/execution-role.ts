@@ -45,17 +45,18 @@ export function executionRoleCredentials(
       sessionName: t.name,
     };
     const issuedAt = new Date(now());
+    const functionArn = `arn:aws:lambda:${t.region}:${t.accountId}:function:${t.name}`;
     const session = store.createSession({
       accountId,
       principal,
       issuedAt,
       expiration: new Date(issuedAt.getTime() + EXECUTION_SESSION_MS),
-      extras: { environment: true },
+      extras: { environment: true, sourceFunctionArn: functionArn },
     });
     const logsDenied = options.logPermission?.check(session.principal, {
       accountId: t.accountId,
       region: t.region,
-      functionArn: `arn:aws:lambda:${t.region}:${t.accountId}:function:${t.name}`,
+      functionArn,
       logGroup: t.logGroup,
       logStream,
     });

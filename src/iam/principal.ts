@@ -36,6 +36,8 @@ export interface Principal {
     readonly sourceIdentity?: string;
     /** A function's execution environment's session (revoked when it ends, or at the next start after a crash). */
     readonly environment?: boolean;
+    /** The function whose environment holds the session (`lambda:SourceFunctionArn`). */
+    readonly sourceFunctionArn?: string;
   };
 }
 

@@ -281,7 +281,13 @@ export interface IdentityStore {
     principal: Principal;
     issuedAt: Date;
     expiration: Date;
-    extras?: { policy?: string; policyArns?: string[]; sourceIdentity?: string; environment?: boolean };
+    extras?: {
+      policy?: string;
+      policyArns?: string[];
+      sourceIdentity?: string;
+      environment?: boolean;
+      sourceFunctionArn?: string;
+    };
   }): SessionRecord;
 
   /** Revokes temporary credentials at once (e.g. a function's when its environment ends). */

@@ -164,6 +164,8 @@ function contextOf(req: AuthzRequest): Map<string, ContextValue> {
     ctx.set('aws:principaltype', p.type === 'root' ? 'Account' : p.type === 'user' ? 'User' : 'AssumedRole');
     if (p.userName) ctx.set('aws:username', p.userName);
     if (p.userId) ctx.set('aws:userid', p.userId);
+    // Lambda adds this key to every request signed with a function's execution-role credentials.
+    if (p.session?.sourceFunctionArn) ctx.set('lambda:sourcefunctionarn', p.session.sourceFunctionArn);
   } else {
     ctx.set('aws:principalservicename', p.arn);
   }

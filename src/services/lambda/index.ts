@@ -46,7 +46,7 @@ import type { Db } from '../../storage/db.js';
 import type { Service } from '../service.js';
 import { createActivator } from './activator.js';
 import { asyncOutcomes, lambdaDestinationTarget } from './async-outcomes.js';
-import { functionPolicies, withAuthz } from './authz.js';
+import { functionPolicies, statementPrincipals, withAuthz } from './authz.js';
 import { createConcurrencyStore } from './concurrency-store.js';
 import type { LambdaDeps } from './deps.js';
 import { AccessDeniedException, RequestEntityTooLargeException, TooManyRequestsException } from './errors.js';
@@ -174,6 +174,7 @@ export function createLambdaService(opts: {
           ]),
         ),
       ),
+      statementPrincipals(store),
     ),
   );
 
