@@ -28,12 +28,14 @@ import {
   PutUserPolicyCommand,
 } from '@aws-sdk/client-iam';
 import {
+  AddPermissionCommand,
   CreateFunctionCommand,
   DeleteFunctionCommand,
   GetFunctionCommand,
   InvokeCommand,
   type LambdaClient,
   ListFunctionsCommand,
+  RemovePermissionCommand,
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
@@ -332,6 +334,45 @@ describe('IAM enforced: PassRole, boundaries, session policies, logs', {
     await server.lambda(plainSession).send(new ListFunctionsCommand({}));
     await iam.send(new DeleteRolePermissionsBoundaryCommand({ RoleName: 'admin' }));
     await server.iam(plainSession).send(new ListRolesCommand({}));
+  });
+
+  test('lambda:Principal limits AddPermission and RemovePermission to the principals a policy names', async () => {
+    const onlyS3 = server.lambda(
+      await userWith('s3-grants', (c) =>
+        c.send(
+          new PutUserPolicyCommand({
+            UserName: 's3-grants',
+            PolicyName: 'p',
+            PolicyDocument: doc({
+              Effect: 'Allow',
+              Action: ['lambda:AddPermission', 'lambda:RemovePermission'],
+              Resource: fnArn('bystander'),
+              Condition: { StringEquals: { 'lambda:Principal': 's3.amazonaws.com' } },
+            }),
+          }),
+        ),
+      ),
+    );
+    const add = (sid: string, principal: string) =>
+      new AddPermissionCommand({
+        FunctionName: 'bystander',
+        StatementId: sid,
+        Action: 'lambda:InvokeFunction',
+        Principal: principal,
+      });
+    await onlyS3.send(add('from-s3', 's3.amazonaws.com'));
+    await assert.rejects(onlyS3.send(add('from-sns', 'sns.amazonaws.com')), {
+      name: 'AccessDeniedException',
+      message: `User: ${userArn('s3-grants')} is not authorized to perform: lambda:AddPermission on resource: ${fnArn('bystander')} because no identity-based policy allows the lambda:AddPermission action`,
+    });
+    // The root keys add one for SNS; the user may remove the S3 statement only.
+    await lambda.send(add('from-sns', 'sns.amazonaws.com'));
+    await assert.rejects(
+      onlyS3.send(new RemovePermissionCommand({ FunctionName: 'bystander', StatementId: 'from-sns' })),
+      { name: 'AccessDeniedException', message: /lambda:RemovePermission on resource/ },
+    );
+    await onlyS3.send(new RemovePermissionCommand({ FunctionName: 'bystander', StatementId: 'from-s3' }));
+    await lambda.send(new RemovePermissionCommand({ FunctionName: 'bystander', StatementId: 'from-sns' }));
   });
 
   test('a role without logs permissions gets no stored logs, and the tail and health say why', async () => {

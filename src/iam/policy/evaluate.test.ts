@@ -414,6 +414,45 @@ describe('permissions boundaries and session policies', () => {
   });
 });
 
+describe('Lambda condition keys', () => {
+  test("lambda:SourceFunctionArn: set for a function's execution-role session", () => {
+    const fnSession: Principal = {
+      ...session,
+      session: {
+        accessKeyId: 'ASIAEXAMPLE',
+        issuedAt: new Date(),
+        expiration: new Date(Date.now() + 3600_000),
+        environment: true,
+        sourceFunctionArn: fn('fn'),
+      },
+    };
+    const p = identity({
+      Effect: 'Allow',
+      Action: 's3:GetObject',
+      Resource: '*',
+      Condition: { ArnEquals: { 'lambda:SourceFunctionArn': fn('fn') } },
+    });
+    assert.equal(evaluate(req(fnSession, 's3:GetObject', 'arn:aws:s3:::b/k'), [p]).allowed, true);
+    // The same role's session held by anyone else (AssumeRole) does not carry the key.
+    assert.equal(evaluate(req(session, 's3:GetObject', 'arn:aws:s3:::b/k'), [p]).allowed, false);
+  });
+  test("lambda:Layer with ForAllValues:StringLike: only the account's own layers (the Lambda guide's example)", () => {
+    const p = identity({
+      Effect: 'Allow',
+      Action: ['lambda:CreateFunction', 'lambda:UpdateFunctionConfiguration'],
+      Resource: '*',
+      Condition: { 'ForAllValues:StringLike': { 'lambda:Layer': [`arn:aws:lambda:*:${ACCT}:layer:*:*`] } },
+    });
+    const own = `arn:aws:lambda:us-east-1:${ACCT}:layer:deps:3`;
+    const foreign = `arn:aws:lambda:us-east-1:${OTHER}:layer:deps:1`;
+    const create = (layers: string[]) =>
+      evaluate(req(alice, 'lambda:CreateFunction', fn('f'), { 'lambda:Layer': layers }), [p]).allowed;
+    assert.equal(create([own]), true);
+    assert.equal(create([own, foreign]), false);
+    assert.equal(create([]), true);
+  });
+});
+
 describe('condition operators', () => {
   const withCondition = (Condition: object) =>
     identity({ Effect: 'Allow', Action: 'lambda:GetFunction', Resource: '*', Condition });
