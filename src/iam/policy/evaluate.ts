@@ -169,8 +169,20 @@ function contextOf(req: AuthzRequest): Map<string, ContextValue> {
   } else {
     ctx.set('aws:principalservicename', p.arn);
   }
-  for (const [k, v] of Object.entries(req.context ?? {})) ctx.set(k.toLowerCase(), v);
+  if (req.context) for (const k in req.context) ctx.set(lowerKey(k), req.context[k] as ContextValue);
   return ctx;
+}
+
+/** Condition keys in lower case, remembered: requests name the same few keys again and again. */
+const lowered = new Map<string, string>();
+function lowerKey(k: string): string {
+  let l = lowered.get(k);
+  if (l === undefined) {
+    l = k.toLowerCase();
+    // Keys with a tag name or other request data in them are many: bound what is kept.
+    if (lowered.size < 10_000) lowered.set(k, l);
+  }
+  return l;
 }
 
 type Match = 'allow' | 'deny' | 'none';
