@@ -104,7 +104,9 @@ export function createAuthorizer(options: {
       context['aws:SecureTransport'] = facts.secure ? 'true' : 'false';
       context['aws:RequestedRegion'] = ctx.region;
       if (facts.sourceIp) {
-        context['aws:SourceIp'] = facts.sourceIp.startsWith('::ffff:') ? facts.sourceIp.slice(7) : facts.sourceIp;
+        context['aws:SourceIp'] = facts.sourceIp.startsWith('::ffff:')
+          ? facts.sourceIp.slice(7)
+          : facts.sourceIp;
       }
       const own = authz?.context?.(input, ctx);
       if (own) Object.assign(context, own);

@@ -35,7 +35,8 @@ export function identityPolicySource(
       }
       // A session's own policies make it differ from its role's other sessions; without them
       // (every execution environment's session) all sessions of one role share one entry.
-      const ownPolicies = principal.session?.policy !== undefined || (principal.session?.policyArns?.length ?? 0) > 0;
+      const ownPolicies =
+        principal.session?.policy !== undefined || (principal.session?.policyArns?.length ?? 0) > 0;
       const key = `${principal.arn}\n${ownPolicies ? principal.session?.accessKeyId : ''}`;
       let found = byPrincipal.get(key);
       if (!found) {

@@ -209,7 +209,12 @@ export interface IdentityStore {
   }): UserRecord;
   getUser(accountId: string, userName: string): UserRecord | undefined;
   /** Sets (a policy ARN) or removes (undefined) a user's or role's permissions boundary. */
-  setPermissionsBoundary(accountId: string, kind: OwnerKind, name: string, policyArn: string | undefined): void;
+  setPermissionsBoundary(
+    accountId: string,
+    kind: OwnerKind,
+    name: string,
+    policyArn: string | undefined,
+  ): void;
   listUsers(accountId: string): UserRecord[];
   deleteUser(accountId: string, userName: string): void;
 

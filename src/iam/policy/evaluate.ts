@@ -279,10 +279,15 @@ export function evaluate(
     if (resourceAllows) return { allowed: true, by: 'resource' };
     return {
       allowed: false,
-      reason: identity !== 'allow' && resource === 'none' ? 'no-identity-allow' : (narrowed ?? 'no-identity-allow'),
+      reason:
+        identity !== 'allow' && resource === 'none' ? 'no-identity-allow' : (narrowed ?? 'no-identity-allow'),
     };
   }
-  if (!identityAllows) return { allowed: false, reason: identity !== 'allow' ? 'no-identity-allow' : (narrowed ?? 'no-identity-allow') };
+  if (!identityAllows)
+    return {
+      allowed: false,
+      reason: identity !== 'allow' ? 'no-identity-allow' : (narrowed ?? 'no-identity-allow'),
+    };
   if (resource === 'none') return { allowed: false, reason: 'no-resource-allow' };
   return { allowed: true, by: 'both' };
 }
