@@ -36,7 +36,7 @@ export interface FunctionWithoutLogs {
 export interface LogPermission {
   /** AWS's denial (for the tail's warning) when the session may not write these logs and IAM is enforced. */
   check(session: Principal, target: LogTarget): string | undefined;
-  /** Functions whose latest environment was refused its logs (enforced), or would be (not enforced). */
+  /** Functions whose latest environment was refused its logs (IAM enforced; empty otherwise). */
   withoutPermission(): FunctionWithoutLogs[];
 }
 
@@ -49,13 +49,20 @@ export function createLogPermission(options: {
   now?: () => number;
 }): LogPermission {
   const now = options.now ?? Date.now;
+  /** Enforced: functions whose latest environment is refused its logs. */
   const denied = new Map<string, FunctionWithoutLogs>();
+  /** What was last said in the server log per function (the caller and action, not the stream). */
+  const told = new Map<string, string>();
+  const bounded = <V>(map: Map<string, V>, key: string) => {
+    if (map.size >= MAX_TRACKED && !map.has(key)) map.delete(map.keys().next().value as string);
+  };
   return {
     check(session, t) {
       if (session.type !== 'assumed-role') return undefined;
       const policies = options.identityPolicies.policiesOf(session);
       const group = `arn:aws:logs:${t.region}:${t.accountId}:log-group:${t.logGroup}`;
       let reason: string | undefined;
+      let who = '';
       for (const [action, resource] of [
         ['logs:CreateLogStream', `${group}:*`],
         ['logs:PutLogEvents', `${group}:log-stream:${t.logStream}`],
@@ -66,30 +73,35 @@ export function createLogPermission(options: {
         );
         if (!decision.allowed) {
           reason = `User: ${session.arn} is not authorized to perform: ${action} on resource: ${resource} ${denialReason(decision, action)}`;
+          who = `${session.arn} ${action}`;
           break;
         }
       }
       if (reason === undefined) {
         denied.delete(t.functionArn);
+        told.delete(t.functionArn);
         return undefined;
       }
-      const known = denied.get(t.functionArn);
-      if (!known || known.reason.split(' on resource: ')[0] !== reason.split(' on resource: ')[0]) {
-        // Once per function and role (the stream, part of the resource, changes every start).
+      // Once per function, caller and action (the stream, part of the resource, changes every start).
+      if (told.get(t.functionArn) !== who) {
+        bounded(told, t.functionArn);
+        told.set(t.functionArn, who);
         options.logger.warn(
           options.enforced
             ? `logs of ${t.functionArn} are not stored: ${reason}`
             : `IAM would deny (enforcement is off): ${reason}; the function's logs would not be stored`,
         );
       }
-      if (denied.size >= MAX_TRACKED && !known) denied.delete(denied.keys().next().value as string);
+      if (!options.enforced) return undefined;
+      const known = denied.get(t.functionArn);
+      bounded(denied, t.functionArn);
       denied.set(t.functionArn, {
         functionArn: t.functionArn,
         role: session.roleArn ?? session.arn,
         reason,
         since: known?.since ?? new Date(now()).toISOString(),
       });
-      return options.enforced ? reason : undefined;
+      return reason;
     },
     withoutPermission: () => [...denied.values()],
   };
