@@ -431,6 +431,17 @@ export async function launchEnvironment(
       : {}),
   });
   sandboxUid = sandbox.uid;
+  // Lambent's runtimes reach their Runtime API on a unix socket in the sandbox when there is
+  // one (no relay hop on each call); AWS_LAMBDA_RUNTIME_API's port still serves any other client.
+  const socketPath = lang ? sandbox.runtimeSocket : undefined;
+  if (socketPath) {
+    try {
+      await endpoint.listenUnix(socketPath, sandbox.uid);
+    } catch (err) {
+      await Promise.allSettled([sandbox.kill(), endpoint.close()]);
+      throw new SandboxStartError(`Runtime API socket: ${(err as Error).message}`, 'setup');
+    }
+  }
   const environment = new Environment({
     id,
     key,

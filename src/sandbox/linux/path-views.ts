@@ -21,6 +21,7 @@ import path from 'node:path';
 
 export class PathViews {
   private readonly views = new Map<string, string>();
+  private socketRoot: string | undefined;
 
   private constructor(
     private readonly dir: string,
@@ -86,7 +87,23 @@ export class PathViews {
     return host;
   }
 
+  /**
+   * A small tmpfs (once) for the sandboxes' Runtime API sockets: bound from it, a sandbox's
+   * socket directory shows as `/<uid>` in mountinfo, not as a path under the data directory.
+   * Unmounted by close(), and by the next create() after a crash, like the views.
+   */
+  async sockets(): Promise<string> {
+    if (this.socketRoot) return this.socketRoot;
+    const dir = path.join(this.dir, 'sockets');
+    fs.mkdirSync(dir, { recursive: true, mode: 0o711 });
+    await run(this.tools.mount, ['-t', 'tmpfs', '-o', 'size=1m,nr_inodes=16384,mode=0711', 'lambent', dir]);
+    this.socketRoot = dir;
+    return dir;
+  }
+
   async close(): Promise<void> {
+    if (this.socketRoot) await run(this.tools.umount, ['-l', this.socketRoot]).catch(() => {});
+    this.socketRoot = undefined;
     for (const view of this.views.values()) await run(this.tools.umount, ['-l', view]).catch(() => {});
     this.views.clear();
     fs.rmSync(this.dir, { recursive: true, force: true });

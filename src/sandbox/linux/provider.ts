@@ -163,6 +163,8 @@ async function createLocked(
     runtimeLinks,
     ...(options.viewDirs ?? []).filter((d) => fs.existsSync(d)),
   ]);
+  // Without it, Lambent's runtimes reach their Runtime API through the relay like any other.
+  const sockets = views ? await views.sockets().catch(() => undefined) : undefined;
   const network = await planNetwork(options.sandboxSubnet);
   if (network.note)
     options.warn?.(
@@ -191,6 +193,7 @@ async function createLocked(
         viewsNote ?? 'hidden from mountinfo by overlayfs views of the skeleton, runtimes, code and layers',
     },
     ...(views ? { views } : {}),
+    ...(sockets ? { sockets } : {}),
     lock,
     network,
   });
@@ -271,6 +274,8 @@ interface ProviderParts {
   notes: Record<string, string>;
   /** Path-less views of the skeleton and the runtimes, when overlayfs works here. */
   views?: PathViews;
+  /** Where sandboxes' Runtime API sockets go (PathViews.sockets); absent: the relayed port only. */
+  sockets?: string;
   lock: DataDirLock;
   network: NetworkPlan;
 }
@@ -365,6 +370,7 @@ export class LinuxSandboxProvider implements SandboxProvider {
       rootfs: views ? { ...this.p.rootfs, root: views.of(this.p.rootfs.root) } : this.p.rootfs,
       tmp: tmpVolume ? this.p.tmp : undefined,
       ...(views ? { view: (dir: string) => views.of(dir) } : {}),
+      ...(this.p.sockets ? { sockets: this.p.sockets } : {}),
       hostname: this.p.hostname,
       net: (uid, outbound) => this.p.network.net(uid, outbound),
       started: () => {

@@ -60,7 +60,18 @@ export function buildRootfs(options: RootfsOptions): Rootfs {
   const mounts: Mount[] = [];
   const covered: string[] = ['/usr'];
 
-  for (const d of ['usr', 'etc', 'var/task', 'var/runtime', 'var/lang', 'opt', 'tmp', 'proc', 'dev'])
+  for (const d of [
+    'usr',
+    'etc',
+    'var/task',
+    'var/runtime',
+    'var/lang',
+    'var/rapid',
+    'opt',
+    'tmp',
+    'proc',
+    'dev',
+  ])
     mkdir(d);
   mounts.push({ kind: 'ro', source: '/usr', target: '/usr' });
   // As on Amazon Linux, /bin/sh is bash: Lambda's documented shell bootstraps use bash

@@ -11,6 +11,7 @@
  * Not implemented: the Extensions, Logs and Telemetry APIs, `/runtime/restore/*` (SnapStart).
  */
 import { timingSafeEqual } from 'node:crypto';
+import fs from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import {
   type AddressInfo,
@@ -76,6 +77,8 @@ class Endpoint implements RuntimeEndpoint {
   private readonly tokenNet: NetServer | undefined;
   private readonly http = createHttpServer();
   private readonly net = createNetServer({ pauseOnConnect: false });
+  /** The unix socket only the environment's sandbox reaches (listenUnix). */
+  private unixNet: NetServer | undefined;
   private readonly sockets = new Set<Socket>();
 
   private state: RuntimeStateName = 'Started';
@@ -133,6 +136,30 @@ class Endpoint implements RuntimeEndpoint {
     ]);
     this.address = `127.0.0.1:${port}`;
     this.tokenPort = tokenPort;
+  }
+
+  async listenUnix(socketPath: string, ownerUid: number): Promise<void> {
+    if (this.unixNet || this.closing) throw new Error('RuntimeEndpoint: cannot listen on a unix socket now');
+    const server = createNetServer({ pauseOnConnect: false });
+    server.on('connection', (socket: Socket) => {
+      if (this.closing || this.sockets.size >= this.maxConnections) {
+        socket.destroy();
+        return;
+      }
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+      this.http.emit('connection', socket);
+    });
+    this.unixNet = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(socketPath, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    fs.chmodSync(socketPath, 0o600);
+    fs.chownSync(socketPath, ownerUid, ownerUid);
   }
 
   /** The token port: the first bytes must be exactly the token line, or the connection is dropped. */
@@ -212,6 +239,7 @@ class Endpoint implements RuntimeEndpoint {
     this.abort(new Error('RuntimeEndpoint closed'));
     this.closing = new Promise<void>((resolve) => {
       this.tokenNet?.close();
+      this.unixNet?.close();
       this.net.close(() => resolve());
       for (const socket of this.sockets) socket.destroy();
       this.sockets.clear();

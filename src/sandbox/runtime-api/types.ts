@@ -48,6 +48,12 @@ export interface RuntimeEndpoint {
    * answers, not connection errors) until `close()`.
    */
   abort(reason: Error): void;
+  /**
+   * Also listens on a unix socket (Sandbox.runtimeSocket) that only `ownerUid` may connect to:
+   * whoever reaches it is the environment's own runtime, so its connections are not authorized
+   * further, and they skip the relay the TCP port needs.
+   */
+  listenUnix(socketPath: string, ownerUid: number): Promise<void>;
   /** Aborts (if not yet) and closes the listener and every connection. */
   close(): Promise<void>;
 }
