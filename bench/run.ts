@@ -20,6 +20,7 @@ import { asyncInvoke } from './cases/async.js';
 import { burst } from './cases/burst.js';
 import { coldStart } from './cases/cold-start.js';
 import { density } from './cases/density.js';
+import { iamEval } from './cases/iam-eval.js';
 import { sandbox } from './cases/sandbox.js';
 import { warmInvoke } from './cases/warm-invoke.js';
 import { LoadGen } from './lib/children.js';
@@ -28,7 +29,7 @@ import { writeHandlers } from './lib/handlers.js';
 import { describeMachine } from './lib/machine.js';
 import { CASE_ORDER, type ResultsFile, readResults, renderMarkdown, writeResults } from './lib/report.js';
 
-const CASES: BenchCase[] = [warmInvoke, coldStart, sandbox, burst, asyncInvoke, density];
+const CASES: BenchCase[] = [warmInvoke, coldStart, sandbox, burst, asyncInvoke, density, iamEval];
 
 // The SDK's notice that its future versions need Node 22 says nothing about this run.
 process.removeAllListeners('warning');

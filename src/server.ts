@@ -16,6 +16,7 @@ import { createAuthorizer } from './iam/authorizer.js';
 import { loadAwsManagedPolicies } from './iam/aws-managed.js';
 import { executionRoleCredentials } from './iam/execution-role.js';
 import { identityPolicySource } from './iam/identity-policies.js';
+import { createLogPermission } from './iam/log-permission.js';
 import { createIdentityStore } from './iam/store.js';
 import { createInvoker } from './invoke/invoker.js';
 import { LogBudget } from './invoke/log-budget.js';
@@ -67,6 +68,12 @@ export async function createLambent(config: Config, logger: Logger = createLogge
     throw err;
   }
   const identities = createIdentityStore(db, loadAwsManagedPolicies());
+  // No environment outlives its server: sessions still here belong to a run that ended
+  // without revoking them (kill -9). The data-directory lock says no other server uses them.
+  const revoked = identities.revokeEnvironmentSessions();
+  if (revoked > 0) logger.info(`revoked ${revoked} execution-role session(s) left by the previous run`);
+  const identityPolicies = identityPolicySource(identities);
+  const logPermission = createLogPermission({ enforced: iamEnforced(config), identityPolicies, logger });
   const metrics = createMetrics({ db, logger });
   const logBudget = new LogBudget({ ...config.logs, dataDir: config.dataDir });
   // Functions reach the platform on loopback, whatever address the gateway listens on.
@@ -78,7 +85,7 @@ export async function createLambent(config: Config, logger: Logger = createLogge
     runtimeDir: path.join(packageRoot, 'src', 'runtimes'),
     ...(sdk ? { sdkDir: sdk.dir } : {}),
     runtimes: createRuntimeCatalog(config),
-    credentials: executionRoleCredentials(identities),
+    credentials: executionRoleCredentials(identities, { logPermission }),
     tmpRoot: path.join(config.dataDir, 'lambda', 'tmp'),
     endpointUrl: () => endpointUrl,
     billingGranularityMs: config.lambda.billingGranularityMs,
@@ -94,7 +101,7 @@ export async function createLambent(config: Config, logger: Logger = createLogge
   const authorizer = createAuthorizer({
     enforced: iamEnforced(config),
     logger,
-    identityPolicies: identityPolicySource(identities),
+    identityPolicies,
   });
   const { services, logs, functions } = createServices({
     config,
@@ -130,7 +137,7 @@ export async function createLambent(config: Config, logger: Logger = createLogge
           sandbox: { status: 'ok', ...sandbox, details: withoutHostPaths(sandbox.details) },
           invoke: { status: 'ok', ...invoker.stats(), provisioned: invoker.provisioned.usageAll() },
           // Function output kept or dropped (log-budget.ts): degraded while the disk is short.
-          functionLogs: budget,
+          functionLogs: { ...budget, withoutPermission: logPermission.withoutPermission() },
           ...Object.fromEntries(services.map((s) => [s.name, s.health()])),
         },
       };

@@ -47,7 +47,7 @@ import type { Db } from '../../storage/db.js';
 import type { Service } from '../service.js';
 import { createActivator } from './activator.js';
 import { asyncOutcomes, lambdaDestinationTarget } from './async-outcomes.js';
-import { functionPolicies, withAuthz } from './authz.js';
+import { functionPolicies, statementPrincipals, withAuthz } from './authz.js';
 import { createConcurrencyStore } from './concurrency-store.js';
 import type { LambdaDeps } from './deps.js';
 import { AccessDeniedException, RequestEntityTooLargeException, TooManyRequestsException } from './errors.js';
@@ -143,7 +143,7 @@ export function createLambdaService(opts: {
       const expires = Math.floor(Date.now() / 1000) + CODE_URL_TTL_SECONDS;
       return `${ctx.endpoint}${CODE_URL_PREFIX}${codeKey}?Expires=${expires}&Signature=${sign(codeKey, expires)}`;
     },
-    checkExecutionRole: executionRoleCheck(config, opts.identities),
+    checkExecutionRole: executionRoleCheck(config, opts.identities, opts.authorizer),
   };
   runAsync = asyncEventRunner(deps);
   outcomes = asyncOutcomes(deps, eventInvokeConfigs, destinations);
@@ -177,6 +177,7 @@ export function createLambdaService(opts: {
           ]),
         ),
       ),
+      statementPrincipals(store),
     ),
   );
 
