@@ -21,6 +21,7 @@ import { burst } from './cases/burst.js';
 import { coldStart } from './cases/cold-start.js';
 import { coldStartRuntimes } from './cases/cold-start-runtimes.js';
 import { density } from './cases/density.js';
+import { iamEval } from './cases/iam-eval.js';
 import { sandbox } from './cases/sandbox.js';
 import { warmInvoke } from './cases/warm-invoke.js';
 import { LoadGen } from './lib/children.js';
@@ -29,7 +30,16 @@ import { writeHandlers } from './lib/handlers.js';
 import { describeMachine } from './lib/machine.js';
 import { CASE_ORDER, type ResultsFile, readResults, renderMarkdown, writeResults } from './lib/report.js';
 
-const CASES: BenchCase[] = [warmInvoke, coldStart, coldStartRuntimes, sandbox, burst, asyncInvoke, density];
+const CASES: BenchCase[] = [
+  warmInvoke,
+  coldStart,
+  coldStartRuntimes,
+  sandbox,
+  burst,
+  asyncInvoke,
+  density,
+  iamEval,
+];
 
 // The SDK's notice that its future versions need Node 22 says nothing about this run.
 process.removeAllListeners('warning');

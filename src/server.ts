@@ -9,12 +9,14 @@
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import type { FunctionInvoker } from './event-sources/function-invoker.js';
 import { createGateway } from './gateway/server.js';
 import { createAuthenticator } from './iam/authenticator.js';
 import { createAuthorizer } from './iam/authorizer.js';
 import { loadAwsManagedPolicies } from './iam/aws-managed.js';
 import { executionRoleCredentials } from './iam/execution-role.js';
 import { identityPolicySource } from './iam/identity-policies.js';
+import { createLogPermission } from './iam/log-permission.js';
 import { createIdentityStore } from './iam/store.js';
 import { createInvoker } from './invoke/invoker.js';
 import { LogBudget } from './invoke/log-budget.js';
@@ -35,6 +37,8 @@ export interface Lambent {
   /** Listens on config.host:config.port; returns the real address (port 0 picks one). */
   start(): Promise<AddressInfo & { url: string }>;
   stop(): Promise<void>;
+  /** How event sources and front doors invoke functions (FunctionInvoker); tests drive it too. */
+  readonly functions: FunctionInvoker;
 }
 
 export async function createLambent(config: Config, logger: Logger = createLogger()): Promise<Lambent> {
@@ -64,6 +68,12 @@ export async function createLambent(config: Config, logger: Logger = createLogge
     throw err;
   }
   const identities = createIdentityStore(db, loadAwsManagedPolicies());
+  // No environment outlives its server: sessions still here belong to a run that ended
+  // without revoking them (kill -9). The data-directory lock says no other server uses them.
+  const revoked = identities.revokeEnvironmentSessions();
+  if (revoked > 0) logger.info(`revoked ${revoked} execution-role session(s) left by the previous run`);
+  const identityPolicies = identityPolicySource(identities);
+  const logPermission = createLogPermission({ enforced: iamEnforced(config), identityPolicies, logger });
   const metrics = createMetrics({ db, logger });
   const logBudget = new LogBudget({ ...config.logs, dataDir: config.dataDir });
   // Functions reach the platform on loopback, whatever address the gateway listens on.
@@ -75,12 +85,13 @@ export async function createLambent(config: Config, logger: Logger = createLogge
     runtimeDir: path.join(packageRoot, 'src', 'runtimes'),
     ...(sdkDir ? { sdkDir } : {}),
     runtimes: createRuntimeCatalog(config),
-    credentials: executionRoleCredentials(identities),
+    credentials: executionRoleCredentials(identities, { logPermission }),
     tmpRoot: path.join(config.dataDir, 'lambda', 'tmp'),
     endpointUrl: () => endpointUrl,
     billingGranularityMs: config.lambda.billingGranularityMs,
     freezeDelayMs: config.lambda.freezeDelayMs,
     outbound: config.lambda.outbound,
+    maxStreamedResponseBytes: config.lambda.maxStreamedResponseBytes,
     keepAliveMs: config.lambda.keepAliveSeconds * 1000,
     limits: config.lambda,
     metrics: metrics.lambda,
@@ -90,9 +101,9 @@ export async function createLambent(config: Config, logger: Logger = createLogge
   const authorizer = createAuthorizer({
     enforced: iamEnforced(config),
     logger,
-    identityPolicies: identityPolicySource(identities),
+    identityPolicies,
   });
-  const { services, logs } = createServices({
+  const { services, logs, functions } = createServices({
     config,
     db,
     blobs,
@@ -126,7 +137,7 @@ export async function createLambent(config: Config, logger: Logger = createLogge
           sandbox: { status: 'ok', ...sandbox, details: withoutHostPaths(sandbox.details) },
           invoke: { status: 'ok', ...invoker.stats(), provisioned: invoker.provisioned.usageAll() },
           // Function output kept or dropped (log-budget.ts): degraded while the disk is short.
-          functionLogs: budget,
+          functionLogs: { ...budget, withoutPermission: logPermission.withoutPermission() },
           ...Object.fromEntries(services.map((s) => [s.name, s.health()])),
         },
       };
@@ -138,6 +149,7 @@ export async function createLambent(config: Config, logger: Logger = createLogge
 
   return {
     config,
+    functions,
     async start() {
       const address = await gateway.listen();
       endpointUrl = `http://127.0.0.1:${address.port}`;

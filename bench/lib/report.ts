@@ -19,6 +19,7 @@ export const CASE_ORDER = [
   'burst',
   'async',
   'density',
+  'iam-eval',
 ];
 
 const NOT_YET = [

@@ -139,7 +139,13 @@ async function runningServerReport(port: number): Promise<string> {
     });
     const doc = (await res.json()) as {
       parts?: {
-        functionLogs?: { status: string; reason?: string; droppedBytes: number; storedBytes: number };
+        functionLogs?: {
+          status: string;
+          reason?: string;
+          droppedBytes: number;
+          storedBytes: number;
+          withoutPermission?: { functionArn: string; role: string; reason: string }[];
+        };
         invoke?: { tmpMb?: number; maxTmpMb?: number };
       };
     };
@@ -150,7 +156,11 @@ async function runningServerReport(port: number): Promise<string> {
       `server on port ${port}: function logs ${logs.status}${logs.reason ? ` (${logs.reason})` : ''}, ` +
       `${logs.droppedBytes} bytes of output dropped since start, ${logs.storedBytes} bytes stored` +
       (tmp?.tmpMb !== undefined ? `; /tmp volumes ${tmp.tmpMb} of ${tmp.maxTmpMb} MB` : '') +
-      '\n'
+      '\n' +
+      // Functions whose execution role may not write their logs (IAM enforced: not stored, as on AWS).
+      (logs.withoutPermission ?? [])
+        .map((f) => `  logs of ${f.functionArn} not stored: role ${f.role} lacks permission (${f.reason})\n`)
+        .join('')
     );
   } catch {
     return '';
