@@ -18,10 +18,11 @@ import {
   InvokeCommand,
   type InvokeCommandOutput,
   type LambdaClient,
+  UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
 import { findTool } from '../src/sandbox/linux/tmp-volumes.js';
 import { removeDataDir, startServer, type TestServer } from './support/server.js';
-import { active } from './support/wait.js';
+import { active, updated } from './support/wait.js';
 import { zipOf } from './support/zips.js';
 
 const ROLE = 'arn:aws:iam::000000000000:role/r';
@@ -203,6 +204,64 @@ describe('sandbox networking', { skip: linux ? false : 'the Linux sandbox needs 
   after(async () => {
     await server.stop();
     removeDataDir(server.dataDir);
+  });
+
+  /**
+   * Lambent's own runtimes reach their Runtime API on the unix socket bound at /var/rapid, not
+   * through the relay: the sandbox's TCP table holds no established connection to the Runtime
+   * API's port (a runtime on the relayed port would hold one, its keep-alive connection).
+   */
+  const RUNTIME_ROUTE_NODE = `
+const fs = require('fs');
+exports.handler = async () => {
+  const port = Number(process.env.AWS_LAMBDA_RUNTIME_API.split(':')[1]).toString(16).toUpperCase().padStart(4, '0');
+  const rows = fs.readFileSync('/proc/net/tcp', 'utf8').split('\\n').slice(1).map((l) => l.trim().split(/\\s+/));
+  return {
+    socket: fs.statSync('/var/rapid/runtime.sock').isSocket(),
+    tcpToRuntimeApi: rows.filter((r) => r[2] === '0100007F:' + port && r[3] === '01').length,
+  };
+};`;
+  const RUNTIME_ROUTE_PYTHON = `
+import os, stat
+def handler(event, context):
+    port = format(int(os.environ["AWS_LAMBDA_RUNTIME_API"].rsplit(":", 1)[1]), "04X")
+    rows = [l.split() for l in open("/proc/net/tcp").read().splitlines()[1:]]
+    return {
+        "socket": stat.S_ISSOCK(os.stat("/var/rapid/runtime.sock").st_mode),
+        "tcpToRuntimeApi": len([r for r in rows if r[2] == "0100007F:" + port and r[3] == "01"]),
+    }
+`;
+
+  test("Lambent's runtimes reach their Runtime API on the sandbox's unix socket, not through the relay", async () => {
+    await deploy('route-node', RUNTIME_ROUTE_NODE);
+    await lambda.send(
+      new CreateFunctionCommand({
+        FunctionName: 'route-python',
+        Runtime: 'python3.12',
+        Handler: 'index.handler',
+        Role: ROLE,
+        Code: { ZipFile: await zipOf({ 'index.py': RUNTIME_ROUTE_PYTHON }) },
+        Timeout: 30,
+      }),
+    );
+    await active(lambda, 'route-python');
+    // An environment variable that node reads at start keeps the function out of the pool: the
+    // socket route of a runtime started from nothing as well as a pooled one's.
+    await deploy('route-node-unpooled', RUNTIME_ROUTE_NODE);
+    await lambda.send(
+      new UpdateFunctionConfigurationCommand({
+        FunctionName: 'route-node-unpooled',
+        Environment: { Variables: { NODE_OPTIONS: '--no-warnings' } },
+      }),
+    );
+    await updated(lambda, 'route-node-unpooled');
+    for (const name of ['route-node', 'route-python', 'route-node-unpooled']) {
+      for (let i = 0; i < 2; i++) {
+        const out = await invoke(name);
+        assert.equal(out.FunctionError, undefined, `${name}: ${JSON.stringify(json(out))}`);
+        assert.deepEqual(json(out), { socket: true, tcpToRuntimeApi: 0 }, name);
+      }
+    }
   });
 
   test('2,000 connections to its own Runtime API: contained in the sandbox', async (t) => {

@@ -130,6 +130,14 @@ export interface Sandbox {
    * Known from create() on.
    */
   readonly uid: number;
+  /**
+   * Host path of a unix socket that the sandbox's runtime finds at RUNTIME_SOCKET
+   * (/var/rapid/runtime.sock): the Runtime API listens there for Lambent's own runtimes, a way in
+   * without the relay that carries AWS_LAMBDA_RUNTIME_API's TCP port into the sandbox's network
+   * namespace. Undefined where the provider has no such way (then only the TCP port serves).
+   * Read it before start(): its directory is made on first read.
+   */
+  readonly runtimeSocket?: string | undefined;
   readonly state: SandboxState;
   /** Resolves once the command runs (exec succeeded); rejects with SandboxStartError. */
   start(): Promise<void>;

@@ -5,9 +5,16 @@
 // The socket is unref'd whenever no request is outstanding, so it never keeps the event loop alive while
 // a handler runs: callback handlers rely on the loop draining ('beforeExit'), as on Lambda.
 
-import { net } from './builtins.mjs';
+import { fs, net } from './builtins.mjs';
 
 const { connect } = net;
+
+/**
+ * Lambent's own way in, where the platform provides it: the Runtime API's unix socket bound into the
+ * sandbox (sandbox/linux/sandbox.ts RUNTIME_SOCKET). Connections there skip the relay that carries
+ * AWS_LAMBDA_RUNTIME_API's TCP port into the sandbox's network namespace: one hop less per call.
+ */
+const RUNTIME_SOCKET = '/var/rapid/runtime.sock';
 
 const NEXT_PATH = '/2018-06-01/runtime/invocation/next';
 const INVOCATION_PATH = '/2018-06-01/runtime/invocation/';
@@ -29,6 +36,8 @@ export class RapidClient {
   #port;
   #hostHeader;
   #socket = null;
+  /** RUNTIME_SOCKET when it exists (looked for at construction: a pooled runtime gets it at assignment). */
+  #socketPath = null;
   /** FIFO of requests sent and not yet answered: { resolve, reject, head } */
   #pending = [];
   /** Bytes received and not yet consumed. */
@@ -42,6 +51,7 @@ export class RapidClient {
     this.#host = address.slice(0, colon).replace(/^\[|\]$/g, '');
     this.#port = Number(address.slice(colon + 1));
     this.#hostHeader = address;
+    if (fs.existsSync(RUNTIME_SOCKET)) this.#socketPath = RUNTIME_SOCKET;
     // Connect now: the handshake overlaps with loading the handler.
     this.#connect().unref();
   }
@@ -74,6 +84,56 @@ export class RapidClient {
     return this.#post(path, `Content-Type: ${contentType}\r\n${extraHeaders}`, body);
   }
 
+  /**
+   * Starts a streamed response (one chunked POST, `Lambda-Runtime-Function-Response-Mode: streaming`):
+   * returns { write(bytes, callback), end(error | undefined, callback) }. Each callback runs once the
+   * socket has taken the bytes (after 'drain' when its buffer is full): the handler's backpressure.
+   * `end` with { errorType, errorBody } sends the error in the trailers.
+   */
+  streamResponse(requestId, contentType) {
+    const path = `${INVOCATION_PATH}${encodeURIComponent(requestId)}/response`;
+    const socket = this.#socket ?? this.#connect();
+    if (this.#pending.length === 0) socket.ref();
+    socket.write(
+      `POST ${path} HTTP/1.1\r\nHost: ${this.#hostHeader}\r\nContent-Type: ${headerSafe(contentType)}\r\n` +
+        'Lambda-Runtime-Function-Response-Mode: streaming\r\nTransfer-Encoding: chunked\r\n' +
+        'Trailer: Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body\r\n\r\n',
+      'latin1',
+    );
+    // The 202 comes after the last chunk; nobody waits for it but the FIFO of answers.
+    new Promise((resolve, reject) => this.#pending.push({ resolve, reject })).catch(() => {});
+    const written = (ok, callback) => {
+      if (ok || socket.destroyed) return callback();
+      const go = () => {
+        socket.off('drain', go);
+        socket.off('close', go);
+        callback();
+      };
+      socket.on('drain', go);
+      socket.on('close', go);
+    };
+    return {
+      write(bytes, callback) {
+        if (bytes.length === 0) return callback();
+        socket.cork();
+        socket.write(`${bytes.length.toString(16)}\r\n`, 'latin1');
+        socket.write(bytes);
+        const ok = socket.write('\r\n', 'latin1');
+        socket.uncork();
+        written(ok, callback);
+      },
+      end(error, callback) {
+        let tail = '0\r\n';
+        if (error) {
+          tail +=
+            `Lambda-Runtime-Function-Error-Type: ${headerSafe(error.errorType ?? 'Unhandled')}\r\n` +
+            `Lambda-Runtime-Function-Error-Body: ${Buffer.from(error.errorBody).toString('base64')}\r\n`;
+        }
+        written(socket.write(`${tail}\r\n`, 'latin1'), callback);
+      },
+    };
+  }
+
   postError(requestId, body, errorType) {
     const path = `${INVOCATION_PATH}${encodeURIComponent(requestId)}/error`;
     return this.#post(path, errorHeaders(errorType), body);
@@ -104,8 +164,10 @@ export class RapidClient {
   }
 
   #connect() {
-    const route = tokenRoute;
-    const socket = connect({ host: this.#host, port: route ? route.port : this.#port, noDelay: true });
+    const route = this.#socketPath ? null : tokenRoute;
+    const socket = this.#socketPath
+      ? connect({ path: this.#socketPath })
+      : connect({ host: this.#host, port: route ? route.port : this.#port, noDelay: true });
     if (route) {
       // Token first; everything else waits (corked) for the server's one-byte go-ahead.
       socket.write(`${route.token}\n`, 'latin1');
@@ -245,10 +307,12 @@ export class RapidClient {
   }
 }
 
+function headerSafe(value) {
+  return String(value).replace(/[\r\n]/g, ' ');
+}
+
 function errorHeaders(errorType) {
-  const type = errorType
-    ? `Lambda-Runtime-Function-Error-Type: ${String(errorType).replace(/[\r\n]/g, ' ')}\r\n`
-    : '';
+  const type = errorType ? `Lambda-Runtime-Function-Error-Type: ${headerSafe(errorType)}\r\n` : '';
   return `Content-Type: application/json\r\n${type}`;
 }
 

@@ -134,6 +134,12 @@ def marshal_response(response):
 # --- Runtime API client ------------------------------------------------------------------------------
 
 
+# Lambent's own way in where the platform provides it: the Runtime API's unix socket bound into the
+# sandbox, which skips the relay carrying AWS_LAMBDA_RUNTIME_API's port into the sandbox's network
+# namespace (one hop less per call).
+RUNTIME_SOCKET = "/var/rapid/runtime.sock"
+
+
 class RuntimeClient:
     """HTTP/1.1 over one keep-alive socket; a response POST and the next GET leave together."""
 
@@ -141,13 +147,18 @@ class RuntimeClient:
         host, _, port = address.rpartition(":")
         self.address = (host.strip("[]"), int(port))
         self.host_header = address.encode("latin-1")
+        self.socket_path = RUNTIME_SOCKET if os.path.exists(RUNTIME_SOCKET) else None
         self.sock = None
         self.buf = b""
 
     def _socket(self):
         if self.sock is None:
-            sock = socket.create_connection(self.address)
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if self.socket_path:
+                sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                sock.connect(self.socket_path)
+            else:
+                sock = socket.create_connection(self.address)
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             self.sock = sock
             self.buf = b""
         return self.sock

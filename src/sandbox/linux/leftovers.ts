@@ -23,8 +23,11 @@ export type Leftover =
 const IMAGE = /^(.+)\/sandbox\/tmp-volumes\/[^/]+\.ext4$/;
 /** A tmpfs volume's mount point: a function's tmpDir or a spare. */
 const TMPFS_POINT = /^(.+)\/(?:lambda\/tmp|sandbox\/tmp-volumes)\//;
-/** A path-less view (path-views.ts): an overlay named `lambent` at `<data-dir>/sandbox/views-<pid>/<n>`. */
-const VIEW_POINT = /^(.+)\/sandbox\/views-\d+\/\d+$/;
+/**
+ * A path-less view (path-views.ts): an overlay named `lambent` at `<data-dir>/sandbox/views-<pid>/<n>`,
+ * or the tmpfs of Runtime API sockets beside them (`…/views-<pid>/sockets`).
+ */
+const VIEW_POINT = /^(.+)\/sandbox\/views-\d+\/(?:\d+|sockets)$/;
 /** A launcher's command line names its script in the data dir. */
 const LAUNCHER = /^\S*perl\0(.+)\/sandbox\/launcher-[0-9a-f]+\.pl\0/;
 
@@ -56,7 +59,7 @@ export function findLeftovers(driver: CgroupDriver | undefined, options: FindOpt
       const dataDir = TMPFS_POINT.exec(m.mountPoint)?.[1];
       if (dataDir && gone(dataDir))
         out.push({ kind: 'mount', mountPoint: m.mountPoint, source: m.source, dataDir });
-    } else if (m.fstype === 'overlay' && m.source === 'lambent') {
+    } else if ((m.fstype === 'overlay' || m.fstype === 'tmpfs') && m.source === 'lambent') {
       const dataDir = VIEW_POINT.exec(m.mountPoint)?.[1];
       if (dataDir && gone(dataDir))
         out.push({ kind: 'mount', mountPoint: m.mountPoint, source: m.source, dataDir });
@@ -83,7 +86,7 @@ export function findLeftovers(driver: CgroupDriver | undefined, options: FindOpt
 export function describeLeftover(l: Leftover): string {
   switch (l.kind) {
     case 'mount':
-      return `mount ${l.mountPoint} (${l.image ? `ext4 on ${l.source}, image ${l.image}` : l.source === 'lambent' ? 'overlay view' : `tmpfs ${l.source}`})`;
+      return `mount ${l.mountPoint} (${l.image ? `ext4 on ${l.source}, image ${l.image}` : l.source === 'lambent' ? (l.mountPoint.endsWith('/sockets') ? 'Runtime API sockets' : 'overlay view') : `tmpfs ${l.source}`})`;
     case 'loop':
       return `loop device ${l.device} backed by ${l.image} (not mounted)`;
     case 'cgroup':

@@ -8,6 +8,7 @@
  * a process. It is single-use like any sandbox: it ends with its function's environment.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Cgroup, CgroupLimits } from '../cgroups/cgroup.js';
 import type { Sandbox, SandboxExit, SandboxSpec, SandboxState } from '../sandbox.js';
 import { SandboxStartError } from '../sandbox.js';
@@ -25,7 +26,12 @@ export const LINUX_LAYOUT = {
   tmp: '/tmp',
   langBin: '/var/lang/bin',
   runtimeModules: '/var/runtime/node_modules',
+  /** Where the Runtime API's unix socket appears (Sandbox.runtimeSocket); AWS's init lives at /var/rapid. */
+  rapid: '/var/rapid',
 } as const;
+
+/** The Runtime API's unix socket inside a sandbox, for Lambent's own runtimes (rapid-client.mjs, bootstrap.py). */
+export const RUNTIME_SOCKET = `${LINUX_LAYOUT.rapid}/runtime.sock`;
 
 /**
  * What a sandbox sees of its runtime: Lambent's bootstraps at /var/runtime, the runtime's
@@ -83,6 +89,8 @@ export interface LinuxSandboxDeps {
   tmp: TmpVolumes | undefined;
   /** Where to bind a host directory from: its path-less view if it has one (path-views.ts). */
   view?(dir: string): string;
+  /** A tmpfs where each sandbox gets a directory for its Runtime API socket (Sandbox.runtimeSocket). */
+  sockets?: string;
   hostname: string;
   /** The network of a sandbox with this uid (provider.ts: namespaces, veth addresses). */
   net(uid: number, outbound: boolean): SandboxNetwork;
@@ -108,6 +116,8 @@ export class LinuxSandbox implements Sandbox {
   private killing = false;
   private startFailure: SandboxStartError | undefined;
   private lastPeak = 0;
+  /** Host directory holding the Runtime API socket, once runtimeSocket was read. */
+  private socketDir: string | undefined;
 
   constructor(
     private spec: SandboxSpec,
@@ -148,6 +158,20 @@ export class LinuxSandbox implements Sandbox {
 
   get id(): string {
     return this.spec.id;
+  }
+
+  get runtimeSocket(): string | undefined {
+    const root = this.deps.sockets;
+    if (!root) return undefined;
+    if (!this.socketDir) {
+      // Named by uid (unique among live sandboxes); only that uid may enter it.
+      const dir = path.join(root, String(this.uid));
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.mkdirSync(dir, { mode: 0o700 });
+      fs.chownSync(dir, this.uid, this.uid);
+      this.socketDir = dir;
+    }
+    return path.join(this.socketDir, path.basename(RUNTIME_SOCKET));
   }
 
   get state(): SandboxState {
@@ -244,6 +268,10 @@ export class LinuxSandbox implements Sandbox {
             ]
           : []),
         { kind: 'rw', source: spec.tmpDir, target: LINUX_LAYOUT.tmp },
+        // Read-only is enough: connecting to a socket needs write permission on the socket only.
+        ...(this.socketDir
+          ? [{ kind: 'ro' as const, source: this.socketDir, target: LINUX_LAYOUT.rapid }]
+          : []),
       ];
       const net = deps.net(this.uid, spec.outbound);
       config = this.pooled
@@ -357,6 +385,7 @@ export class LinuxSandbox implements Sandbox {
               'setup',
             )),
     );
+    if (this.socketDir) fs.rmSync(this.socketDir, { recursive: true, force: true });
     this.deps.released(this);
     this.exit.resolve({ ...this.exitStatus(outer), oomKilled });
   }

@@ -8,15 +8,18 @@ import { randomUUID } from 'node:crypto';
 import type {
   FunctionInvocation,
   FunctionInvoker,
+  StreamedInvocation,
   SyncInvocationOutcome,
 } from '../../event-sources/function-invoker.js';
 import type { Authorizer } from '../../iam/authorizer.js';
 import type { CompiledPolicy } from '../../iam/policy/index.js';
+import { invokeStreaming } from '../../invoke/response-stream.js';
 import type { LambdaDeps } from './deps.js';
 import { AccessDeniedException } from './errors.js';
 import { functionArn, parseFunctionRef } from './identifiers.js';
 import { resolveQualifier } from './operations/aliases.js';
 import { ASYNC_PAYLOAD_LIMIT, resolveRunnable, SYNC_PAYLOAD_LIMIT, target } from './operations/invoke.js';
+import { streamFunctionError } from './operations/invoke-stream.js';
 
 export function createFunctionInvoker(
   deps: LambdaDeps,
@@ -61,6 +64,32 @@ export function createFunctionInvoker(
         payload: result.payload,
         executedVersion: version.version,
         requestId,
+      };
+    },
+
+    async invokeStream(request): Promise<StreamedInvocation> {
+      const scope = { accountId: request.accountId, region: request.region };
+      const { version, arn } = resolveRunnable(deps.store, scope, request.functionName, request.qualifier);
+      checkCaller(request, arn);
+      if (request.payload.length > SYNC_PAYLOAD_LIMIT) throw deps.tooLarge(SYNC_PAYLOAD_LIMIT);
+      const requestId = request.requestId ?? randomUUID();
+      const run = invokeStreaming(deps.invoker, target(deps, scope, version, arn), {
+        requestId,
+        payload: request.payload,
+        tail: false,
+      });
+      await run.ready;
+      const completion = run.outcome.then(({ result }) => {
+        const error = streamFunctionError(result);
+        return error ? { error } : {};
+      });
+      completion.catch(() => undefined);
+      return {
+        executedVersion: version.version,
+        requestId,
+        chunks: run.chunks,
+        contentType: () => run.chunks.contentType,
+        completion,
       };
     },
 

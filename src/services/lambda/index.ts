@@ -7,7 +7,8 @@
  * PublishLayerVersion, GetLayerVersion, GetLayerVersionByArn, ListLayers, ListLayerVersions,
  * DeleteLayerVersion, AddPermission, RemovePermission, GetPolicy, TagResource,
  * UntagResource, ListTags, GetAccountSettings, Invoke (RequestResponse, Event, DryRun,
- * LogType Tail; aliases with weighted routing), InvokeAsync; Put/Get/DeleteFunctionConcurrency
+ * LogType Tail; aliases with weighted routing), InvokeAsync, InvokeWithResponseStream (event stream,
+ * chunks as the handler writes them); Put/Get/DeleteFunctionConcurrency
  * (reserved and account concurrency, scaling rate and host memory, throttling with AWS's 429
  * bodies); Put/Get/Delete/ListProvisionedConcurrencyConfig(s) (environments initialised
  * ahead of time and kept, served first; status as AWS reports it; re-provisioned on start);
@@ -16,7 +17,7 @@
  *
  * Not yet (see docs/parity/lambda.md): SQS/SNS/EventBridge/S3 destinations and dead-letter
  * queues (accepted, not delivered), function URLs, event source mappings, layer permissions,
- * code signing, container images, code from S3, response streaming.
+ * code signing, container images, code from S3.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
@@ -46,7 +47,7 @@ import type { Db } from '../../storage/db.js';
 import type { Service } from '../service.js';
 import { createActivator } from './activator.js';
 import { asyncOutcomes, lambdaDestinationTarget } from './async-outcomes.js';
-import { functionPolicies, withAuthz } from './authz.js';
+import { functionPolicies, statementPrincipals, withAuthz } from './authz.js';
 import { createConcurrencyStore } from './concurrency-store.js';
 import type { LambdaDeps } from './deps.js';
 import { AccessDeniedException, RequestEntityTooLargeException, TooManyRequestsException } from './errors.js';
@@ -58,6 +59,7 @@ import { concurrencyOperations, loadReservations, withReservations } from './ope
 import { eventInvokeConfigOperations, withEventInvokeConfigs } from './operations/event-invoke-configs.js';
 import { functionOperations } from './operations/functions.js';
 import { asyncEventRunner, invokeOperations } from './operations/invoke.js';
+import { invokeStreamOperations } from './operations/invoke-stream.js';
 import { layerOperations } from './operations/layers.js';
 import { permissionOperations } from './operations/permissions.js';
 import {
@@ -103,6 +105,9 @@ export function createLambdaService(opts: {
       if (familyOf(runtime)) await invoker.runtimes.ensure(runtime);
     },
   });
+  // After a restart, the pools of the interpreters that existing functions run on (another
+  // Node major, a Python) are defined now rather than at each one's first cold start.
+  invoker.runtimes.adopt(store.runtimesInUse());
   const urlKey = Buffer.from(
     store.setting('code-url-key', () => randomBytes(32).toString('hex')),
     'hex',
@@ -141,7 +146,7 @@ export function createLambdaService(opts: {
       const expires = Math.floor(Date.now() / 1000) + CODE_URL_TTL_SECONDS;
       return `${ctx.endpoint}${CODE_URL_PREFIX}${codeKey}?Expires=${expires}&Signature=${sign(codeKey, expires)}`;
     },
-    checkExecutionRole: executionRoleCheck(config, opts.identities),
+    checkExecutionRole: executionRoleCheck(config, opts.identities, opts.authorizer),
   };
   runAsync = asyncEventRunner(deps);
   outcomes = asyncOutcomes(deps, eventInvokeConfigs, destinations);
@@ -168,12 +173,14 @@ export function createLambdaService(opts: {
             ...permissionOperations(deps),
             ...tagAndAccountOperations(deps),
             ...invokeOperations(deps),
+            ...invokeStreamOperations(deps),
             ...concurrencyOperations(deps, reservations),
             ...provisionedConcurrencyOperations(deps, provisioned),
             ...eventInvokeConfigOperations(deps, eventInvokeConfigs),
           ]),
         ),
       ),
+      statementPrincipals(store),
     ),
   );
 
@@ -193,6 +200,7 @@ export function createLambdaService(opts: {
       '/2019-09-25/',
       '/2019-09-30/',
       '/2021-10-31/',
+      '/2021-11-15/',
     ],
     // AWS names Invoke "InvokeFunction" in this message.
     requestTooLarge: (op, limit) =>
