@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { FunctionInvoker } from './event-sources/function-invoker.js';
+import { createApiGatewayFrontDoor } from './event-sources/http/api-gateway.js';
 import { createFunctionUrlDoor } from './event-sources/http/function-url-door.js';
 import { createGateway } from './gateway/server.js';
 import { createAuthenticator } from './iam/authenticator.js';
@@ -17,10 +18,12 @@ import { createAuthorizer } from './iam/authorizer.js';
 import { loadAwsManagedPolicies } from './iam/aws-managed.js';
 import { executionRoleCredentials } from './iam/execution-role.js';
 import { identityPolicySource } from './iam/identity-policies.js';
+import { createLogPermission } from './iam/log-permission.js';
 import { createIdentityStore } from './iam/store.js';
 import { createInvoker } from './invoke/invoker.js';
 import { LogBudget } from './invoke/log-budget.js';
-import { createRuntimeCatalog, findNodeSdk } from './invoke/runtimes.js';
+import { findNodeSdk, nodeSdkTree } from './invoke/node-sdk.js';
+import { createRuntimeCatalog } from './invoke/runtimes.js';
 import { createMetrics, renderPrometheus } from './metrics/index.js';
 import { createSandboxProvider, type SandboxProvider } from './sandbox/index.js';
 import { createServices } from './services/registry.js';
@@ -48,8 +51,7 @@ export async function createLambent(config: Config, logger: Logger = createLogge
   let sandboxes: SandboxProvider;
   let db: ReturnType<typeof openDatabase>;
   let blobs: ReturnType<typeof createBlobStore>;
-  const sdk = findNodeSdk();
-  if (!sdk) logger.warn('the AWS SDK for JavaScript is not installed: Node functions must bundle their own');
+  const sdkDir = builtInSdk(config, logger);
   try {
     db = openDatabase(path.join(config.dataDir, 'lambent.db'));
     blobs = createBlobStore(path.join(config.dataDir, 'blobs'));
@@ -59,7 +61,7 @@ export async function createLambent(config: Config, logger: Logger = createLogge
       logger,
       // Interpreters from npm and the built-in SDK are bound into sandboxes: hide their host paths.
       linux: {
-        viewDirs: [path.join(config.cacheDir, 'node'), ...(sdk ? [sdk.dir] : [])],
+        viewDirs: [path.join(config.cacheDir, 'node'), ...(sdkDir ? [sdkDir] : [])],
         sandboxSubnet: config.sandboxSubnet,
       },
     });
@@ -68,6 +70,12 @@ export async function createLambent(config: Config, logger: Logger = createLogge
     throw err;
   }
   const identities = createIdentityStore(db, loadAwsManagedPolicies());
+  // No environment outlives its server: sessions still here belong to a run that ended
+  // without revoking them (kill -9). The data-directory lock says no other server uses them.
+  const revoked = identities.revokeEnvironmentSessions();
+  if (revoked > 0) logger.info(`revoked ${revoked} execution-role session(s) left by the previous run`);
+  const identityPolicies = identityPolicySource(identities);
+  const logPermission = createLogPermission({ enforced: iamEnforced(config), identityPolicies, logger });
   const metrics = createMetrics({ db, logger });
   const logBudget = new LogBudget({ ...config.logs, dataDir: config.dataDir });
   // Functions reach the platform on loopback, whatever address the gateway listens on.
@@ -77,9 +85,9 @@ export async function createLambent(config: Config, logger: Logger = createLogge
     logs: undefined,
     logger,
     runtimeDir: path.join(packageRoot, 'src', 'runtimes'),
-    ...(sdk ? { sdkDir: sdk.dir } : {}),
+    ...(sdkDir ? { sdkDir } : {}),
     runtimes: createRuntimeCatalog(config),
-    credentials: executionRoleCredentials(identities),
+    credentials: executionRoleCredentials(identities, { logPermission }),
     tmpRoot: path.join(config.dataDir, 'lambda', 'tmp'),
     endpointUrl: () => endpointUrl,
     billingGranularityMs: config.lambda.billingGranularityMs,
@@ -95,11 +103,11 @@ export async function createLambent(config: Config, logger: Logger = createLogge
   const authorizer = createAuthorizer({
     enforced: iamEnforced(config),
     logger,
-    identityPolicies: identityPolicySource(identities),
+    identityPolicies,
   });
   // Known once listening (port 0 picks one): function URLs name it.
   let publicPort = config.port;
-  const { services, logs, functions, functionUrls } = createServices({
+  const { services, logs, functions, functionUrls, httpApis } = createServices({
     config,
     db,
     blobs,
@@ -130,6 +138,12 @@ export async function createLambent(config: Config, logger: Logger = createLogge
         logger,
         bodyIdleTimeoutMs: config.gateway.bodyIdleTimeoutMs,
       }),
+      createApiGatewayFrontDoor({
+        store: httpApis,
+        functions,
+        logger,
+        bodyIdleTimeoutMs: config.gateway.bodyIdleTimeoutMs,
+      }),
     ],
     health: () => {
       const sandbox = sandboxes.describe();
@@ -144,7 +158,7 @@ export async function createLambent(config: Config, logger: Logger = createLogge
           sandbox: { status: 'ok', ...sandbox, details: withoutHostPaths(sandbox.details) },
           invoke: { status: 'ok', ...invoker.stats(), provisioned: invoker.provisioned.usageAll() },
           // Function output kept or dropped (log-budget.ts): degraded while the disk is short.
-          functionLogs: budget,
+          functionLogs: { ...budget, withoutPermission: logPermission.withoutPermission() },
           ...Object.fromEntries(services.map((s) => [s.name, s.health()])),
         },
       };
@@ -195,4 +209,24 @@ export async function createLambent(config: Config, logger: Logger = createLogge
 /** The provider's details without those that name a host path (values with an absolute path in them). */
 function withoutHostPaths(details: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(details).filter(([, v]) => !/(^|[\s=:(])\//.test(v)));
+}
+
+/**
+ * The directory Node functions see at /var/runtime/node_modules: the pinned AWS SDK and its
+ * dependencies only (node-sdk.ts), built into the cache directory on first use.
+ */
+function builtInSdk(config: Config, logger: Logger): string | undefined {
+  const sdk = findNodeSdk();
+  if (!sdk) {
+    logger.warn('the AWS SDK for JavaScript is not installed: Node functions must bundle their own');
+    return undefined;
+  }
+  try {
+    return nodeSdkTree(sdk, config.cacheDir);
+  } catch (err) {
+    logger.warn(
+      `the AWS SDK for JavaScript could not be prepared in ${config.cacheDir} (${(err as Error).message}): Node functions must bundle their own`,
+    );
+    return undefined;
+  }
 }

@@ -11,6 +11,8 @@ import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { Db } from '../storage/db.js';
+import { createApiGatewayV2Service } from './apigatewayv2/index.js';
+import type { ApiGatewayV2Store } from './apigatewayv2/store.js';
 import { createCloudWatchService } from './cloudwatch/index.js';
 import { createIamService } from './iam/index.js';
 import { createLambdaService } from './lambda/index.js';
@@ -48,12 +50,16 @@ export function createServices(deps: ServiceDeps): {
   functions: FunctionInvoker;
   /** Function URLs by id, for their front door (event-sources/http). */
   functionUrls: FunctionUrlDirectory;
+  /** HTTP APIs, for their invoke URLs (event-sources/http/api-gateway.ts). */
+  httpApis: ApiGatewayV2Store;
 } {
   const logs = createLogsService(deps);
   const lambda = createLambdaService(deps);
+  const apigatewayv2 = createApiGatewayV2Service({ db: deps.db });
   return {
     functions: lambda.functions,
     functionUrls: lambda.functionUrls,
+    httpApis: apigatewayv2.store,
     services: [
       lambda,
       logs.service,
@@ -68,6 +74,7 @@ export function createServices(deps: ServiceDeps): {
             }),
           ]
         : []),
+      apigatewayv2.service,
     ],
     logs: logs.api,
   };

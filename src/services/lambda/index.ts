@@ -49,7 +49,7 @@ import type { Db } from '../../storage/db.js';
 import type { Service } from '../service.js';
 import { createActivator } from './activator.js';
 import { asyncOutcomes, lambdaDestinationTarget } from './async-outcomes.js';
-import { functionPolicies, withAuthz } from './authz.js';
+import { functionPolicies, statementPrincipals, withAuthz } from './authz.js';
 import { createConcurrencyStore } from './concurrency-store.js';
 import type { LambdaDeps } from './deps.js';
 import { AccessDeniedException, RequestEntityTooLargeException, TooManyRequestsException } from './errors.js';
@@ -113,6 +113,9 @@ export function createLambdaService(opts: {
       if (familyOf(runtime)) await invoker.runtimes.ensure(runtime);
     },
   });
+  // After a restart, the pools of the interpreters that existing functions run on (another
+  // Node major, a Python) are defined now rather than at each one's first cold start.
+  invoker.runtimes.adopt(store.runtimesInUse());
   const urlKey = Buffer.from(
     store.setting('code-url-key', () => randomBytes(32).toString('hex')),
     'hex',
@@ -151,7 +154,7 @@ export function createLambdaService(opts: {
       const expires = Math.floor(Date.now() / 1000) + CODE_URL_TTL_SECONDS;
       return `${ctx.endpoint}${CODE_URL_PREFIX}${codeKey}?Expires=${expires}&Signature=${sign(codeKey, expires)}`;
     },
-    checkExecutionRole: executionRoleCheck(config, opts.identities),
+    checkExecutionRole: executionRoleCheck(config, opts.identities, opts.authorizer),
   };
   runAsync = asyncEventRunner(deps);
   outcomes = asyncOutcomes(deps, eventInvokeConfigs, destinations);
@@ -197,6 +200,7 @@ export function createLambdaService(opts: {
           ),
         ),
       ),
+      statementPrincipals(store),
     ),
   );
 
