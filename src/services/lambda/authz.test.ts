@@ -77,6 +77,13 @@ test('the condition keys each Lambda request fills (service authorization refere
     { 'lambda:Principal': 'sns.amazonaws.com' },
   );
   assert.deepEqual(lambdaContext('GetFunction', { FunctionName: 'f' }, ctx), {});
+  assert.deepEqual(
+    lambdaContext('CreateFunctionUrlConfig', { FunctionName: 'f', Qualifier: 'live', AuthType: 'NONE' }, ctx),
+    { 'lambda:FunctionUrlAuthType': 'NONE', 'lambda:FunctionArn': `${fn}:f` },
+  );
+  assert.deepEqual(lambdaContext('GetFunctionUrlConfig', { FunctionName: `${fn}:f:live` }, ctx), {
+    'lambda:FunctionArn': `${fn}:f`,
+  });
 });
 
 test("RemovePermission's lambda:Principal is read from the statement it removes", () => {

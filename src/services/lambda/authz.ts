@@ -55,8 +55,12 @@ type ContextValues = Record<string, string | readonly string[]>;
  * - `lambda:CodeSigningConfigArn`: CreateFunction;
  * - `aws:RequestTag/<key>` and `aws:TagKeys`: CreateFunction, TagResource, UntagResource.
  *
- * `lambda:FunctionArn` belongs to event source mapping and function URL configuration
- * operations, which this service does not have (yet). `lambda:SourceFunctionArn` is set for
+ * - `lambda:FunctionUrlAuthType`: CreateFunctionUrlConfig, UpdateFunctionUrlConfig (the AuthType
+ *   given; an SCP can refuse public URLs with it);
+ * - `lambda:FunctionArn`: the function URL config operations (the unqualified function's ARN).
+ *
+ * `lambda:FunctionArn` also belongs to event source mapping operations, which this service does
+ * not have (yet). `lambda:SourceFunctionArn` is set for
  * every request signed with a function's execution-role credentials (src/iam/policy/evaluate.ts).
  */
 export function lambdaContext(
@@ -74,6 +78,20 @@ export function lambdaContext(
       if (typeof input.FunctionUrlAuthType === 'string')
         out['lambda:FunctionUrlAuthType'] = input.FunctionUrlAuthType;
       break;
+    case 'CreateFunctionUrlConfig':
+    case 'UpdateFunctionUrlConfig':
+    case 'GetFunctionUrlConfig':
+    case 'DeleteFunctionUrlConfig':
+    case 'ListFunctionUrlConfigs': {
+      if (typeof input.AuthType === 'string') out['lambda:FunctionUrlAuthType'] = input.AuthType;
+      const arn =
+        typeof input.FunctionName === 'string'
+          ? authzFunctionArn(input.FunctionName, undefined, scopeOf(ctx))
+          : undefined;
+      // The key names the function, never a qualifier.
+      if (arn) out['lambda:FunctionArn'] = arn.split(':').slice(0, 7).join(':');
+      break;
+    }
     case 'RemovePermission': {
       const principal = statementPrincipal?.(input, ctx);
       if (principal !== undefined) out['lambda:Principal'] = principal;
