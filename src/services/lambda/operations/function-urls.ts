@@ -22,7 +22,7 @@ import type {
   StoredUrlConfig,
   UrlConfigStore,
 } from '../url-config-store.js';
-import { decodeMarker, encodeMarker } from './pagination.js';
+import { pageOf } from './pagination.js';
 
 type Input = Record<string, unknown>;
 
@@ -190,15 +190,15 @@ export function functionUrlOperations(
     handler(input, ctx) {
       const { scope, name } = refOf(ctx, { FunctionName: input.FunctionName });
       if (!store.functionExists(scope, name)) throw new ResourceNotFoundException(NO_FUNCTION);
-      const limit = (input.MaxItems as number | undefined) ?? 50;
-      const [after] = decodeMarker(input.Marker as string | undefined);
-      const all = urls.list(scope, name);
-      const start = after === undefined ? 0 : all.findIndex((c) => c.urlId === after) + 1;
-      const items = all.slice(start, start + limit);
-      const last = items[items.length - 1];
+      const page = pageOf(
+        urls.list(scope, name),
+        input.Marker as string | undefined,
+        (input.MaxItems as number | undefined) ?? 50,
+        (c) => c.urlId,
+      );
       return {
-        FunctionUrlConfigs: items.map((c) => view(c, { lastModified: true, invokeMode: 'always' })),
-        ...(start + limit < all.length && last ? { NextMarker: encodeMarker([last.urlId]) } : {}),
+        FunctionUrlConfigs: page.items.map((c) => view(c, { lastModified: true, invokeMode: 'always' })),
+        ...(page.nextMarker ? { NextMarker: page.nextMarker } : {}),
       };
     },
   };
