@@ -63,11 +63,17 @@ describe('peerUidOf', () => {
       // This process (root) is refused...
       await assert.rejects(fetch(url, { method: 'POST', body: '1' }));
       // ...the sandbox's uid gets the Runtime API's own answer.
-      const script = `fetch(${JSON.stringify(url)}, { method: 'POST', body: '1' }).then(r => r.text()).then(t => process.stdout.write(t), e => { process.stdout.write('refused: ' + e.message); })`;
+      // Bounded on both sides, so a stuck exchange fails with what was seen rather than at the
+      // test's timeout (it once hung in a CI run): the request gives up after 15 s, the child is
+      // killed after 30 s. A clean environment: nothing of the runner's reaches the other uid.
+      const script = `fetch(${JSON.stringify(url)}, { method: 'POST', body: '1', signal: AbortSignal.timeout(15000) }).then(r => r.text()).then(t => process.stdout.write(t), e => { process.stdout.write('refused: ' + e.message); })`;
       const child = spawn(process.execPath, ['-e', script], {
         uid: SANDBOX_UID,
         gid: SANDBOX_UID,
+        cwd: '/',
+        env: { PATH: '/usr/bin:/bin' },
         stdio: ['ignore', 'pipe', 'inherit'],
+        timeout: 30_000,
       });
       let out = '';
       child.stdout.setEncoding('utf8').on('data', (c: string) => {
