@@ -92,7 +92,7 @@ export async function createLambent(config: Config, logger: Logger = createLogge
     logger,
     identityPolicies: identityPolicySource(identities),
   });
-  const { services, logs } = createServices({
+  const { services, logs, frontDoors } = createServices({
     config,
     db,
     blobs,
@@ -113,6 +113,7 @@ export async function createLambent(config: Config, logger: Logger = createLogge
     logger,
     authorizer,
     authenticator: createAuthenticator(config.credentials, identities),
+    frontDoors,
     health: () => {
       const sandbox = sandboxes.describe();
       const budget = logBudget.status();

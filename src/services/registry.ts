@@ -1,6 +1,8 @@
 /** The one explicit map of services the gateway serves. Add a service here. */
 
 import type { FunctionInvoker } from '../event-sources/function-invoker.js';
+import { createRestApiDoor } from '../event-sources/http/rest-api-door.js';
+import type { FrontDoor } from '../gateway/front-door.js';
 import type { Authorizer } from '../iam/authorizer.js';
 import type { IdentityStore } from '../iam/store.js';
 import { createTrustPolicies } from '../iam/trust.js';
@@ -10,6 +12,7 @@ import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { Db } from '../storage/db.js';
+import { createApiGatewayService } from './apigateway/index.js';
 import { createCloudWatchService } from './cloudwatch/index.js';
 import { createIamService } from './iam/index.js';
 import { createLambdaService } from './lambda/index.js';
@@ -43,14 +46,27 @@ export function createServices(deps: ServiceDeps): {
   logs: LogsApi;
   /** How event sources (function URLs, API Gateway, notifications) invoke functions. */
   functions: FunctionInvoker;
+  /** HTTP front doors of functions, in the order the gateway asks them (front-door.ts). */
+  frontDoors: FrontDoor[];
 } {
   const logs = createLogsService(deps);
   const lambda = createLambdaService(deps);
+  const apigateway = createApiGatewayService({ db: deps.db });
   return {
     functions: lambda.functions,
+    // REST APIs first: they share `<id>.execute-api.` with HTTP APIs and claim only their own ids.
+    frontDoors: [
+      createRestApiDoor({
+        directory: apigateway.directory,
+        functions: lambda.functions,
+        logger: deps.logger,
+        bodyIdleTimeoutMs: deps.config.gateway.bodyIdleTimeoutMs,
+      }),
+    ],
     services: [
       lambda,
       logs.service,
+      apigateway.service,
       ...(deps.metrics ? [createCloudWatchService({ metrics: deps.metrics.registry })] : []),
       ...(deps.identities
         ? [
