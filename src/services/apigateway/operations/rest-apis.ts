@@ -72,12 +72,15 @@ export function restApiOperations(deps: ApiGatewayDeps): Operation[] {
   ];
 }
 
-/** `limit` and `position` as API Gateway pages: position is the index of the next item. */
-export function page<T>(all: T[], input: Input): { items: T[]; position?: string } {
+/**
+ * `limit` and `position` as API Gateway pages (position: the index of the next item). The list
+ * travels as `item`, the model's wire name for `items`.
+ */
+export function page<T>(all: T[], input: Input): { item: T[]; position?: string } {
   const limit = typeof input.limit === 'number' && input.limit > 0 ? Math.min(input.limit, 500) : 25;
   const start = Number.parseInt(str(input, 'position') ?? '0', 10) || 0;
-  const items = all.slice(start, start + limit);
-  return start + limit < all.length ? { items, position: String(start + limit) } : { items };
+  const item = all.slice(start, start + limit);
+  return start + limit < all.length ? { item, position: String(start + limit) } : { item };
 }
 
 function applyApiPatch(api: RestApiDoc, op: string, path: string, value: string | undefined): void {
