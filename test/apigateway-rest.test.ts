@@ -61,6 +61,22 @@ const fnArn = (name: string) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${
 const uriOf = (name: string) =>
   `arn:aws:apigateway:${REGION}:lambda:path/2015-03-31/functions/${fnArn(name)}/invocations`;
 
+/** The fields of the 1.0 proxy event these tests read. */
+interface ProxyEvent {
+  resource: string;
+  path: string;
+  httpMethod: string;
+  headers: Record<string, string>;
+  multiValueHeaders: Record<string, string[]>;
+  queryStringParameters: Record<string, string> | null;
+  multiValueQueryStringParameters: Record<string, string[]> | null;
+  pathParameters: Record<string, string> | null;
+  stageVariables: Record<string, string> | null;
+  body: string | null;
+  isBase64Encoded: boolean;
+  requestContext: Record<string, unknown> & { identity: Record<string, unknown> };
+}
+
 interface Reply {
   status: number;
   headers: http.IncomingHttpHeaders;
@@ -204,7 +220,7 @@ describe('API Gateway REST API with Lambda proxy integrations', () => {
     assert.equal(res.headers.get('x-fn'), 'node');
     assert.deepEqual(res.headers.getSetCookie(), ['a=1; Path=/', 'b=2; Path=/']);
     assert.ok(res.headers.get('x-amzn-requestid'));
-    const event = (await res.json()) as Record<string, any>;
+    const event = (await res.json()) as ProxyEvent;
     assert.equal(event.resource, '/{proxy+}');
     assert.equal(event.path, '/hello/world');
     assert.equal(event.httpMethod, 'GET');
@@ -227,7 +243,7 @@ describe('API Gateway REST API with Lambda proxy integrations', () => {
     assert.equal(rc.identity.sourceIp, '127.0.0.1');
     assert.equal(rc.identity.userAgent, 'rest-test/1.0');
     assert.equal(rc.identity.user, null);
-    assert.match(rc.requestTime, /^\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000$/);
+    assert.match(String(rc.requestTime), /^\d{2}\/[A-Z][a-z]{2}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000$/);
     assert.equal(typeof rc.requestTimeEpoch, 'number');
     for (const key of [
       'resourceId',
@@ -250,11 +266,11 @@ describe('API Gateway REST API with Lambda proxy integrations', () => {
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('x-fn'), 'python');
     assert.equal(res.headers.get('content-type'), 'application/json');
-    const event = (await res.json()) as Record<string, any>;
+    const event = (await res.json()) as ProxyEvent;
     assert.equal(event.resource, '/py/{proxy+}');
     assert.equal(event.httpMethod, 'POST');
     assert.deepEqual(event.pathParameters, { proxy: 'orders/7' });
-    assert.deepEqual(JSON.parse(event.body), { hello: 'world' });
+    assert.deepEqual(JSON.parse(event.body ?? ''), { hello: 'world' });
     assert.equal(event.isBase64Encoded, false);
   });
 
@@ -263,7 +279,7 @@ describe('API Gateway REST API with Lambda proxy integrations', () => {
       headers: { 'X-Multi': ['one', 'two'] },
     });
     assert.equal(res.status, 200);
-    const event = JSON.parse(res.body.toString()) as Record<string, any>;
+    const event = JSON.parse(res.body.toString()) as ProxyEvent;
     assert.equal(event.resource, '/items/{id}');
     assert.deepEqual(event.pathParameters, { id: '42' });
     assert.equal(event.headers['X-Multi'], 'two');
@@ -279,9 +295,9 @@ describe('API Gateway REST API with Lambda proxy integrations', () => {
       headers: { 'content-type': 'application/octet-stream' },
       body: bytes,
     });
-    const event = (await echoed.json()) as Record<string, any>;
+    const event = (await echoed.json()) as ProxyEvent;
     assert.equal(event.isBase64Encoded, true);
-    assert.deepEqual(Buffer.from(event.body, 'base64'), bytes);
+    assert.deepEqual(Buffer.from(event.body ?? '', 'base64'), bytes);
 
     const res = await fetch(`${base}/bytes`, { headers: { accept: 'application/octet-stream' } });
     assert.equal(res.status, 201);
@@ -352,7 +368,7 @@ describe('API Gateway REST API with Lambda proxy integrations', () => {
     );
     const res = await fetch(`${server.url}/_aws/execute-api/${apiId}/v2/`);
     assert.equal(res.status, 200);
-    const event = (await res.json()) as Record<string, any>;
+    const event = (await res.json()) as ProxyEvent;
     assert.equal(event.resource, '/');
     assert.equal(event.path, '/');
     assert.deepEqual(event.stageVariables, { color: 'blue' });

@@ -273,9 +273,25 @@ function unsupportedReason(method: MethodDoc): string | undefined {
   return undefined;
 }
 
-/** The headers as received plus the X-Forwarded-* ones API Gateway adds. */
+/**
+ * Hop-by-hop and framing headers API Gateway does not pass on (the recorded events have no
+ * Connection or Content-Length, even for a POST with a body).
+ */
+const DROPPED_HEADERS = new Set([
+  'connection',
+  'content-length',
+  'keep-alive',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+/** The headers as received (less DROPPED_HEADERS) plus the X-Forwarded-* ones API Gateway adds. */
 function withForwardingHeaders(req: IncomingMessage): string[] {
-  const raw = [...req.rawHeaders];
+  const raw: string[] = [];
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i] as string;
+    if (!DROPPED_HEADERS.has(name.toLowerCase())) raw.push(name, req.rawHeaders[i + 1] as string);
+  }
   const has = (name: string) => req.headers[name] !== undefined;
   const ip = clientIp(req);
   if (has('x-forwarded-for')) {

@@ -34,7 +34,9 @@ export function readProxyResponse(
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return undefined;
   const r = doc as Record<string, unknown>;
-  if (Object.keys(r).some((k) => !KEYS.has(k))) return undefined;
+  const keys = Object.keys(r);
+  // An empty object is refused too (recorded: `invoke-api-empty-response`).
+  if (keys.length === 0 || keys.some((k) => !KEYS.has(k))) return undefined;
 
   let status = 200;
   if (r.statusCode !== undefined && r.statusCode !== null) {
