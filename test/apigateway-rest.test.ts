@@ -6,7 +6,10 @@
  * on the path-style URL and a Host-routed request on `<id>.execute-api.localhost`.
  */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
   APIGatewayClient,
@@ -22,6 +25,7 @@ import {
   PutMethodCommand,
 } from '@aws-sdk/client-api-gateway';
 import { AddPermissionCommand, CreateFunctionCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { awsCli, awsCliTool, findAwsCli } from './support/aws-cli.js';
 import { deployNode, TEST_ROLE } from './support/functions.js';
 import { removeDataDir, startServer, type TestServer } from './support/server.js';
 import { active } from './support/wait.js';
@@ -388,5 +392,84 @@ describe('API Gateway REST API with Lambda proxy integrations', () => {
       assert.equal(err.message, `Invalid API identifier specified ${ACCOUNT}:${other.id}`);
       return true;
     });
+  });
+
+  test('the AWS CLI builds and deploys an API: create-rest-api, put-integration, create-deployment', {
+    skip: awsCliTool().skip,
+  }, async () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'lambent-apigw-cli-'));
+    try {
+      const aws = awsCli(findAwsCli() as string, server.url, home);
+      const api = (await aws('apigateway', 'create-rest-api', '--name', 'cli-api')) as Record<string, string>;
+      assert.match(api.id ?? '', /^[a-z0-9]{10}$/);
+      // CLI 2.9's model predates `rootResourceId`: find the root as its users do.
+      const resources = (await aws('apigateway', 'get-resources', '--rest-api-id', api.id as string)) as {
+        items: Array<{ id: string; path: string }>;
+      };
+      const rootId = resources.items.find((r) => r.path === '/')?.id as string;
+      const created = (await aws(
+        'apigateway',
+        'create-resource',
+        '--rest-api-id',
+        api.id as string,
+        '--parent-id',
+        rootId,
+        '--path-part',
+        '{proxy+}',
+      )) as Record<string, string>;
+      assert.equal(created.path, '/{proxy+}');
+      const base = [
+        '--rest-api-id',
+        api.id as string,
+        '--resource-id',
+        created.id as string,
+        '--http-method',
+        'ANY',
+      ];
+      await aws('apigateway', 'put-method', ...base, '--authorization-type', 'NONE');
+      const integration = (await aws(
+        'apigateway',
+        'put-integration',
+        ...base,
+        '--type',
+        'AWS_PROXY',
+        '--integration-http-method',
+        'POST',
+        '--uri',
+        uriOf('rest-node'),
+      )) as Record<string, unknown>;
+      assert.equal(integration.type, 'AWS_PROXY');
+      assert.equal(integration.httpMethod, 'POST');
+      assert.equal(integration.uri, uriOf('rest-node'));
+      await aws(
+        'lambda',
+        'add-permission',
+        '--function-name',
+        'rest-node',
+        '--statement-id',
+        'apigw-cli',
+        '--action',
+        'lambda:InvokeFunction',
+        '--principal',
+        'apigateway.amazonaws.com',
+        '--source-arn',
+        `arn:aws:execute-api:${REGION}:${ACCOUNT}:${api.id}/*/*/*`,
+      );
+      const deployment = (await aws(
+        'apigateway',
+        'create-deployment',
+        '--rest-api-id',
+        api.id as string,
+        '--stage-name',
+        'cli',
+      )) as Record<string, unknown>;
+      assert.match(String(deployment.id), /^[a-z0-9]{6}$/);
+      const res = await fetch(`${server.url}/_aws/execute-api/${api.id}/cli/from/the/cli?x=1`);
+      assert.equal(res.status, 200);
+      const event = (await res.json()) as ProxyEvent;
+      assert.deepEqual(event.pathParameters, { proxy: 'from/the/cli' });
+    } finally {
+      fs.rmSync(home, { recursive: true, force: true });
+    }
   });
 });
