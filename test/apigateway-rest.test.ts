@@ -384,6 +384,87 @@ describe('API Gateway REST API with Lambda proxy integrations', () => {
     );
   });
 
+  test('bad control-plane input gets the errors API Gateway gives', async () => {
+    const expectError = async (p: Promise<unknown>, name: string, message: string | RegExp) =>
+      assert.rejects(p, (err: Error) => {
+        assert.equal(err.name, name);
+        if (typeof message === 'string') assert.equal(err.message, message);
+        else assert.match(err.message, message);
+        return true;
+      });
+    await expectError(
+      apigw.send(new GetRestApiCommand({ restApiId: 'abcdefghij' })),
+      'NotFoundException',
+      `Invalid API identifier specified ${ACCOUNT}:abcdefghij`,
+    );
+    const api = await apigw.send(new CreateRestApiCommand({ name: 'bad-input' }));
+    const restApiId = api.id as string;
+    const rootId = api.rootResourceId as string;
+    await expectError(
+      apigw.send(new CreateResourceCommand({ restApiId, parentId: rootId, pathPart: 'a b' })),
+      'BadRequestException',
+      /path part only allow/,
+    );
+    await expectError(
+      apigw.send(new CreateResourceCommand({ restApiId, parentId: 'nope00', pathPart: 'a' })),
+      'NotFoundException',
+      'Invalid Resource identifier specified',
+    );
+    const a = await apigw.send(new CreateResourceCommand({ restApiId, parentId: rootId, pathPart: 'a' }));
+    await expectError(
+      apigw.send(new CreateResourceCommand({ restApiId, parentId: rootId, pathPart: 'a' })),
+      'ConflictException',
+      'Another resource with the same parent already has this name: a',
+    );
+    await expectError(
+      apigw.send(
+        new PutMethodCommand({ restApiId, resourceId: a.id, httpMethod: 'FETCH', authorizationType: 'NONE' }),
+      ),
+      'BadRequestException',
+      /Invalid HttpMethod specified/,
+    );
+    await expectError(
+      apigw.send(
+        new PutIntegrationCommand({
+          restApiId,
+          resourceId: a.id,
+          httpMethod: 'GET',
+          type: 'AWS_PROXY',
+          integrationHttpMethod: 'POST',
+          uri: uriOf('rest-node'),
+        }),
+      ),
+      'NotFoundException',
+      'Invalid Method identifier specified',
+    );
+    await expectError(
+      apigw.send(new CreateDeploymentCommand({ restApiId, stageName: 's' })),
+      'BadRequestException',
+      "The REST API doesn't contain any methods",
+    );
+    await apigw.send(
+      new PutMethodCommand({ restApiId, resourceId: a.id, httpMethod: 'GET', authorizationType: 'NONE' }),
+    );
+    await expectError(
+      apigw.send(
+        new PutMethodCommand({ restApiId, resourceId: a.id, httpMethod: 'GET', authorizationType: 'NONE' }),
+      ),
+      'ConflictException',
+      'Method already exists for this resource',
+    );
+    // A MOCK integration is stored, and answers at invoke time that Lambent does not run it.
+    await apigw.send(
+      new PutIntegrationCommand({ restApiId, resourceId: a.id, httpMethod: 'GET', type: 'MOCK' }),
+    );
+    await apigw.send(new CreateDeploymentCommand({ restApiId, stageName: 's' }));
+    const mock = await fetch(`${server.url}/_aws/execute-api/${restApiId}/s/a`);
+    assert.equal(mock.status, 500);
+    assert.match(
+      ((await mock.json()) as { message: string }).message,
+      /Integration type MOCK is not supported/,
+    );
+  });
+
   test('a deleted API is gone from the API and from its URLs', async () => {
     const other = await apigw.send(new CreateRestApiCommand({ name: 'short-lived' }));
     await apigw.send(new DeleteRestApiCommand({ restApiId: other.id }));
