@@ -24,6 +24,7 @@ import {
   PutIntegrationCommand,
   PutMethodCommand,
 } from '@aws-sdk/client-api-gateway';
+import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { AddPermissionCommand, CreateFunctionCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { awsCli, awsCliTool, findAwsCli } from './support/aws-cli.js';
 import { deployNode, TEST_ROLE } from './support/functions.js';
@@ -85,6 +86,16 @@ interface Reply {
   status: number;
   headers: http.IncomingHttpHeaders;
   body: Buffer;
+}
+
+/** Polls `check` until it is true or `timeoutMs` passes (room for a busy 2-core machine). */
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
 }
 
 /** A request routed by Host (`<id>.execute-api.localhost`), sent to the server's loopback port. */
@@ -465,6 +476,26 @@ describe('API Gateway REST API with Lambda proxy integrations', () => {
     );
   });
 
+  test("invocations are logged in the function's log group; an oversized body is refused", async () => {
+    const marker = `marker-${Date.now()}`;
+    assert.equal((await fetch(`${base}/${marker}`)).status, 200);
+    const logs = server.logs();
+    try {
+      const found = await waitFor(async () => {
+        const out = await logs.send(
+          new FilterLogEventsCommand({ logGroupName: '/aws/lambda/rest-node', filterPattern: 'REPORT' }),
+        );
+        return (out.events?.length ?? 0) > 0;
+      });
+      assert.ok(found, 'REPORT lines in /aws/lambda/rest-node');
+    } finally {
+      logs.destroy();
+    }
+    const big = await fetch(`${base}/big`, { method: 'POST', body: Buffer.alloc(10 * 1024 * 1024 + 1) });
+    assert.equal(big.status, 413);
+    assert.deepEqual(await big.json(), { message: 'Request Too Long' });
+  });
+
   test('a deleted API is gone from the API and from its URLs', async () => {
     const other = await apigw.send(new CreateRestApiCommand({ name: 'short-lived' }));
     await apigw.send(new DeleteRestApiCommand({ restApiId: other.id }));
@@ -552,5 +583,21 @@ describe('API Gateway REST API with Lambda proxy integrations', () => {
     } finally {
       fs.rmSync(home, { recursive: true, force: true });
     }
+  });
+
+  test('APIs, deployments and stages survive a restart; the URL serves again', async () => {
+    server = await server.restart();
+    apigw.destroy();
+    apigw = new APIGatewayClient({
+      endpoint: server.url,
+      region: REGION,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxAttempts: 1,
+    });
+    const res = await fetch(`${server.url}/_aws/execute-api/${apiId}/prod/after/restart`);
+    assert.equal(res.status, 200);
+    assert.equal(((await res.json()) as ProxyEvent).path, '/after/restart');
+    const stages = await apigw.send(new GetStagesCommand({ restApiId: apiId }));
+    assert.ok(stages.item?.some((s) => s.stageName === 'prod'));
   });
 });
