@@ -13,11 +13,13 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
   APIGatewayClient,
+  CreateAuthorizerCommand,
   CreateDeploymentCommand,
   CreateResourceCommand,
   CreateRestApiCommand,
   CreateStageCommand,
   DeleteRestApiCommand,
+  GetAuthorizersCommand,
   GetResourcesCommand,
   GetRestApiCommand,
   GetStagesCommand,
@@ -583,6 +585,127 @@ describe('API Gateway REST API with Lambda proxy integrations', () => {
     } finally {
       fs.rmSync(home, { recursive: true, force: true });
     }
+  });
+
+  test('Lambda authorizers (REQUEST and TOKEN) allow, deny and pass their context', async () => {
+    const AUTH_CODE = `
+exports.handler = async (event) => {
+  const said = event.type === 'TOKEN' ? event.authorizationToken : event.headers['x-token'];
+  if (said === 'fail') throw new Error('authorizer broke');
+  return {
+    principalId: 'alice',
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [{ Action: 'execute-api:Invoke', Effect: said === 'allow' ? 'Allow' : 'Deny', Resource: event.methodArn }],
+    },
+    context: { type: event.type, methodArn: event.methodArn },
+  };
+};`;
+    await deployNode(lambda, 'rest-auth', AUTH_CODE);
+    const api = await apigw.send(new CreateRestApiCommand({ name: 'authorized' }));
+    const restApiId = api.id as string;
+    const rootId = api.rootResourceId as string;
+    const authUri = uriOf('rest-auth');
+    const request = await apigw.send(
+      new CreateAuthorizerCommand({
+        restApiId,
+        name: 'req',
+        type: 'REQUEST',
+        authorizerUri: authUri,
+        identitySource: 'method.request.header.x-token',
+      }),
+    );
+    const token = await apigw.send(
+      new CreateAuthorizerCommand({
+        restApiId,
+        name: 'tok',
+        type: 'TOKEN',
+        authorizerUri: authUri,
+        identitySource: 'method.request.header.Authorization',
+      }),
+    );
+    const listed = await apigw.send(new GetAuthorizersCommand({ restApiId }));
+    assert.deepEqual(
+      listed.items?.map((a) => a.name),
+      ['req', 'tok'],
+    );
+    for (const [part, authorizerId] of [
+      ['req', request.id],
+      ['tok', token.id],
+    ] as const) {
+      const r = await apigw.send(new CreateResourceCommand({ restApiId, parentId: rootId, pathPart: part }));
+      await apigw.send(
+        new PutMethodCommand({
+          restApiId,
+          resourceId: r.id,
+          httpMethod: 'GET',
+          authorizationType: 'CUSTOM',
+          authorizerId,
+        }),
+      );
+      await apigw.send(
+        new PutIntegrationCommand({
+          restApiId,
+          resourceId: r.id,
+          httpMethod: 'GET',
+          type: 'AWS_PROXY',
+          integrationHttpMethod: 'POST',
+          uri: uriOf('rest-node'),
+        }),
+      );
+    }
+    await lambda.send(
+      new AddPermissionCommand({
+        FunctionName: 'rest-auth',
+        StatementId: 'apigw-authorizers',
+        Action: 'lambda:InvokeFunction',
+        Principal: 'apigateway.amazonaws.com',
+        SourceArn: `arn:aws:execute-api:${REGION}:${ACCOUNT}:${restApiId}/authorizers/*`,
+      }),
+    );
+    await lambda.send(
+      new AddPermissionCommand({
+        FunctionName: 'rest-node',
+        StatementId: 'apigw-authorized',
+        Action: 'lambda:InvokeFunction',
+        Principal: 'apigateway.amazonaws.com',
+        SourceArn: `arn:aws:execute-api:${REGION}:${ACCOUNT}:${restApiId}/*`,
+      }),
+    );
+    await apigw.send(new CreateDeploymentCommand({ restApiId, stageName: 'prod' }));
+    const url = `${server.url}/_aws/execute-api/${restApiId}/prod`;
+
+    const allowed = await fetch(`${url}/req`, { headers: { 'x-token': 'allow' } });
+    assert.equal(allowed.status, 200);
+    const event = (await allowed.json()) as ProxyEvent;
+    assert.deepEqual(
+      event.requestContext.authorizer && {
+        ...(event.requestContext.authorizer as object),
+        integrationLatency: 0,
+      },
+      {
+        principalId: 'alice',
+        type: 'REQUEST',
+        methodArn: `arn:aws:execute-api:${REGION}:${ACCOUNT}:${restApiId}/prod/GET/req`,
+        integrationLatency: 0,
+      },
+    );
+    const denied = await fetch(`${url}/req`, { headers: { 'x-token': 'nope' } });
+    assert.equal(denied.status, 403);
+    assert.deepEqual(await denied.json(), { Message: 'User is not authorized to access this resource' });
+    const missing = await fetch(`${url}/req`);
+    assert.equal(missing.status, 401);
+    assert.deepEqual(await missing.json(), { message: 'Unauthorized' });
+    const broken = await fetch(`${url}/req`, { headers: { 'x-token': 'fail' } });
+    assert.equal(broken.status, 500);
+    assert.equal(broken.headers.get('x-amzn-errortype'), 'AuthorizerConfigurationException');
+
+    const tokenAllowed = await fetch(`${url}/tok`, { headers: { authorization: 'allow' } });
+    assert.equal(tokenAllowed.status, 200);
+    const tokenEvent = (await tokenAllowed.json()) as ProxyEvent;
+    assert.equal((tokenEvent.requestContext.authorizer as Record<string, unknown>).type, 'TOKEN');
+    assert.equal((await fetch(`${url}/tok`, { headers: { authorization: 'deny' } })).status, 403);
+    assert.equal((await fetch(`${url}/tok`)).status, 401);
   });
 
   test('APIs, deployments and stages survive a restart; the URL serves again', async () => {

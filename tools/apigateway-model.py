@@ -23,6 +23,7 @@ OPS = [
     'PutIntegrationResponse', 'GetIntegrationResponse', 'DeleteIntegrationResponse',
     'CreateDeployment', 'GetDeployment', 'GetDeployments', 'DeleteDeployment',
     'CreateStage', 'GetStage', 'GetStages', 'UpdateStage', 'DeleteStage',
+    'CreateAuthorizer', 'GetAuthorizer', 'GetAuthorizers', 'DeleteAuthorizer',
 ]
 VENDORED = os.path.join(ROOT, 'src', 'services', 'apigateway', 'model', f'apigateway-{VERSION}.json')
 

@@ -25,6 +25,7 @@ import { AwsError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { FunctionInvoker } from '../function-invoker.js';
 import { buildResourceTree, matchResource, type ResourceTree } from './rest-api-match.js';
+import { runAuthorizer } from './rest-authorizer.js';
 import { buildRestProxyEvent } from './rest-proxy-event.js';
 import { matchesBinary, readProxyResponse } from './rest-proxy-response.js';
 
@@ -150,7 +151,11 @@ export function createRestApiDoor(options: RestApiDoorOptions): FrontDoor {
       return;
     }
 
-    const unsupported = unsupportedReason(method);
+    const authorizer =
+      method.authorizationType === 'CUSTOM'
+        ? stage.snapshot.authorizers?.find((a) => a.id === method.authorizerId)
+        : undefined;
+    const unsupported = unsupportedReason(method, authorizer?.type);
     if (unsupported) {
       return fail(
         500,
@@ -187,6 +192,42 @@ export function createRestApiDoor(options: RestApiDoorOptions): FrontDoor {
       pathParameters: Object.keys(match.pathParameters).length > 0 ? match.pathParameters : null,
       stageVariables: stage.variables ?? null,
     });
+
+    if (authorizer) {
+      const eventPathValue = String(event.path);
+      const verdict = await runAuthorizer(functions, authorizer, {
+        accountId: stage.accountId,
+        region: stage.region,
+        apiId: stage.apiId,
+        methodArn: executeApiArn(
+          stage.region,
+          stage.accountId,
+          stage.apiId,
+          stage.stageName,
+          req.method ?? 'GET',
+          eventPathValue,
+        ),
+        proxyEvent: event,
+        headers: lastValues(event.headers),
+      });
+      if (verdict.kind === 'unauthorized') return fail(401, 'Unauthorized', 'UnauthorizedException');
+      if (verdict.kind === 'denied') {
+        return send(
+          403,
+          { 'content-type': 'application/json', 'x-amzn-ErrorType': 'AccessDeniedException' },
+          JSON.stringify({ Message: 'User is not authorized to access this resource' }),
+        );
+      }
+      if (verdict.kind === 'error') {
+        warnOnce(`API Gateway REST API ${stage.apiId} authorizer ${authorizer.id}: ${verdict.reason}`);
+        return send(
+          500,
+          { 'content-type': 'application/json', 'x-amzn-ErrorType': 'AuthorizerConfigurationException' },
+          JSON.stringify({ message: null }),
+        );
+      }
+      (event.requestContext as Record<string, unknown>).authorizer = verdict.authorizer;
+    }
 
     const sourceArn = executeApiArn(
       stage.region,
@@ -262,9 +303,15 @@ export function createRestApiDoor(options: RestApiDoorOptions): FrontDoor {
   };
 }
 
-/** What Lambent cannot run yet, named; undefined for an AWS_PROXY integration with no authorization. */
-function unsupportedReason(method: MethodDoc): string | undefined {
-  if (method.authorizationType !== 'NONE') return `Method authorization type ${method.authorizationType}`;
+/** What Lambent cannot run yet, named; undefined for an AWS_PROXY integration it runs. */
+function unsupportedReason(method: MethodDoc, authorizerType: string | undefined): string | undefined {
+  if (method.authorizationType === 'CUSTOM') {
+    if (authorizerType !== 'TOKEN' && authorizerType !== 'REQUEST') {
+      return `A ${authorizerType ?? 'missing'} authorizer`;
+    }
+  } else if (method.authorizationType !== 'NONE') {
+    return `Method authorization type ${method.authorizationType}`;
+  }
   if (method.apiKeyRequired) return 'A method requiring an API key';
   const type = method.methodIntegration?.type;
   if (type === 'AWS_PROXY') return undefined;
@@ -305,6 +352,13 @@ function withForwardingHeaders(req: IncomingMessage): string[] {
     raw.push('X-Amzn-Trace-Id', `Root=1-${epoch}-${randomBytes(12).toString('hex')}`);
   }
   return raw;
+}
+
+/** The event's `headers` by lower-case name. */
+function lastValues(headers: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries((headers ?? {}) as Record<string, string>)) out[k.toLowerCase()] = v;
+  return out;
 }
 
 function clientIp(req: IncomingMessage): string {

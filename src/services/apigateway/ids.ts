@@ -16,6 +16,7 @@ export const newApiId = () => newId(10);
 export const newRootResourceId = () => newId(10);
 export const newResourceId = () => newId(6);
 export const newDeploymentId = () => newId(6);
+export const newAuthorizerId = () => newId(6);
 
 /** A REST API id as AWS writes them: only these can name an API (any other string is "not found"). */
 export const API_ID = /^[a-z0-9]{10}$/;

@@ -9,10 +9,11 @@
  * Put/Get/DeleteIntegration (AWS_PROXY to Lambda checked as AWS checks the uri; AWS, HTTP,
  * HTTP_PROXY and MOCK stored); Put/Get/Delete MethodResponse and IntegrationResponse (stored);
  * Create/Get/Get(s)/DeleteDeployment (a deployment freezes the resource tree); Create/Get/
- * Get(s)/Update/DeleteStage (variables, description, deploymentId). Invocation of deployed
- * stages lives in event-sources/http/rest-api-door.ts.
+ * Get(s)/Update/DeleteStage (variables, description, deploymentId); Create/Get/Get(s)/
+ * DeleteAuthorizer (TOKEN and REQUEST Lambda authorizers run at invoke time). Invocation of
+ * deployed stages lives in event-sources/http/rest-api-door.ts.
  *
- * Not yet (docs/parity/apigateway.md): authorizers, API keys and usage plans, request
+ * Not yet (docs/parity/apigateway.md): Cognito and IAM authorization, UpdateAuthorizer, API keys and usage plans, request
  * validators and models, documentation parts, VTL mapping templates (non-proxy AWS, HTTP and
  * MOCK integrations answer an error at invoke time), method settings of stages (throttling,
  * caching, logging), canaries, custom domain names, VPC links, client certificates, tags
@@ -28,6 +29,7 @@ import { withApiGatewayAuthz } from './authz.js';
 import type { ApiGatewayDeps } from './deps.js';
 import { createRestApiDirectory, type RestApiDirectory } from './directory.js';
 import { BadRequestException } from './errors.js';
+import { authorizerOperations } from './operations/authorizers.js';
 import { deploymentOperations } from './operations/deployments.js';
 import { resourceOperations } from './operations/resources.js';
 import { restApiOperations } from './operations/rest-apis.js';
@@ -51,6 +53,7 @@ export function createApiGatewayService(deps: { db: Db; clock?: () => number }):
       ...restApiOperations(opsDeps),
       ...resourceOperations(opsDeps),
       ...deploymentOperations(opsDeps),
+      ...authorizerOperations(opsDeps),
     ]),
   );
   const json = createRestJsonCodec();

@@ -101,10 +101,25 @@ export interface StageDoc {
   lastUpdatedDate: number;
 }
 
+export interface AuthorizerDoc {
+  id: string;
+  name: string;
+  type: string;
+  providerARNs?: string[];
+  authType?: string;
+  authorizerUri?: string;
+  authorizerCredentials?: string;
+  identitySource?: string;
+  identityValidationExpression?: string;
+  authorizerResultTtlInSeconds?: number;
+}
+
 /** What a deployment froze: the resource tree with its methods, served by the stages on it. */
 export interface DeploymentSnapshot {
   resources: ResourceDoc[];
   binaryMediaTypes: string[];
+  /** The API's authorizers when deployed (absent in deployments made before authorizers existed). */
+  authorizers?: AuthorizerDoc[];
 }
 
 /** A stage as the invoke path needs it, with its API's owner. */

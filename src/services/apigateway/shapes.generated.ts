@@ -530,6 +530,55 @@ export const OPERATIONS = {
       },
     } as StructureShape,
   },
+  CreateAuthorizer: {
+    http: { method: 'POST', path: '/restapis/{restapi_id}/authorizers', status: 201 },
+    input: {
+      type: 'structure',
+      members: {
+        restApiId: { type: 'string', required: true, location: 'uri', locationName: 'restapi_id' },
+        name: { type: 'string', required: true },
+        type: { type: 'string', enum: ['TOKEN', 'REQUEST', 'COGNITO_USER_POOLS'], required: true },
+        providerARNs: { type: 'list', member: { type: 'string' } },
+        authType: { type: 'string' },
+        authorizerUri: { type: 'string' },
+        authorizerCredentials: { type: 'string' },
+        identitySource: { type: 'string' },
+        identityValidationExpression: { type: 'string' },
+        authorizerResultTtlInSeconds: { type: 'integer' },
+      },
+    } as StructureShape,
+  },
+  GetAuthorizer: {
+    http: { method: 'GET', path: '/restapis/{restapi_id}/authorizers/{authorizer_id}', status: 200 },
+    input: {
+      type: 'structure',
+      members: {
+        restApiId: { type: 'string', required: true, location: 'uri', locationName: 'restapi_id' },
+        authorizerId: { type: 'string', required: true, location: 'uri', locationName: 'authorizer_id' },
+      },
+    } as StructureShape,
+  },
+  GetAuthorizers: {
+    http: { method: 'GET', path: '/restapis/{restapi_id}/authorizers', status: 200 },
+    input: {
+      type: 'structure',
+      members: {
+        restApiId: { type: 'string', required: true, location: 'uri', locationName: 'restapi_id' },
+        position: { type: 'string', location: 'querystring', locationName: 'position' },
+        limit: { type: 'integer', location: 'querystring', locationName: 'limit' },
+      },
+    } as StructureShape,
+  },
+  DeleteAuthorizer: {
+    http: { method: 'DELETE', path: '/restapis/{restapi_id}/authorizers/{authorizer_id}', status: 202 },
+    input: {
+      type: 'structure',
+      members: {
+        restApiId: { type: 'string', required: true, location: 'uri', locationName: 'restapi_id' },
+        authorizerId: { type: 'string', required: true, location: 'uri', locationName: 'authorizer_id' },
+      },
+    } as StructureShape,
+  },
 } as const;
 
 export type OperationName = keyof typeof OPERATIONS;

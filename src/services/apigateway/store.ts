@@ -5,7 +5,15 @@
  * name hosts (`<id>.execute-api...`), as on AWS.
  */
 import { type Db, migrate } from '../../storage/db.js';
-import type { DeploymentDoc, DeploymentSnapshot, ResourceDoc, RestApiDoc, Scope, StageDoc } from './model.js';
+import type {
+  AuthorizerDoc,
+  DeploymentDoc,
+  DeploymentSnapshot,
+  ResourceDoc,
+  RestApiDoc,
+  Scope,
+  StageDoc,
+} from './model.js';
 
 const MIGRATIONS = [
   `CREATE TABLE apigw_rest_apis (
@@ -35,6 +43,12 @@ const MIGRATIONS = [
      deployment_id TEXT NOT NULL,
      doc TEXT NOT NULL,
      PRIMARY KEY (api_id, name)
+   );`,
+  `CREATE TABLE apigw_authorizers (
+     api_id TEXT NOT NULL REFERENCES apigw_rest_apis (id) ON DELETE CASCADE,
+     id TEXT NOT NULL,
+     doc TEXT NOT NULL,
+     PRIMARY KEY (api_id, id)
    );`,
 ];
 
@@ -76,6 +90,10 @@ export function createRestApiStore(db: Db) {
       .prepare('SELECT COUNT(*) FROM apigw_stages WHERE api_id = ? AND deployment_id = ?')
       .pluck(),
     deleteStage: db.prepare('DELETE FROM apigw_stages WHERE api_id = ? AND name = ?'),
+    putAuthorizer: db.prepare('INSERT OR REPLACE INTO apigw_authorizers (api_id, id, doc) VALUES (?, ?, ?)'),
+    getAuthorizer: db.prepare('SELECT doc FROM apigw_authorizers WHERE api_id = ? AND id = ?').pluck(),
+    listAuthorizers: db.prepare('SELECT doc FROM apigw_authorizers WHERE api_id = ? ORDER BY rowid').pluck(),
+    deleteAuthorizer: db.prepare('DELETE FROM apigw_authorizers WHERE api_id = ? AND id = ?'),
   };
   const parse = <T>(text: unknown): T | undefined =>
     typeof text === 'string' ? (JSON.parse(text) as T) : undefined;
@@ -128,5 +146,12 @@ export function createRestApiStore(db: Db) {
     listStages: (apiId: string) =>
       (q.listStages.all(apiId) as string[]).map((t) => JSON.parse(t) as StageDoc),
     deleteStage: (apiId: string, name: string) => void q.deleteStage.run(apiId, name),
+
+    putAuthorizer: (apiId: string, a: AuthorizerDoc) =>
+      void q.putAuthorizer.run(apiId, a.id, JSON.stringify(a)),
+    getAuthorizer: (apiId: string, id: string) => parse<AuthorizerDoc>(q.getAuthorizer.get(apiId, id)),
+    listAuthorizers: (apiId: string) =>
+      (q.listAuthorizers.all(apiId) as string[]).map((t) => JSON.parse(t) as AuthorizerDoc),
+    deleteAuthorizer: (apiId: string, id: string) => void q.deleteAuthorizer.run(apiId, id),
   };
 }

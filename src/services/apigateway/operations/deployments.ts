@@ -72,7 +72,11 @@ export function deploymentOperations(deps: ApiGatewayDeps): Operation[] {
         ...(str(input, 'description') ? { description: str(input, 'description') } : {}),
         createdDate: nowSeconds(deps),
       };
-      const snapshot: DeploymentSnapshot = { resources, binaryMediaTypes: api.binaryMediaTypes ?? [] };
+      const snapshot: DeploymentSnapshot = {
+        resources,
+        binaryMediaTypes: api.binaryMediaTypes ?? [],
+        authorizers: store.listAuthorizers(api.id),
+      };
       let stage: StageDoc | undefined;
       if (stageName) {
         const existing = store.getStage(api.id, stageName);

@@ -121,6 +121,10 @@ export function resourceOperations(deps: ApiGatewayDeps): Operation[] {
           `Invalid authorization type specified. Valid options are NONE,AWS_IAM,CUSTOM,COGNITO_USER_POOLS`,
         );
       }
+      const authorizerId = str(input, 'authorizerId');
+      if (authorizationType === 'CUSTOM' && (!authorizerId || !store.getAuthorizer(api.id, authorizerId))) {
+        throw new BadRequestException('Invalid authorizer ID specified');
+      }
       const method: MethodDoc = {
         httpMethod,
         authorizationType,
