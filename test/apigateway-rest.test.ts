@@ -344,6 +344,10 @@ describe('API Gateway REST API with Lambda proxy integrations', () => {
     }
     const wrongMethod = await fetch(`${base}/items/1`, { method: 'DELETE' });
     assert.equal(wrongMethod.status, 403);
+    // A body sent to a path that does not exist is not read, and the answer still arrives.
+    const refused = await fetch(`${base}/items/1`, { method: 'POST', body: Buffer.alloc(4 * 1024 * 1024) });
+    assert.equal(refused.status, 403);
+    assert.deepEqual(await refused.json(), { message: 'Missing Authentication Token' });
 
     // An id that is no REST API's is not this door's: the gateway answers as for an API call.
     const notOurs = await hostRequest(server.url, 'zzzzzzzzzz.execute-api.localhost', '/prod/x');

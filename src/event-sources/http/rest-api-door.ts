@@ -367,10 +367,26 @@ function clientIp(req: IncomingMessage): string {
 }
 
 /**
- * Answers a request refused before its body was read: a small body is read and dropped (so the
- * connection stays usable); the answer goes out at once either way.
+ * Answers a request refused before its body was read. A body is not read (a client sending
+ * gigabytes to a wrong path costs nothing): the request is paused, and its connection closed
+ * UNREAD_LINGER_MS after the answer — closing at once would reset the socket and could lose
+ * the answer on the client's side (as the gateway does for refused API calls).
  */
 function drainThen(req: IncomingMessage, answer: () => void): void {
-  req.resume();
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (!(declared > 0 || req.headers['transfer-encoding'] !== undefined) || req.complete) {
+    req.resume();
+    answer();
+    return;
+  }
+  // Paused with a read started, the request counts as consumed: Node does not discard the rest.
+  req.pause();
+  req.read(0);
+  const socket = req.socket;
+  const linger = setTimeout(() => socket.destroy(), UNREAD_LINGER_MS);
+  linger.unref();
+  socket.once('close', () => clearTimeout(linger));
   answer();
 }
+
+const UNREAD_LINGER_MS = 2_000;
