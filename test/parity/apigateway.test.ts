@@ -33,6 +33,7 @@ import {
   GetDeploymentCommand,
   GetDeploymentsCommand,
   GetResourcesCommand,
+  GetStageCommand,
   GetStagesCommand,
   PutIntegrationCommand,
   PutMethodCommand,
@@ -482,5 +483,106 @@ describe('REST API parity with recorded AWS answers', () => {
         },
       );
     }
+  });
+
+  test('TestStages: method settings and variables through UpdateStage (recorded shapes)', async () => {
+    const rec = recorded('test_apigateway_common', 'TestStages::test_create_update_stages');
+    const replace = (path: string, value: string) => ({ op: 'replace' as const, path, value });
+    // Patches reconstructed from the recorded stage after the update.
+    const updated = await apigw.send(
+      new UpdateStageCommand({
+        restApiId: apiId,
+        stageName: 's1',
+        patchOperations: [
+          replace('/description', 'stage new'),
+          replace('/*/*/caching/enabled', 'true'),
+          replace('/*/*/throttling/burstLimit', '123'),
+          replace('/~1test/GET/throttling/burstLimit', '124'),
+          replace('/tracingEnabled', 'true'),
+          replace('/variables/var1', 'test'),
+          replace('/variables/var2', 'test2'),
+        ],
+      }),
+    );
+    assertMatches(updated, rec['update-stage']);
+    assertMatches(
+      await apigw.send(new GetStageCommand({ restApiId: apiId, stageName: 's1' })),
+      rec['get-stage'],
+    );
+    const override = await apigw.send(
+      new UpdateStageCommand({
+        restApiId: apiId,
+        stageName: 's1',
+        patchOperations: [replace('/*/*/throttling/burstLimit', '100')],
+      }),
+    );
+    assertMatches(override, rec['update-stage-override']);
+  });
+
+  test('TestStages::test_update_stage_remove_wildcard', async () => {
+    const rec = recorded('test_apigateway_common', 'TestStages::test_update_stage_remove_wildcard');
+    const api = await apigw.send(new CreateRestApiCommand({ name: 'wildcard' }));
+    const restApiId = api.id as string;
+    const resourceId = api.rootResourceId as string;
+    await apigw.send(
+      new PutMethodCommand({ restApiId, resourceId, httpMethod: 'GET', authorizationType: 'NONE' }),
+    );
+    await apigw.send(
+      new PutIntegrationCommand({
+        restApiId,
+        resourceId,
+        httpMethod: 'GET',
+        type: 'AWS_PROXY',
+        integrationHttpMethod: 'POST',
+        uri: uri('parity-echo'),
+      }),
+    );
+    const deployment = await apigw.send(new CreateDeploymentCommand({ restApiId }));
+    const created = await apigw.send(
+      new CreateStageCommand({
+        restApiId,
+        stageName: 's1',
+        deploymentId: deployment.id,
+        description: 'my stage',
+        documentationVersion: 'v123',
+      }),
+    );
+    assertMatches(created, rec['create-stage']);
+    assertMatches(await apigw.send(new GetStageCommand({ restApiId, stageName: 's1' })), rec['get-stage']);
+    const error = rec['delete-error'] as { Error: { Code: string; Message: string } };
+    await assert.rejects(
+      apigw.send(
+        new UpdateStageCommand({
+          restApiId,
+          stageName: 's1',
+          patchOperations: [{ op: 'remove', path: '/*/*' }],
+        }),
+      ),
+      (err: Error) => {
+        assert.equal(err.name, error.Error.Code);
+        assert.equal(err.message, error.Error.Message);
+        return true;
+      },
+    );
+    const updated = await apigw.send(
+      new UpdateStageCommand({
+        restApiId,
+        stageName: 's1',
+        patchOperations: [{ op: 'replace', path: '/*/*/caching/enabled', value: 'true' }],
+      }),
+    );
+    assertMatches(updated, rec['update-stage']);
+    const reset = await apigw.send(
+      new UpdateStageCommand({
+        restApiId,
+        stageName: 's1',
+        patchOperations: [{ op: 'remove', path: '/*/*' }],
+      }),
+    );
+    assertMatches(reset, rec['update-stage-reset']);
+    assertMatches(
+      await apigw.send(new GetStageCommand({ restApiId, stageName: 's1' })),
+      rec['get-stage-after-reset'],
+    );
   });
 });

@@ -9,6 +9,7 @@ import { BadRequestException, ConflictException, NotFoundException } from '../er
 import { newDeploymentId } from '../ids.js';
 import type { DeploymentDoc, DeploymentSnapshot, StageDoc } from '../model.js';
 import { label, operation, patchOperations, str, unescapePointer } from './define.js';
+import { applyMethodSetting, type MethodSetting } from './method-settings.js';
 import { page } from './rest-apis.js';
 
 const STAGE_NAME = /^[a-zA-Z0-9_-]+$/;
@@ -177,12 +178,13 @@ export function deploymentOperations(deps: ApiGatewayDeps): Operation[] {
             if (p.value) stage.cacheClusterSize = p.value;
             break;
           default:
-            if (/^\/[^/]+\/[^/]+\/(metrics|logging|throttling|caching)\//.test(path)) {
-              throw new BadRequestException(`Method settings (${path}) are not supported by Lambent`);
+            if (
+              !applyMethodSetting(stage.methodSettings as Record<string, MethodSetting>, op, path, p.value)
+            ) {
+              throw new BadRequestException(
+                `Invalid method setting path: ${path}. Must be one of: ${STAGE_PATHS}`,
+              );
             }
-            throw new BadRequestException(
-              `Invalid method setting path: ${path}. Must be one of: ${STAGE_PATHS}`,
-            );
         }
       }
       stage.lastUpdatedDate = nowSeconds(deps);
