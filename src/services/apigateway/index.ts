@@ -8,16 +8,16 @@
  * `{param}`, greedy `{proxy+}`), DeleteResource (with its subtree); Put/Get/DeleteMethod;
  * Put/Get/DeleteIntegration (AWS_PROXY to Lambda checked as AWS checks the uri; AWS, HTTP,
  * HTTP_PROXY and MOCK stored); Put/Get/Delete MethodResponse and IntegrationResponse (stored);
- * Create/Get/Get(s)/DeleteDeployment (a deployment freezes the resource tree); Create/Get/
- * Get(s)/Update/DeleteStage (variables, description, deploymentId, method settings stored); Create/Get/Get(s)/
- * DeleteAuthorizer (TOKEN and REQUEST Lambda authorizers run at invoke time). Invocation of
- * deployed stages lives in event-sources/http/rest-api-door.ts.
+ * Create/Get/Get(s)/DeleteDeployment (a deployment freezes the resource tree);
+ * Create/Get/Get(s)/Update/DeleteStage (variables, description, deploymentId; method settings
+ * stored); Create/Get/Get(s)/DeleteAuthorizer (TOKEN and REQUEST Lambda authorizers run at
+ * invoke time). Invocation of deployed stages lives in event-sources/http/rest-api-door.ts.
  *
- * Not yet (docs/parity/apigateway.md): Cognito and IAM authorization, UpdateAuthorizer, API keys and usage plans, request
- * validators and models, documentation parts, VTL mapping templates (non-proxy AWS, HTTP and
- * MOCK integrations answer an error at invoke time), enforcing stages' method settings
- * (throttling, caching, logging), canaries, custom domain names, VPC links, client certificates, tags
- * operations, import/export, cloneFrom.
+ * Not yet (docs/parity/apigateway.md): Cognito and IAM authorization, UpdateAuthorizer, API
+ * keys and usage plans, request validators and models, documentation parts, VTL mapping
+ * templates (non-proxy AWS, HTTP and MOCK integrations answer an error at invoke time),
+ * enforcing stages' method settings (throttling, caching, logging), canaries, custom domain
+ * names, VPC links, client certificates, tags operations, import/export, cloneFrom.
  */
 import { createRestJsonCodec } from '../../protocols/rest-json/codec.js';
 import { RestRouter } from '../../protocols/rest-json/router.js';
