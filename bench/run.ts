@@ -3,7 +3,7 @@
  * Lambent beside its baseline in the same run, and writes bench/RESULTS.md and
  * bench/results.json (a single-case run replaces only that case's section).
  *
- *   npm run bench                   every case (< 15 minutes on this 2-core machine)
+ *   npm run bench                   every case (< 17 minutes on this 2-core machine)
  *   npm run bench -- warm-invoke    one case (or several)
  *   npm run bench -- --smoke        tiny counts, < 1 minute: proves the harness works;
  *                                   writes to a scratch directory, not to bench/
@@ -19,7 +19,9 @@ import path from 'node:path';
 import { asyncInvoke } from './cases/async.js';
 import { burst } from './cases/burst.js';
 import { coldStart } from './cases/cold-start.js';
+import { coldStartRuntimes } from './cases/cold-start-runtimes.js';
 import { density } from './cases/density.js';
+import { iamEval } from './cases/iam-eval.js';
 import { sandbox } from './cases/sandbox.js';
 import { warmInvoke } from './cases/warm-invoke.js';
 import { LoadGen } from './lib/children.js';
@@ -28,7 +30,16 @@ import { writeHandlers } from './lib/handlers.js';
 import { describeMachine } from './lib/machine.js';
 import { CASE_ORDER, type ResultsFile, readResults, renderMarkdown, writeResults } from './lib/report.js';
 
-const CASES: BenchCase[] = [warmInvoke, coldStart, sandbox, burst, asyncInvoke, density];
+const CASES: BenchCase[] = [
+  warmInvoke,
+  coldStart,
+  coldStartRuntimes,
+  sandbox,
+  burst,
+  asyncInvoke,
+  density,
+  iamEval,
+];
 
 // The SDK's notice that its future versions need Node 22 says nothing about this run.
 process.removeAllListeners('warning');

@@ -9,16 +9,22 @@
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import type { FunctionInvoker } from './event-sources/function-invoker.js';
+import { createApiGatewayFrontDoor } from './event-sources/http/api-gateway.js';
+import { createFunctionUrlDoor } from './event-sources/http/function-url-door.js';
+import { createRestApiDoor } from './event-sources/http/rest-api-door.js';
 import { createGateway } from './gateway/server.js';
 import { createAuthenticator } from './iam/authenticator.js';
 import { createAuthorizer } from './iam/authorizer.js';
 import { loadAwsManagedPolicies } from './iam/aws-managed.js';
 import { executionRoleCredentials } from './iam/execution-role.js';
 import { identityPolicySource } from './iam/identity-policies.js';
+import { createLogPermission } from './iam/log-permission.js';
 import { createIdentityStore } from './iam/store.js';
 import { createInvoker } from './invoke/invoker.js';
 import { LogBudget } from './invoke/log-budget.js';
-import { createRuntimeCatalog, findNodeSdk } from './invoke/runtimes.js';
+import { findNodeSdk, nodeSdkTree } from './invoke/node-sdk.js';
+import { createRuntimeCatalog } from './invoke/runtimes.js';
 import { createMetrics, renderPrometheus } from './metrics/index.js';
 import { createSandboxProvider, type SandboxProvider } from './sandbox/index.js';
 import { createServices } from './services/registry.js';
@@ -34,6 +40,8 @@ export interface Lambent {
   /** Listens on config.host:config.port; returns the real address (port 0 picks one). */
   start(): Promise<AddressInfo & { url: string }>;
   stop(): Promise<void>;
+  /** How event sources and front doors invoke functions (FunctionInvoker); tests drive it too. */
+  readonly functions: FunctionInvoker;
 }
 
 export async function createLambent(config: Config, logger: Logger = createLogger()): Promise<Lambent> {
@@ -44,8 +52,7 @@ export async function createLambent(config: Config, logger: Logger = createLogge
   let sandboxes: SandboxProvider;
   let db: ReturnType<typeof openDatabase>;
   let blobs: ReturnType<typeof createBlobStore>;
-  const sdk = findNodeSdk();
-  if (!sdk) logger.warn('the AWS SDK for JavaScript is not installed: Node functions must bundle their own');
+  const sdkDir = builtInSdk(config, logger);
   try {
     db = openDatabase(path.join(config.dataDir, 'lambent.db'));
     blobs = createBlobStore(path.join(config.dataDir, 'blobs'));
@@ -55,7 +62,7 @@ export async function createLambent(config: Config, logger: Logger = createLogge
       logger,
       // Interpreters from npm and the built-in SDK are bound into sandboxes: hide their host paths.
       linux: {
-        viewDirs: [path.join(config.cacheDir, 'node'), ...(sdk ? [sdk.dir] : [])],
+        viewDirs: [path.join(config.cacheDir, 'node'), ...(sdkDir ? [sdkDir] : [])],
         sandboxSubnet: config.sandboxSubnet,
       },
     });
@@ -64,6 +71,12 @@ export async function createLambent(config: Config, logger: Logger = createLogge
     throw err;
   }
   const identities = createIdentityStore(db, loadAwsManagedPolicies());
+  // No environment outlives its server: sessions still here belong to a run that ended
+  // without revoking them (kill -9). The data-directory lock says no other server uses them.
+  const revoked = identities.revokeEnvironmentSessions();
+  if (revoked > 0) logger.info(`revoked ${revoked} execution-role session(s) left by the previous run`);
+  const identityPolicies = identityPolicySource(identities);
+  const logPermission = createLogPermission({ enforced: iamEnforced(config), identityPolicies, logger });
   const metrics = createMetrics({ db, logger });
   const logBudget = new LogBudget({ ...config.logs, dataDir: config.dataDir });
   // Functions reach the platform on loopback, whatever address the gateway listens on.
@@ -73,14 +86,15 @@ export async function createLambent(config: Config, logger: Logger = createLogge
     logs: undefined,
     logger,
     runtimeDir: path.join(packageRoot, 'src', 'runtimes'),
-    ...(sdk ? { sdkDir: sdk.dir } : {}),
+    ...(sdkDir ? { sdkDir } : {}),
     runtimes: createRuntimeCatalog(config),
-    credentials: executionRoleCredentials(identities),
+    credentials: executionRoleCredentials(identities, { logPermission }),
     tmpRoot: path.join(config.dataDir, 'lambda', 'tmp'),
     endpointUrl: () => endpointUrl,
     billingGranularityMs: config.lambda.billingGranularityMs,
     freezeDelayMs: config.lambda.freezeDelayMs,
     outbound: config.lambda.outbound,
+    maxStreamedResponseBytes: config.lambda.maxStreamedResponseBytes,
     keepAliveMs: config.lambda.keepAliveSeconds * 1000,
     limits: config.lambda,
     metrics: metrics.lambda,
@@ -90,9 +104,11 @@ export async function createLambent(config: Config, logger: Logger = createLogge
   const authorizer = createAuthorizer({
     enforced: iamEnforced(config),
     logger,
-    identityPolicies: identityPolicySource(identities),
+    identityPolicies,
   });
-  const { services, logs, frontDoors } = createServices({
+  // Known once listening (port 0 picks one): function URLs name it.
+  let publicPort = config.port;
+  const { services, logs, functions, functionUrls, httpApis, restApis } = createServices({
     config,
     db,
     blobs,
@@ -101,8 +117,10 @@ export async function createLambent(config: Config, logger: Logger = createLogge
     metrics,
     identities,
     authorizer,
+    publicPort: () => publicPort,
   });
   invoker.attachLogs(logs);
+  const authenticator = createAuthenticator(config.credentials, identities);
   logBudget.attachStore(() => logs.storedBytes());
   const started = Date.now();
   // Health is unauthenticated: it shows no host paths (the data directory, the launcher, the
@@ -112,8 +130,30 @@ export async function createLambent(config: Config, logger: Logger = createLogge
     services,
     logger,
     authorizer,
-    authenticator: createAuthenticator(config.credentials, identities),
-    frontDoors,
+    authenticator,
+    frontDoors: [
+      createFunctionUrlDoor({
+        urls: functionUrls,
+        functions,
+        authenticator,
+        logger,
+        bodyIdleTimeoutMs: config.gateway.bodyIdleTimeoutMs,
+      }),
+      // REST APIs before HTTP APIs: both use `<id>.execute-api.` and `/_aws/execute-api/`; the
+      // REST door claims only its own ids, the HTTP API door everything else there.
+      createRestApiDoor({
+        directory: restApis,
+        functions,
+        logger,
+        bodyIdleTimeoutMs: config.gateway.bodyIdleTimeoutMs,
+      }),
+      createApiGatewayFrontDoor({
+        store: httpApis,
+        functions,
+        logger,
+        bodyIdleTimeoutMs: config.gateway.bodyIdleTimeoutMs,
+      }),
+    ],
     health: () => {
       const sandbox = sandboxes.describe();
       const budget = logBudget.status();
@@ -127,7 +167,7 @@ export async function createLambent(config: Config, logger: Logger = createLogge
           sandbox: { status: 'ok', ...sandbox, details: withoutHostPaths(sandbox.details) },
           invoke: { status: 'ok', ...invoker.stats(), provisioned: invoker.provisioned.usageAll() },
           // Function output kept or dropped (log-budget.ts): degraded while the disk is short.
-          functionLogs: budget,
+          functionLogs: { ...budget, withoutPermission: logPermission.withoutPermission() },
           ...Object.fromEntries(services.map((s) => [s.name, s.health()])),
         },
       };
@@ -139,9 +179,11 @@ export async function createLambent(config: Config, logger: Logger = createLogge
 
   return {
     config,
+    functions,
     async start() {
       const address = await gateway.listen();
       endpointUrl = `http://127.0.0.1:${address.port}`;
+      publicPort = address.port;
       // Provisioned environments start once they can reach the platform.
       invoker.provisioned.resume();
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -176,4 +218,24 @@ export async function createLambent(config: Config, logger: Logger = createLogge
 /** The provider's details without those that name a host path (values with an absolute path in them). */
 function withoutHostPaths(details: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(details).filter(([, v]) => !/(^|[\s=:(])\//.test(v)));
+}
+
+/**
+ * The directory Node functions see at /var/runtime/node_modules: the pinned AWS SDK and its
+ * dependencies only (node-sdk.ts), built into the cache directory on first use.
+ */
+function builtInSdk(config: Config, logger: Logger): string | undefined {
+  const sdk = findNodeSdk();
+  if (!sdk) {
+    logger.warn('the AWS SDK for JavaScript is not installed: Node functions must bundle their own');
+    return undefined;
+  }
+  try {
+    return nodeSdkTree(sdk, config.cacheDir);
+  } catch (err) {
+    logger.warn(
+      `the AWS SDK for JavaScript could not be prepared in ${config.cacheDir} (${(err as Error).message}): Node functions must bundle their own`,
+    );
+    return undefined;
+  }
 }

@@ -136,6 +136,36 @@ exports.handler = async () => {
     if (linux) assert.match(out.resolved, /^\/var\/runtime\/node_modules\/@aws-sdk\/client-lambda\//);
   });
 
+  test('the runtime has the AWS SDK and nothing else of Lambent', { timeout: 60_000 }, async () => {
+    const code = `
+const probe = (name) => {
+  try {
+    require(name);
+    return 'ok';
+  } catch (err) {
+    return err.code;
+  }
+};
+exports.handler = async () => ({
+  sdk: ['@aws-sdk/client-s3', '@aws-sdk/client-lambda', '@aws-sdk/lib-dynamodb', '@aws-sdk/client-dynamodb'].map(probe),
+  lambent: ['zod', 'better-sqlite3', 'fast-glob', 'commander', 'yauzl', 'typescript', 'lambda-local'].map(probe),
+  listing: require('fs').readdirSync('/var/runtime/node_modules').sort(),
+});\n`;
+    await deploy('sdk-only', 'nodejs20.x', 'index.handler', { 'index.js': code });
+    const out = json(await invoke('sdk-only')) as { sdk: string[]; lambent: string[]; listing: string[] };
+    assert.deepEqual(out.sdk, ['ok', 'ok', 'ok', 'ok']);
+    assert.deepEqual(out.lambent, Array(7).fill('MODULE_NOT_FOUND'));
+    if (linux) {
+      assert.ok(out.listing.includes('@aws-sdk') && out.listing.includes('@smithy'), out.listing.join(' '));
+      for (const name of ['zod', 'better-sqlite3', 'commander', '.bin'])
+        assert.ok(!out.listing.includes(name), name);
+    }
+    // A pooled sandbox of another Node major sees the same tree.
+    await deploy('sdk-only-22', 'nodejs22.x', 'index.handler', { 'index.js': code });
+    const again = json(await invoke('sdk-only-22')) as { sdk: string[]; lambent: string[] };
+    assert.deepEqual(again, out);
+  });
+
   test('a bundled (older) AWS SDK in the zip wins over the built-in one', { timeout: 60_000 }, async () => {
     const code = `
 exports.handler = async () => ({
@@ -215,16 +245,60 @@ def handler(event, context):
       'set -eu',
       'probe() { if "$@" >/dev/null 2>&1; then echo yes; else echo no; fi; }',
       'NODE=$(probe node --version); PY=$(probe python3 -c 1); CURL=$(probe curl --version)',
+      // Absent, not blanked: the shell finds no such command, and /usr/lib has no python3 or node_modules.
+      'FOUND=$(command -v node nodejs npm python3 python3.11 pip3 | tr "\\n" " ")',
+      'LIBS=$(ls /usr/lib /usr/bin | grep -E "^(python3|node_modules|node|python3\\.[0-9]+)$" | tr "\\n" " " || true)',
+      'NOTFOUND=$(node --version 2>&1 | grep -c "not found" || true)',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell script, not a template
+      'ISBASH=${BASH_VERSION:+yes}',
       // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell script, not a template
       'API="http://${AWS_LAMBDA_RUNTIME_API}/2018-06-01/runtime/invocation"',
       'H="$(mktemp)"',
       'curl -sS -LD "$H" "$API/next" >/dev/null',
       'ID=$(grep -Fi Lambda-Runtime-Aws-Request-Id "$H" | tr -d \'[:space:]\' | cut -d: -f2)',
-      'curl -sS "$API/$ID/response" -d "{\\"node\\":\\"$NODE\\",\\"python\\":\\"$PY\\",\\"curl\\":\\"$CURL\\"}" >/dev/null',
+      'curl -sS "$API/$ID/response" -d "{\\"node\\":\\"$NODE\\",\\"python\\":\\"$PY\\",\\"curl\\":\\"$CURL\\",\\"found\\":\\"$FOUND\\",\\"libs\\":\\"$LIBS\\",\\"notFound\\":\\"$NOTFOUND\\",\\"bash\\":\\"$ISBASH\\"}" >/dev/null',
       'sleep 5',
       '',
     ].join('\n');
     await deploy('custom', 'provided.al2023', 'x.y', { bootstrap }, { bootstrap: 0o100755 });
-    assert.deepEqual(json(await invoke('custom')), { node: 'no', python: 'no', curl: 'yes' });
+    assert.deepEqual(json(await invoke('custom')), {
+      node: 'no',
+      python: 'no',
+      curl: 'yes',
+      found: '',
+      libs: '',
+      notFound: '1',
+      // /bin/sh is still bash under the view of /usr/bin.
+      bash: 'yes',
+    });
+  });
+
+  test('after a restart, the pools of the Node majors in use are there at once and serve them', {
+    skip: linux ? false : 'pools need the Linux sandbox',
+    timeout: 120_000,
+  }, async () => {
+    const dataDir = server.dataDir;
+    await server.stop();
+    server = await startServer({}, dataDir);
+    lambda = server.lambda();
+    type Pool = { name: string; size: number; ready: number; taken: number };
+    const pools = async (): Promise<Pool[]> => {
+      const res = await fetch(`${server.url}/_lambent/health`);
+      const doc = (await res.json()) as { parts: { sandbox: { pools?: Pool[] } } };
+      return doc.parts.sandbox.pools ?? [];
+    };
+    // No function has run since the start: the pools come from the functions stored.
+    const deadline = Date.now() + 60_000;
+    let status = await pools();
+    while (!['nodejs22', 'nodejs24'].every((n) => status.some((p) => p.name === n && p.ready === p.size))) {
+      if (Date.now() > deadline) throw new Error(`pools: ${JSON.stringify(status)}`);
+      await new Promise((r) => setTimeout(r, 50));
+      status = await pools();
+    }
+    const before = status.find((p) => p.name === 'nodejs22')?.taken ?? 0;
+    const out = json(await invoke('node22')) as { version: string };
+    assert.match(out.version, /^v22\./);
+    const later = (await pools()).find((p) => p.name === 'nodejs22')?.taken ?? 0;
+    assert.equal(later, before + 1, 'the cold start took a sandbox of the nodejs22 pool');
   });
 });

@@ -158,6 +158,13 @@ describe('README', { skip: cli.skip || zip.skip }, () => {
     assert.match(stdout, /"message": "START RequestId: /);
   });
 
+  test('HTTP APIs: quick create, permission, both invoke URL forms', async () => {
+    const stdout = await shell('http-api', cli.path as string);
+    // `hello` answers a bare value; payload 2.0 makes it 200 JSON (name is absent: `{}`).
+    assert.match(stdout, /\{\}\{\}\s*$/, stdout);
+    assert.doesNotMatch(stdout, /Internal Server Error|Not Found/);
+  });
+
   test('cleanup deletes the function', async () => {
     await shell('cleanup', cli.path as string);
     const list = await shell('cleanup', cli.path as string).catch((e: { stderr: string }) => e.stderr);

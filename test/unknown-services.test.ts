@@ -69,11 +69,18 @@ describe('services Lambent does not serve', () => {
     assert.match(doc.message, /dynamodb/);
   });
 
-  test('rest-json (API Gateway): JSON with x-amzn-ErrorType', async () => {
-    const res = await signedFetch(server.url, '/v2/apis', { service: 'apigateway' });
+  test('rest-json (AppSync): JSON with x-amzn-ErrorType', async () => {
+    const res = await signedFetch(server.url, '/v1/apis', { service: 'appsync' });
     assert.equal(res.status, 501);
     assert.equal(res.headers.get('x-amzn-errortype'), 'NotImplemented');
-    assert.match(((await res.json()) as { message: string }).message, /apigateway/);
+    assert.match(((await res.json()) as { message: string }).message, /appsync/);
+  });
+
+  test('API Gateway v1 (REST APIs), which signs as apigateway like v2: NotImplemented', async () => {
+    const res = await signedFetch(server.url, '/restapis', { service: 'apigateway' });
+    assert.equal(res.status, 501);
+    assert.equal(res.headers.get('x-amzn-errortype'), 'NotImplemented');
+    assert.match(((await res.json()) as { message: string }).message, /API Gateway v1/);
   });
 
   test('the AWS CLI prints the error, not a parse failure', { skip: awsCliTool().skip }, async () => {

@@ -25,6 +25,8 @@ SERVICES = {
         'AttachRolePolicy', 'DetachRolePolicy', 'AttachUserPolicy', 'DetachUserPolicy',
         'ListAttachedRolePolicies', 'ListAttachedUserPolicies', 'ListEntitiesForPolicy',
         'GetAccountAuthorizationDetails',
+        'PutUserPermissionsBoundary', 'DeleteUserPermissionsBoundary',
+        'PutRolePermissionsBoundary', 'DeleteRolePermissionsBoundary',
     ]),
     'sts': ('2011-06-15', ['GetCallerIdentity', 'AssumeRole', 'GetSessionToken']),
 }

@@ -5,6 +5,7 @@ import {
   DeleteFunctionCommand,
   GetFunctionConfigurationCommand,
   LambdaClient,
+  type Runtime,
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
 import yazl from 'yazl';
@@ -32,6 +33,12 @@ export interface FunctionOptions {
   memoryMb?: number;
   timeoutS?: number;
   env?: Record<string, string>;
+  /** Default nodejs20.x. */
+  runtime?: Runtime;
+  /** Default index.handler. */
+  handler?: string;
+  /** The zip's files; default `index.js` with the source given. */
+  files?: Record<string, string>;
 }
 
 export class Functions {
@@ -48,10 +55,10 @@ export class Functions {
     await this.lambda.send(
       new CreateFunctionCommand({
         FunctionName: name,
-        Runtime: 'nodejs20.x',
-        Handler: 'index.handler',
+        Runtime: o.runtime ?? 'nodejs20.x',
+        Handler: o.handler ?? 'index.handler',
         Role: ROLE,
-        Code: { ZipFile: await zipOf({ 'index.js': source }) },
+        Code: { ZipFile: await zipOf(o.files ?? { 'index.js': source }) },
         MemorySize: o.memoryMb ?? 128,
         Timeout: o.timeoutS ?? 10,
         ...(o.env ? { Environment: { Variables: o.env } } : {}),

@@ -11,7 +11,16 @@ export interface ResultsFile {
   cases: Record<string, CaseResult>;
 }
 
-export const CASE_ORDER = ['warm-invoke', 'cold-start', 'sandbox', 'burst', 'async', 'density'];
+export const CASE_ORDER = [
+  'warm-invoke',
+  'cold-start',
+  'cold-start-runtimes',
+  'sandbox',
+  'burst',
+  'async',
+  'density',
+  'iam-eval',
+];
 
 const NOT_YET = [
   '**Function URLs / API Gateway requests per second**: not measured — Lambent has neither yet (issue 5, case 6). The case gets added when they land.',

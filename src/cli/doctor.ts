@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { poolDefinitions } from '../invoke/launch.js';
-import { createRuntimeCatalog, familyOf, findNodeSdk } from '../invoke/runtimes.js';
+import { findNodeSdk, nodeSdkTreePath } from '../invoke/node-sdk.js';
+import { createRuntimeCatalog, familyOf } from '../invoke/runtimes.js';
 import { detectCgroups } from '../sandbox/cgroups/driver.js';
 import { createSandboxProvider } from '../sandbox/index.js';
 import { cleanLeftovers, describeLeftover, findLeftovers } from '../sandbox/linux/leftovers.js';
@@ -40,6 +41,9 @@ export async function doctor(options: DoctorOptions = {}): Promise<number> {
     // Which interpreter serves each runtime (doctor never calls ensure(): it installs nothing).
     const runtimes = createRuntimeCatalog({ ...config, dataDir: scratch });
     const sdk = findNodeSdk();
+    // The SDK's tree as the server shows it, if a server built it already (doctor builds nothing).
+    const sdkTree = sdk && nodeSdkTreePath(sdk, config.cacheDir);
+    const sdkBuilt = sdkTree !== undefined && fs.existsSync(sdkTree);
     // The pools of pre-started sandboxes, as the server would define them: a real boot of each.
     provider.definePools(
       poolDefinitions(
@@ -47,7 +51,7 @@ export async function doctor(options: DoctorOptions = {}): Promise<number> {
         path.join(packageRoot, 'src', 'runtimes'),
         config.lambda.prewarmPoolSize,
         runtimes.pools(),
-        sdk?.dir,
+        sdkBuilt ? sdkTree : undefined,
       ),
     );
     const deadline = Date.now() + 10_000;
@@ -77,7 +81,7 @@ export async function doctor(options: DoctorOptions = {}): Promise<number> {
     );
     out.write(
       sdk
-        ? `aws sdk for javascript v3 (nodejs*, /var/runtime/node_modules): @aws-sdk/core ${sdk.core}, ${Object.keys(sdk.versions).length - 1} packages from ${sdk.dir}\n`
+        ? `aws sdk for javascript v3 (nodejs*, /var/runtime/node_modules): @aws-sdk/core ${sdk.core}, ${Object.keys(sdk.versions).length - 1} pinned packages, ${sdk.packages.size} with their dependencies, ${sdkBuilt ? `at ${sdkTree}` : `built into ${sdkTree} when a server starts`} (from ${sdk.source})\n`
         : 'aws sdk for javascript v3: NOT INSTALLED (Node functions must bundle it)\n',
     );
     const boto3 = runtimes.lookup('python3.12')?.boto3;
@@ -135,7 +139,13 @@ async function runningServerReport(port: number): Promise<string> {
     });
     const doc = (await res.json()) as {
       parts?: {
-        functionLogs?: { status: string; reason?: string; droppedBytes: number; storedBytes: number };
+        functionLogs?: {
+          status: string;
+          reason?: string;
+          droppedBytes: number;
+          storedBytes: number;
+          withoutPermission?: { functionArn: string; role: string; reason: string }[];
+        };
         invoke?: { tmpMb?: number; maxTmpMb?: number };
       };
     };
@@ -146,7 +156,11 @@ async function runningServerReport(port: number): Promise<string> {
       `server on port ${port}: function logs ${logs.status}${logs.reason ? ` (${logs.reason})` : ''}, ` +
       `${logs.droppedBytes} bytes of output dropped since start, ${logs.storedBytes} bytes stored` +
       (tmp?.tmpMb !== undefined ? `; /tmp volumes ${tmp.tmpMb} of ${tmp.maxTmpMb} MB` : '') +
-      '\n'
+      '\n' +
+      // Functions whose execution role may not write their logs (IAM enforced: not stored, as on AWS).
+      (logs.withoutPermission ?? [])
+        .map((f) => `  logs of ${f.functionArn} not stored: role ${f.role} lacks permission (${f.reason})\n`)
+        .join('')
     );
   } catch {
     return '';

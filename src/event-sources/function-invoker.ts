@@ -44,6 +44,34 @@ export type SyncInvocationOutcome =
   /** The handler (or its INIT, timeout, crash) failed: Lambda's error document. */
   | { kind: 'function-error'; payload: Buffer; executedVersion: string; requestId: string };
 
+/** A function's error as a streamed invocation reports it (InvokeComplete's ErrorCode and ErrorDetails). */
+export interface StreamedFunctionError {
+  /** `Error`, `TypeError`, `Sandbox.Timedout`, `Function.ResponseSizeTooLarge`, ... */
+  errorType: string;
+  errorMessage: string;
+  /** Lambda's error document, JSON. */
+  payload: Buffer;
+}
+
+export interface StreamedInvocation {
+  executedVersion: string;
+  requestId: string;
+  /**
+   * The response's bytes as the handler writes them (`awslambda.streamifyResponse`); a function
+   * that does not stream gives its whole response as one chunk. With
+   * `awslambda.HttpResponseStream.from` the stream starts with the JSON prelude and 8 NUL bytes.
+   * Leaving the loop early drops the rest (the function still runs to its end and is accounted).
+   */
+  chunks: AsyncIterable<Buffer>;
+  /**
+   * The Content-Type the function gave its stream (`application/vnd.awslambda.http-integration-response`
+   * after HttpResponseStream.from); known once the first chunk arrived or the chunks ended.
+   */
+  contentType(): string | undefined;
+  /** Resolves once the invocation ended (after the last chunk): its error, if it failed. */
+  completion: Promise<{ error?: StreamedFunctionError }>;
+}
+
 export interface FunctionInvoker {
   /**
    * Runs the function and waits for its answer. Throws Lambda's typed errors: ResourceNotFound
@@ -51,6 +79,12 @@ export interface FunctionInvoker {
    * policy — the message is AWS's), TooManyRequests (throttled), ResourceConflict (not Active).
    */
   invoke(request: FunctionInvocation): Promise<SyncInvocationOutcome>;
+  /**
+   * Runs the function with its response streamed (RESPONSE_STREAM function URLs). Resolves once the
+   * function began answering (its first chunk, or its end), so that errors before it ran are thrown
+   * as from `invoke`; an error after that (mid-stream, timeout, crash) comes in `completion`.
+   */
+  invokeStream(request: FunctionInvocation): Promise<StreamedInvocation>;
   /** Stores the event durably for asynchronous invocation (retries, destinations) and returns. */
   invokeAsync(request: FunctionInvocation): Promise<{ requestId: string }>;
   /** The function's ARN, qualified as asked, or undefined when it (or the qualifier) does not exist. */

@@ -227,7 +227,9 @@ export function createGateway({
         secure: false,
       });
       const output = await match.op.handler(input, ctx);
-      send(res, codec.encode(match.op, (output ?? {}) as Record<string, unknown>, requestId));
+      const encoded = codec.encode(match.op, (output ?? {}) as Record<string, unknown>, requestId);
+      if (encoded.stream) await sendStream(res, encoded, encoded.stream, logger, requestId);
+      else send(res, encoded);
     } catch (err) {
       const errorCodec =
         codec ?? service?.codecFor?.(req.headers) ?? service?.codec ?? fallbackCodec(services);
@@ -294,6 +296,49 @@ function send(res: ServerResponse, data: ResponseData, unread?: IncomingMessage)
   if (res.shouldKeepAlive) headers.connection = 'keep-alive';
   res.writeHead(data.status, headers);
   res.end(body);
+}
+
+/**
+ * Sends an operation's streamed answer (an event stream): the headers at once, then each piece as it
+ * is produced, chunked, waiting for the socket to drain between pieces (a slow client holds back the
+ * producer, not our memory). A client that goes away (even before the first piece) stops the writing
+ * but not the pulling: the producer runs to its end (a function finishes, is logged and accounted,
+ * as on Lambda) and its pieces are dropped. An error after the headers can only cut the connection.
+ * Never throws.
+ */
+async function sendStream(
+  res: ServerResponse,
+  data: ResponseData,
+  stream: AsyncIterable<Uint8Array>,
+  logger: Logger,
+  requestId: string,
+): Promise<void> {
+  let closed = res.destroyed || res.socket?.destroyed === true;
+  let wakeOnClose: (() => void) | undefined;
+  res.once('close', () => {
+    closed = true;
+    wakeOnClose?.();
+  });
+  if (!closed) {
+    const headers: Record<string, string> = { ...data.headers };
+    if (res.shouldKeepAlive) headers.connection = 'keep-alive';
+    res.writeHead(data.status, headers);
+    res.flushHeaders();
+  }
+  try {
+    for await (const piece of stream) {
+      if (closed || res.write(piece)) continue;
+      await new Promise<void>((resolve) => {
+        wakeOnClose = resolve;
+        res.once('drain', resolve);
+      });
+      wakeOnClose = undefined;
+    }
+    if (!closed) res.end();
+  } catch (err) {
+    logger.error(`request ${requestId}: response stream failed`, err);
+    res.destroy();
+  }
 }
 
 /** Whether a request carries a body at all (a GET usually has neither header). */

@@ -11,6 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { EnvironmentCredentials, FunctionTarget } from '../invoke/launch.js';
+import type { LogPermission } from './log-permission.js';
 import { assumedRoleArn, type Principal } from './principal.js';
 import type { IdentityStore } from './store.js';
 
@@ -20,9 +21,14 @@ const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:.*\/)?([^/]+)$/;
 
 export function executionRoleCredentials(
   store: Pick<IdentityStore, 'getRole' | 'createSession' | 'deleteSession'>,
-  now: () => number = Date.now,
-): (t: FunctionTarget) => EnvironmentCredentials {
-  return (t) => {
+  options: {
+    now?: () => number;
+    /** Decides, per environment, whether the role may write the function's logs. */
+    logPermission?: LogPermission;
+  } = {},
+): (t: FunctionTarget, logStream: string) => EnvironmentCredentials {
+  const now = options.now ?? Date.now;
+  return (t, logStream) => {
     const m = ROLE_ARN.exec(t.role);
     const accountId = m?.[1] ?? t.accountId;
     const roleName = m?.[2] ?? 'unknown-role';
@@ -39,11 +45,20 @@ export function executionRoleCredentials(
       sessionName: t.name,
     };
     const issuedAt = new Date(now());
+    const functionArn = `arn:aws:lambda:${t.region}:${t.accountId}:function:${t.name}`;
     const session = store.createSession({
       accountId,
       principal,
       issuedAt,
       expiration: new Date(issuedAt.getTime() + EXECUTION_SESSION_MS),
+      extras: { environment: true, sourceFunctionArn: functionArn },
+    });
+    const logsDenied = options.logPermission?.check(session.principal, {
+      accountId: t.accountId,
+      region: t.region,
+      functionArn,
+      logGroup: t.logGroup,
+      logStream,
     });
     return {
       accessKeyId: session.accessKeyId,
@@ -51,6 +66,7 @@ export function executionRoleCredentials(
       sessionToken: session.sessionToken,
       expiresAt: session.expiration.getTime(),
       revoke: () => store.deleteSession(session.accessKeyId),
+      ...(logsDenied !== undefined ? { logsDenied } : {}),
     };
   };
 }

@@ -4,13 +4,18 @@
  * the store's generation changes (any IAM write that could change a permission), so a
  * request of an IAM user or role session reads SQLite only after such a write.
  *
- * Permissions boundaries and session policies narrow what identity policies allow; the
- * evaluator does not model them yet, so a principal that has one is given no identity
- * permissions at all (safest: nothing is allowed that AWS might refuse) and docs/parity/iam.md
- * says so.
+ * A permissions boundary and a session's policies (AssumeRole `Policy` and `PolicyArns`) come
+ * along as the set's `boundary` and `session`, which the evaluator intersects with the
+ * identity policies. A boundary or session policy that no longer parses grants nothing (the
+ * narrowing stays, with nothing inside it).
  */
 import type { IdentityPolicySource } from './authorizer.js';
-import { type CompiledPolicy, compilePolicy, parsePolicyDocument } from './policy/index.js';
+import {
+  type CompiledPolicy,
+  compilePolicy,
+  type IdentityPolicySet,
+  parsePolicyDocument,
+} from './policy/index.js';
 import type { Principal } from './principal.js';
 import type { IdentityStore } from './store.js';
 
@@ -20,7 +25,7 @@ export function identityPolicySource(
   store: Pick<IdentityStore, 'identityPolicies' | 'generation'>,
 ): IdentityPolicySource {
   let generation = -1;
-  const byPrincipal = new Map<string, readonly CompiledPolicy[]>();
+  const byPrincipal = new Map<string, IdentityPolicySet>();
   return {
     policiesOf(principal: Principal) {
       if (principal.type !== 'user' && principal.type !== 'assumed-role') return [];
@@ -28,7 +33,11 @@ export function identityPolicySource(
         byPrincipal.clear();
         generation = store.generation();
       }
-      const key = `${principal.arn}\n${principal.session?.accessKeyId ?? ''}`;
+      // A session's own policies make it differ from its role's other sessions; without them
+      // (every execution environment's session) all sessions of one role share one entry.
+      const ownPolicies =
+        principal.session?.policy !== undefined || (principal.session?.policyArns?.length ?? 0) > 0;
+      const key = `${principal.arn}\n${ownPolicies ? principal.session?.accessKeyId : ''}`;
       let found = byPrincipal.get(key);
       if (!found) {
         found = compileAll(store, principal);
@@ -39,15 +48,22 @@ export function identityPolicySource(
   };
 }
 
-function compileAll(store: Pick<IdentityStore, 'identityPolicies'>, principal: Principal): CompiledPolicy[] {
+function compileAll(store: Pick<IdentityStore, 'identityPolicies'>, principal: Principal): IdentityPolicySet {
   const p = store.identityPolicies(principal);
-  const narrowed =
-    p.permissionsBoundary !== undefined ||
-    p.session?.policy !== undefined ||
-    (p.session?.managed.length ?? 0) > 0;
-  if (narrowed) return [];
+  const set: IdentityPolicySet = { policies: compileDocuments([...p.inline, ...p.managed]) };
+  if (p.permissionsBoundary) set.boundary = compileDocuments([p.permissionsBoundary]);
+  if (p.session) {
+    set.session = compileDocuments([
+      ...(p.session.policy !== undefined ? [{ document: p.session.policy }] : []),
+      ...p.session.managed,
+    ]);
+  }
+  return set;
+}
+
+function compileDocuments(documents: readonly { document: string }[]): CompiledPolicy[] {
   const out: CompiledPolicy[] = [];
-  for (const { document } of [...p.inline, ...p.managed]) {
+  for (const { document } of documents) {
     try {
       out.push(compilePolicy(parsePolicyDocument(document, { kind: 'identity' })));
     } catch {

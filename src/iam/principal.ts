@@ -34,6 +34,10 @@ export interface Principal {
     readonly policy?: string;
     readonly policyArns?: readonly string[];
     readonly sourceIdentity?: string;
+    /** A function's execution environment's session (revoked when it ends, or at the next start after a crash). */
+    readonly environment?: boolean;
+    /** The function whose environment holds the session (`lambda:SourceFunctionArn`). */
+    readonly sourceFunctionArn?: string;
   };
 }
 

@@ -208,6 +208,13 @@ export interface IdentityStore {
     permissionsBoundary?: string | undefined;
   }): UserRecord;
   getUser(accountId: string, userName: string): UserRecord | undefined;
+  /** Sets (a policy ARN) or removes (undefined) a user's or role's permissions boundary. */
+  setPermissionsBoundary(
+    accountId: string,
+    kind: OwnerKind,
+    name: string,
+    policyArn: string | undefined,
+  ): void;
   listUsers(accountId: string): UserRecord[];
   deleteUser(accountId: string, userName: string): void;
 
@@ -279,11 +286,25 @@ export interface IdentityStore {
     principal: Principal;
     issuedAt: Date;
     expiration: Date;
-    extras?: { policy?: string; policyArns?: string[]; sourceIdentity?: string };
+    extras?: {
+      policy?: string;
+      policyArns?: string[];
+      sourceIdentity?: string;
+      environment?: boolean;
+      sourceFunctionArn?: string;
+    };
   }): SessionRecord;
 
   /** Revokes temporary credentials at once (e.g. a function's when its environment ends). */
   deleteSession(accessKeyId: string): void;
+
+  /**
+   * Revokes every execution-environment session (`extras.environment`) there is: called once at
+   * start, by the process that holds the data directory, since no environment survives a
+   * restart — those left are of a run that ended without revoking them (kill -9). Returns how
+   * many were revoked.
+   */
+  revokeEnvironmentSessions(): number;
 
   /** The credential behind an access key id, from memory (no SQLite read). */
   credential(accessKeyId: string): CredentialEntry | undefined;
@@ -466,6 +487,12 @@ export function createIdentityStore(
     ),
     trust: db.prepare('UPDATE iam_roles SET trust_policy = ? WHERE account_id = ? AND role_name = ?'),
     deleteRole: db.prepare('DELETE FROM iam_roles WHERE account_id = ? AND role_name = ?'),
+    userBoundary: db.prepare(
+      'UPDATE iam_users SET permissions_boundary = ? WHERE account_id = ? AND user_name = ?',
+    ),
+    roleBoundary: db.prepare(
+      'UPDATE iam_roles SET permissions_boundary = ? WHERE account_id = ? AND role_name = ?',
+    ),
     inline: db.prepare<[string, string, string, string], { document: string }>(
       `SELECT document FROM iam_inline_policies
        WHERE account_id = ? AND owner_kind = ? AND owner_name = ? AND policy_name = ?`,
@@ -528,6 +555,10 @@ export function createIdentityStore(
     ),
     liveSessions: db.prepare<[number], SessionRow>('SELECT * FROM sts_sessions WHERE expires_ms > ?'),
     pruneSessions: db.prepare('DELETE FROM sts_sessions WHERE expires_ms <= ?'),
+    revokeEnvironmentSessions: db.prepare<[], { access_key_id: string }>(
+      `DELETE FROM sts_sessions WHERE json_extract(principal, '$.session.environment') = 1
+       RETURNING access_key_id`,
+    ),
   };
 
   // ------------------------------------------------------------------------------------------
@@ -645,6 +676,14 @@ export function createIdentityStore(
       return row && toUser(row);
     },
     listUsers: (accountId) => q.users.all(accountId).map(toUser),
+    setPermissionsBoundary(accountId, kind, name, policyArn) {
+      generation++;
+      (kind === 'user' ? q.userBoundary : q.roleBoundary).run(policyArn ?? null, accountId, name);
+      if (kind === 'user') {
+        const row = q.user.get(accountId, name);
+        if (row) usersById.set(row.user_id, toUser(row));
+      }
+    },
     deleteUser(accountId, userName) {
       generation++;
       const user = store.getUser(accountId, userName);
@@ -847,6 +886,12 @@ export function createIdentityStore(
     deleteSession(accessKeyId) {
       q.deleteSession.run(accessKeyId);
       if (credentials.get(accessKeyId)?.sessionToken !== undefined) credentials.delete(accessKeyId);
+    },
+
+    revokeEnvironmentSessions() {
+      const revoked = q.revokeEnvironmentSessions.all();
+      for (const { access_key_id } of revoked) credentials.delete(access_key_id);
+      return revoked.length;
     },
 
     credential: (accessKeyId) => credentials.get(accessKeyId),

@@ -10,7 +10,12 @@
  *        └──────────────┴──────▶ stopping ──▶ stopped   (reaped, timed out, crashed, replaced)
  */
 import { randomUUID } from 'node:crypto';
-import type { InitOutcome, InvocationResult, RuntimeEndpoint } from '../sandbox/runtime-api/types.js';
+import type {
+  InitOutcome,
+  InvocationResult,
+  ResponseSink,
+  RuntimeEndpoint,
+} from '../sandbox/runtime-api/types.js';
 import type { Sandbox, SandboxExit } from '../sandbox/sandbox.js';
 import { exitPayload, type PlatformLog, timeoutPayload } from './log-format.js';
 import type { OutputCapture } from './output-capture.js';
@@ -61,6 +66,11 @@ export interface InvokeRequest {
   tail: boolean;
   /** The ARN this invocation was made with (an alias's, say), when not the environment's. */
   invokedArn?: string;
+  /**
+   * Response streaming: a streamed response goes here as it is written (src/invoke/response-stream.ts).
+   * The invocation still ends, with START/END/REPORT, duration and memory, when the stream ends.
+   */
+  stream?: ResponseSink;
 }
 
 export interface InvokeOutcome {
@@ -176,6 +186,7 @@ export class Environment {
             invokedFunctionArn: req.invokedArn ?? this.o.invokedArn,
             traceId: traceId(),
             ...(req.clientContext !== undefined ? { clientContext: req.clientContext } : {}),
+            ...(req.stream !== undefined ? { stream: req.stream } : {}),
           })
           .then((result) => ({ kind: 'result' as const, result }))
           // The endpoint was aborted: the sandbox is ending; its exit says why.

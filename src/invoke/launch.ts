@@ -69,6 +69,11 @@ export interface EnvironmentCredentials {
   expiresAt: number;
   /** Revokes them at once (the environment ended). */
   revoke(): void;
+  /**
+   * Set when the role may not write the function's logs (IAM enforced): AWS's denial. The
+   * environment's output is then not stored, as on AWS, and each tail says why.
+   */
+  logsDenied?: string;
 }
 
 export interface LaunchContext {
@@ -88,10 +93,12 @@ export interface LaunchContext {
   billingGranularityMs: 1 | 100;
   freezeDelayMs: number;
   outbound: boolean;
+  /** Largest streamed response (default: the Runtime API's, 200 MiB). */
+  maxStreamedResponseBytes?: number;
   /** What function output is kept (rate per function, disk); absent: all of it. */
   logBudget?: LogBudget;
   /** Issues an environment's credentials for the function's execution role (never the account's keys). */
-  credentials(t: FunctionTarget): EnvironmentCredentials;
+  credentials(t: FunctionTarget, logStream: string): EnvironmentCredentials;
 }
 
 /** `AWS_LAMBDA_INITIALIZATION_TYPE`: how the environment came to be. */
@@ -357,11 +364,14 @@ export async function launchEnvironment(
       return sandboxUid !== undefined && (await peerUidOf(socket)) === sandboxUid;
     },
     ...(token ? { token } : {}),
+    ...(ctx.maxStreamedResponseBytes ? { maxStreamedResponseBytes: ctx.maxStreamedResponseBytes } : {}),
   });
   // Lines are gathered for a few milliseconds and stored together: one write per burst
   // (START, output, END, REPORT) instead of one per line keeps the warm path and the WAL light.
   let pending: LogEvent[] = [];
   let flushScheduled = false;
+  // False when the execution role may not write the logs (decided below, once per environment).
+  let storeLogs = true;
   const flush = () => {
     flushScheduled = false;
     const events = pending;
@@ -373,6 +383,7 @@ export async function launchEnvironment(
   const platform = platformLog(t.logFormat, t.systemLogLevel);
   const capture = new OutputCapture(
     (event) => {
+      if (!storeLogs) return;
       pending.push(event);
       if (!flushScheduled) {
         flushScheduled = true;
@@ -384,7 +395,13 @@ export async function launchEnvironment(
   const endpointUrl = ctx.endpointUrl();
   const runtimePort = Number(endpoint.address.split(':')[1]);
   const platformPort = Number(new URL(endpointUrl).port);
-  const credentials = ctx.credentials(t);
+  const credentials = ctx.credentials(t, logStream);
+  if (credentials.logsDenied !== undefined) {
+    storeLogs = false;
+    capture.tailNotice(
+      `Lambent: this function's logs are not stored: its execution role may not write them (${credentials.logsDenied})`,
+    );
+  }
   const env = lambdaEnvironment(t, layout, {
     runtimeApi: endpoint.address,
     logStream,

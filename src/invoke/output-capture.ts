@@ -39,6 +39,8 @@ export class OutputCapture {
   private noticeTimer: NodeJS.Timeout | undefined;
   private tail: string[] | undefined;
   private tailBytes = 0;
+  /** A line every tail ends with (why this environment's logs are not stored). */
+  private tailWarning: string | undefined;
 
   constructor(
     private readonly emit: (event: LogEvent) => void,
@@ -128,9 +130,15 @@ export class OutputCapture {
     this.tailBytes = 0;
   }
 
+  /** Sets the line each tail of this environment ends with (it is not a log event). */
+  tailNotice(line: string): void {
+    this.tailWarning = `${line}\n`;
+  }
+
   /** The last 4 KB of the invocation's log, as `X-Amz-Log-Result` carries it (before base64). */
   endTail(): string {
-    const text = (this.tail ?? []).join('');
+    const warning = this.tailWarning ?? '';
+    const text = (this.tail ?? []).join('') + warning;
     this.tail = undefined;
     const bytes = Buffer.from(text);
     return bytes.length <= TAIL_BYTES ? text : bytes.subarray(bytes.length - TAIL_BYTES).toString('utf8');

@@ -21,7 +21,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 
 export type LanguageFamily = 'nodejs' | 'python';
@@ -154,6 +153,22 @@ export class RuntimeCatalog {
       this.pending.set(runtime, job);
     }
     return this.use(await job);
+  }
+
+  /**
+   * Marks the interpreters of these runtimes in use (their pools are kept) if they are
+   * installed already; installs nothing, tells listeners once.
+   */
+  adopt(runtimes: readonly string[]): void {
+    let changed = false;
+    for (const runtime of runtimes) {
+      const r = familyOf(runtime) ? this.lookup(runtime) : undefined;
+      if (r && !this.inUse.has(r.pool) && !this.defaults().some((d) => d.pool === r.pool)) {
+        this.inUse.set(r.pool, r);
+        changed = true;
+      }
+    }
+    if (changed) for (const l of this.listeners) l();
   }
 
   /** One line per runtime for doctor: what serves it, or what would. */
@@ -414,57 +429,6 @@ function run(command: string, args: string[], what: string): Promise<void> {
         : reject(new Error(`${what} exited with ${code}: ${stderr.trim().split('\n').slice(-3).join(' ')}`)),
     );
   });
-}
-
-/** The clients every Node function finds without bundling (package.json pins them; docs/parity/lambda.md lists them). */
-export const NODE_SDK_PACKAGES = [
-  '@aws-sdk/client-s3',
-  '@aws-sdk/client-lambda',
-  '@aws-sdk/client-dynamodb',
-  '@aws-sdk/lib-dynamodb',
-  '@aws-sdk/util-dynamodb',
-  '@aws-sdk/client-sqs',
-  '@aws-sdk/client-sns',
-  '@aws-sdk/client-kinesis',
-  '@aws-sdk/client-eventbridge',
-  '@aws-sdk/client-cloudwatch-logs',
-  '@aws-sdk/client-cloudwatch',
-  '@aws-sdk/client-sts',
-  '@aws-sdk/client-iam',
-  '@aws-sdk/client-ssm',
-  '@aws-sdk/client-secrets-manager',
-  '@aws-sdk/client-apigatewaymanagementapi',
-  '@aws-sdk/client-scheduler',
-  '@aws-sdk/credential-providers',
-  '@aws-sdk/lib-storage',
-  '@aws-sdk/s3-request-presigner',
-] as const;
-
-export interface NodeSdk {
-  /** The node_modules directory holding them (Lambent's own), shown at /var/runtime/node_modules. */
-  dir: string;
-  /** @aws-sdk/core's version (what every client of the set is built on). */
-  core: string;
-  versions: Record<string, string>;
-}
-
-/** Where Lambent's copy of the AWS SDK for JavaScript v3 is (as npm installed it, hoisted or not). */
-export function findNodeSdk(): NodeSdk | undefined {
-  const require = createRequire(import.meta.url);
-  let dir: string | undefined;
-  const versions: Record<string, string> = {};
-  for (const name of ['@aws-sdk/core', ...NODE_SDK_PACKAGES]) {
-    try {
-      const manifest = require.resolve(`${name}/package.json`);
-      versions[name] = (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { version: string }).version;
-      dir ??= path.resolve(path.dirname(manifest), '..', '..');
-    } catch {
-      // not installed (e.g. `npm install --omit=optional`): doctor lists what is there
-    }
-  }
-  const core = versions['@aws-sdk/core'];
-  if (!dir || !core) return undefined;
-  return { dir, core, versions };
 }
 
 /** The catalog a server (or doctor) uses: link directories in the data directory, Node builds in the cache. */

@@ -21,6 +21,11 @@ export interface ResponseData {
   status: number;
   headers: Record<string, string>;
   body: Buffer | string;
+  /**
+   * A body sent as it is produced (chunked), after the headers: an event stream. `body` is then
+   * empty. The gateway stops pulling when the client goes away (the iterator's `return`).
+   */
+  stream?: AsyncIterable<Uint8Array>;
 }
 
 /** Who is calling, where, and the ids of this request: passed to every handler. */
@@ -42,6 +47,21 @@ export interface OutputBindings {
   statusCode?: string;
   /** Output member sent raw as the body (a blob), instead of a JSON document. */
   payload?: string;
+  /**
+   * Output member that is an event stream (`eventstream: true` in the model): an
+   * `AsyncIterable<StreamEvent>` the codec frames as `application/vnd.amazon.eventstream`.
+   */
+  eventStream?: string;
+}
+
+/** One event of an event-stream output, as a service produces it (the codec frames it). */
+export interface StreamEvent {
+  /** The event's member name in the stream's union (`PayloadChunk`, `InvokeComplete`). */
+  type: string;
+  /** For an event whose payload member is a blob (`eventpayload: true`): its bytes. */
+  payload?: Uint8Array;
+  /** Otherwise the event's members, encoded as the protocol's document. */
+  members?: Record<string, unknown>;
 }
 
 /**

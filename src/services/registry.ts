@@ -1,8 +1,7 @@
 /** The one explicit map of services the gateway serves. Add a service here. */
 
 import type { FunctionInvoker } from '../event-sources/function-invoker.js';
-import { createRestApiDoor } from '../event-sources/http/rest-api-door.js';
-import type { FrontDoor } from '../gateway/front-door.js';
+import type { FunctionUrlDirectory } from '../event-sources/http/function-url-directory.js';
 import type { Authorizer } from '../iam/authorizer.js';
 import type { IdentityStore } from '../iam/store.js';
 import { createTrustPolicies } from '../iam/trust.js';
@@ -12,7 +11,10 @@ import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { Db } from '../storage/db.js';
+import type { RestApiDirectory } from './apigateway/directory.js';
 import { createApiGatewayService } from './apigateway/index.js';
+import { createApiGatewayV2Service } from './apigatewayv2/index.js';
+import type { ApiGatewayV2Store } from './apigatewayv2/store.js';
 import { createCloudWatchService } from './cloudwatch/index.js';
 import { createIamService } from './iam/index.js';
 import { createLambdaService } from './lambda/index.js';
@@ -35,6 +37,8 @@ export interface ServiceDeps {
   identities?: IdentityStore;
   /** The IAM decisions the gateway makes, also for event sources' callers of functions. */
   authorizer?: Authorizer;
+  /** The port clients reach the platform on (known once it listens; port 0 picks one). */
+  publicPort?: () => number;
 }
 
 /**
@@ -46,23 +50,22 @@ export function createServices(deps: ServiceDeps): {
   logs: LogsApi;
   /** How event sources (function URLs, API Gateway, notifications) invoke functions. */
   functions: FunctionInvoker;
-  /** HTTP front doors of functions, in the order the gateway asks them (front-door.ts). */
-  frontDoors: FrontDoor[];
+  /** Function URLs by id, for their front door (event-sources/http). */
+  functionUrls: FunctionUrlDirectory;
+  /** HTTP APIs, for their invoke URLs (event-sources/http/api-gateway.ts). */
+  httpApis: ApiGatewayV2Store;
+  /** REST APIs' ids and deployed stages, for their invoke URLs (event-sources/http/rest-api-door.ts). */
+  restApis: RestApiDirectory;
 } {
   const logs = createLogsService(deps);
   const lambda = createLambdaService(deps);
   const apigateway = createApiGatewayService({ db: deps.db });
+  const apigatewayv2 = createApiGatewayV2Service({ db: deps.db });
   return {
     functions: lambda.functions,
-    // REST APIs first: they share `<id>.execute-api.` with HTTP APIs and claim only their own ids.
-    frontDoors: [
-      createRestApiDoor({
-        directory: apigateway.directory,
-        functions: lambda.functions,
-        logger: deps.logger,
-        bodyIdleTimeoutMs: deps.config.gateway.bodyIdleTimeoutMs,
-      }),
-    ],
+    functionUrls: lambda.functionUrls,
+    httpApis: apigatewayv2.store,
+    restApis: apigateway.directory,
     services: [
       lambda,
       logs.service,
@@ -78,6 +81,7 @@ export function createServices(deps: ServiceDeps): {
             }),
           ]
         : []),
+      apigatewayv2.service,
     ],
     logs: logs.api,
   };

@@ -96,6 +96,15 @@ const configSchema = z.object({
       freezeDelayMs: z.number().int().min(0).default(20),
       /** Whether functions reach networks beyond the platform (true on Lambda). */
       outbound: z.boolean().default(true),
+      /**
+       * Largest streamed response (InvokeWithResponseStream, RESPONSE_STREAM URLs): Lambda's
+       * documented 200 MB, a quota AWS raises on request.
+       */
+      maxStreamedResponseBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(200 * 1024 * 1024),
       /** Parallel runs of queued asynchronous events. */
       asyncConcurrency: z.number().int().positive().default(16),
       /** Multiplies async retry delays and maximum event ages (1 = AWS's minutes; tests use less). */
@@ -271,6 +280,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv, overrides: ConfigInput = {
   if (env.LAMBENT_ASYNC_RETRY_SCALE) lambda.asyncRetryDelayScale = Number(env.LAMBENT_ASYNC_RETRY_SCALE);
   if (env.LAMBENT_PREWARM_POOL) lambda.prewarmPoolSize = parsePoolSize(env.LAMBENT_PREWARM_POOL);
   if (env.LAMBENT_MAX_TMP_MB) lambda.maxTmpMb = Number(env.LAMBENT_MAX_TMP_MB);
+  if (env.LAMBENT_MAX_STREAMED_RESPONSE_MB)
+    lambda.maxStreamedResponseBytes = Number(env.LAMBENT_MAX_STREAMED_RESPONSE_MB) * 1024 * 1024;
   if (Object.keys(lambda).length) fromEnv.lambda = lambda;
   const gateway: NonNullable<ConfigInput['gateway']> = {};
   if (env.LAMBENT_MAX_PENDING_BODY_BYTES)

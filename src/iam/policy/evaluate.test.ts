@@ -230,6 +230,229 @@ describe('policy evaluation', () => {
   });
 });
 
+/**
+ * The IAM User Guide's "Permissions boundaries for IAM entities" and "Session policies": the
+ * effective permissions are the intersection of the identity policies with the boundary and
+ * with the session policies; an explicit deny in any of them denies; a resource policy that
+ * names the principal's own ARN (user, role session) is not limited by them, one that names
+ * the role is.
+ */
+describe('permissions boundaries and session policies', () => {
+  // The guide's example: a boundary that allows S3, CloudWatch and EC2; an identity policy that
+  // allows IAM user management. Nothing is allowed (the intersection is empty).
+  const shirleyBoundary = identity({
+    Effect: 'Allow',
+    Action: ['s3:*', 'cloudwatch:*', 'ec2:*'],
+    Resource: '*',
+  });
+  const createUser = identity({ Effect: 'Allow', Action: 'iam:CreateUser', Resource: '*' });
+  const everything = identity({ Effect: 'Allow', Action: '*', Resource: '*' });
+  const lambdaRead = identity({ Effect: 'Allow', Action: ['lambda:Get*', 'lambda:List*'], Resource: '*' });
+  const userArn = `arn:aws:iam::${ACCT}:user/alice`;
+
+  test("identity ∩ boundary: the guide's example allows nothing, the overlap is allowed", () => {
+    const d = evaluate(req(alice, 'iam:CreateUser', userArn), {
+      policies: [createUser],
+      boundary: [shirleyBoundary],
+    });
+    assert.deepEqual(d, { allowed: false, reason: 'no-boundary-allow' });
+    assert.equal(
+      !d.allowed && denialReason(d, 'iam:CreateUser'),
+      'because no permissions boundary allows the iam:CreateUser action',
+    );
+    // The boundary alone grants nothing.
+    assert.deepEqual(
+      evaluate(req(alice, 's3:GetObject', 'arn:aws:s3:::b/k'), { policies: [], boundary: [shirleyBoundary] }),
+      {
+        allowed: false,
+        reason: 'no-identity-allow',
+      },
+    );
+    assert.equal(
+      evaluate(req(alice, 's3:GetObject', 'arn:aws:s3:::b/k'), {
+        policies: [everything],
+        boundary: [shirleyBoundary],
+      }).allowed,
+      true,
+    );
+  });
+  test('an explicit deny in the boundary or the session policy denies', () => {
+    const denyDelete = identity(
+      { Effect: 'Allow', Action: '*', Resource: '*' },
+      { Effect: 'Deny', Action: 'lambda:DeleteFunction', Resource: '*' },
+    );
+    assert.deepEqual(
+      evaluate(req(alice, 'lambda:DeleteFunction', fn('f')), {
+        policies: [everything],
+        boundary: [denyDelete],
+      }),
+      {
+        allowed: false,
+        reason: 'explicit-deny-boundary',
+      },
+    );
+    assert.deepEqual(
+      evaluate(req(session, 'lambda:DeleteFunction', fn('f')), {
+        policies: [everything],
+        session: [denyDelete],
+      }),
+      {
+        allowed: false,
+        reason: 'explicit-deny-session',
+      },
+    );
+  });
+  test('identity ∩ session policy: a session can do no more than its role and its session policies allow', () => {
+    const set = {
+      policies: [lambdaRead],
+      session: [identity({ Effect: 'Allow', Action: 'lambda:GetFunction', Resource: fn('f') })],
+    };
+    assert.equal(evaluate(req(session, 'lambda:GetFunction', fn('f')), set).allowed, true);
+    assert.deepEqual(evaluate(req(session, 'lambda:GetFunction', fn('g')), set), {
+      allowed: false,
+      reason: 'no-session-allow',
+    });
+    assert.deepEqual(evaluate(req(session, 'lambda:ListFunctions', '*'), set), {
+      allowed: false,
+      reason: 'no-session-allow',
+    });
+    // The session policy does not add what the role lacks.
+    const wide = { policies: [lambdaRead], session: [everything] };
+    assert.deepEqual(evaluate(req(session, 'lambda:DeleteFunction', fn('f')), wide), {
+      allowed: false,
+      reason: 'no-identity-allow',
+    });
+    // An empty session policy list (a PolicyArns whose policy is gone) allows nothing.
+    assert.equal(
+      evaluate(req(session, 'lambda:GetFunction', fn('f')), { policies: [lambdaRead], session: [] }).allowed,
+      false,
+    );
+    // Boundary, session and identity together.
+    assert.deepEqual(
+      evaluate(req(session, 'lambda:GetFunction', fn('f')), {
+        policies: [lambdaRead],
+        boundary: [shirleyBoundary],
+        session: [everything],
+      }),
+      { allowed: false, reason: 'no-boundary-allow' },
+    );
+  });
+  test('same account: a resource policy naming the user or the role session is not limited; one naming the role is', () => {
+    const grant = (arn: string) =>
+      resourcePolicy({
+        Effect: 'Allow',
+        Principal: { AWS: arn },
+        Action: 'lambda:GetFunction',
+        Resource: fn('f'),
+      });
+    const bounded = { policies: [], boundary: [shirleyBoundary] };
+    assert.deepEqual(evaluate(req(alice, 'lambda:GetFunction', fn('f')), bounded, grant(alice.arn)), {
+      allowed: true,
+      by: 'resource',
+    });
+    assert.deepEqual(evaluate(req(session, 'lambda:GetFunction', fn('f')), bounded, grant(session.arn)), {
+      allowed: true,
+      by: 'resource',
+    });
+    assert.deepEqual(
+      evaluate(req(session, 'lambda:GetFunction', fn('f')), bounded, grant(session.roleArn as string)),
+      {
+        allowed: false,
+        reason: 'no-boundary-allow',
+      },
+    );
+    const withSessionPolicy = { policies: [], session: [shirleyBoundary] };
+    assert.equal(
+      evaluate(req(session, 'lambda:GetFunction', fn('f')), withSessionPolicy, grant(session.arn)).allowed,
+      true,
+    );
+    assert.deepEqual(
+      evaluate(
+        req(session, 'lambda:GetFunction', fn('f')),
+        withSessionPolicy,
+        grant(session.roleArn as string),
+      ),
+      {
+        allowed: false,
+        reason: 'no-session-allow',
+      },
+    );
+    // The account as principal is the role's grant too, limited likewise.
+    assert.equal(evaluate(req(session, 'lambda:GetFunction', fn('f')), bounded, grant(ACCT)).allowed, false);
+    // Without narrowing policies the role ARN's grant allows, as before.
+    assert.equal(
+      evaluate(req(session, 'lambda:GetFunction', fn('f')), [], grant(session.roleArn as string)).allowed,
+      true,
+    );
+  });
+  test('across accounts: the boundary limits the identity side, and the resource policy must allow too', () => {
+    const rp = resourcePolicy({
+      Effect: 'Allow',
+      Principal: { AWS: stranger.arn },
+      Action: 'lambda:GetFunction',
+      Resource: fn('f'),
+    });
+    assert.deepEqual(
+      evaluate(
+        req(stranger, 'lambda:GetFunction', fn('f')),
+        { policies: [everything], boundary: [shirleyBoundary] },
+        rp,
+      ),
+      {
+        allowed: false,
+        reason: 'no-boundary-allow',
+      },
+    );
+    assert.equal(
+      evaluate(
+        req(stranger, 'lambda:GetFunction', fn('f')),
+        { policies: [everything], boundary: [lambdaRead] },
+        rp,
+      ).allowed,
+      true,
+    );
+  });
+});
+
+describe('Lambda condition keys', () => {
+  test("lambda:SourceFunctionArn: set for a function's execution-role session", () => {
+    const fnSession: Principal = {
+      ...session,
+      session: {
+        accessKeyId: 'ASIAEXAMPLE',
+        issuedAt: new Date(),
+        expiration: new Date(Date.now() + 3600_000),
+        environment: true,
+        sourceFunctionArn: fn('fn'),
+      },
+    };
+    const p = identity({
+      Effect: 'Allow',
+      Action: 's3:GetObject',
+      Resource: '*',
+      Condition: { ArnEquals: { 'lambda:SourceFunctionArn': fn('fn') } },
+    });
+    assert.equal(evaluate(req(fnSession, 's3:GetObject', 'arn:aws:s3:::b/k'), [p]).allowed, true);
+    // The same role's session held by anyone else (AssumeRole) does not carry the key.
+    assert.equal(evaluate(req(session, 's3:GetObject', 'arn:aws:s3:::b/k'), [p]).allowed, false);
+  });
+  test("lambda:Layer with ForAllValues:StringLike: only the account's own layers (the Lambda guide's example)", () => {
+    const p = identity({
+      Effect: 'Allow',
+      Action: ['lambda:CreateFunction', 'lambda:UpdateFunctionConfiguration'],
+      Resource: '*',
+      Condition: { 'ForAllValues:StringLike': { 'lambda:Layer': [`arn:aws:lambda:*:${ACCT}:layer:*:*`] } },
+    });
+    const own = `arn:aws:lambda:us-east-1:${ACCT}:layer:deps:3`;
+    const foreign = `arn:aws:lambda:us-east-1:${OTHER}:layer:deps:1`;
+    const create = (layers: string[]) =>
+      evaluate(req(alice, 'lambda:CreateFunction', fn('f'), { 'lambda:Layer': layers }), [p]).allowed;
+    assert.equal(create([own]), true);
+    assert.equal(create([own, foreign]), false);
+    assert.equal(create([]), true);
+  });
+});
+
 describe('condition operators', () => {
   const withCondition = (Condition: object) =>
     identity({ Effect: 'Allow', Action: 'lambda:GetFunction', Resource: '*', Condition });

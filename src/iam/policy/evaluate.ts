@@ -1,15 +1,21 @@
 /**
  * The policy evaluator: one decision for a request from its principal's identity-based
- * policies and, where the service has them, the resource's policy. The logic is IAM's for a
- * request within one account, and for one across accounts (without Organizations SCPs,
- * permission boundaries or session policies, which Lambent does not have yet):
+ * policies, its permissions boundary, its session's policies and, where the service has them,
+ * the resource's policy. The logic is IAM's ("Policy evaluation logic" in the IAM User Guide)
+ * for a request within one account, and for one across accounts (without Organizations SCPs
+ * and RCPs, which Lambent does not have):
  *
- * 1. an explicit Deny in any applicable policy denies;
+ * 1. an explicit Deny in any applicable policy (boundary and session policies included) denies;
  * 2. the account's root user is allowed everything in its own account;
  * 3. a service principal (`s3.amazonaws.com`, ...) has only the resource policy to allow it;
- * 4. within one account an Allow in the identity policies or in the resource policy allows;
- * 5. across accounts both must allow;
- * 6. otherwise the request is implicitly denied.
+ * 4. the identity policies' Allow counts only where the permissions boundary (if any) and the
+ *    session policies (if any) also allow: effective = identity ∩ boundary ∩ session;
+ * 5. within one account an Allow in the resource policy allows on its own when it names the
+ *    principal's own ARN (the user, or the role *session*); one that names the role, the
+ *    account or `*` is limited by the boundary and the session policies as identity policies
+ *    are (the guide: permissions granted to the role ARN are added before the session exists);
+ * 6. within one account either (4) or (5) allows; across accounts both must;
+ * 7. otherwise the request is implicitly denied.
  *
  * Policies are compiled once (wildcards to matchers) and kept by whoever holds them; a
  * request only walks the compiled statements.
@@ -38,8 +44,30 @@ export type Decision =
   | { allowed: true; by: 'root' | 'identity' | 'resource' | 'both' }
   | {
       allowed: false;
-      reason: 'explicit-deny-identity' | 'explicit-deny-resource' | 'no-identity-allow' | 'no-resource-allow';
+      reason:
+        | 'explicit-deny-identity'
+        | 'explicit-deny-resource'
+        | 'explicit-deny-boundary'
+        | 'explicit-deny-session'
+        | 'no-identity-allow'
+        | 'no-resource-allow'
+        | 'no-boundary-allow'
+        | 'no-session-allow';
     };
+
+/**
+ * What applies to a principal besides resource policies: its identity policies, and the
+ * policies that narrow them — a permissions boundary, a session's policies (AssumeRole
+ * `Policy`/`PolicyArns`). Absent boundary/session: nothing narrows. A plain array is the
+ * identity policies alone.
+ */
+export interface IdentityPolicySet {
+  policies: readonly CompiledPolicy[];
+  boundary?: readonly CompiledPolicy[];
+  session?: readonly CompiledPolicy[];
+}
+
+export type IdentityPolicies = readonly CompiledPolicy[] | IdentityPolicySet;
 
 interface CompiledStatement {
   effect: 'Allow' | 'Deny';
@@ -49,6 +77,8 @@ interface CompiledStatement {
   resource: ((resource: string, vars: Variables) => boolean) | undefined;
   resourceNegated: boolean;
   principal: ((p: Principal) => boolean) | undefined;
+  /** The principal ARNs the statement names (for rule 5: does it name the caller itself?). */
+  principalArns: ReadonlySet<string>;
   principalNegated: boolean;
   condition: ConditionClause[];
   /** Policy variables (`${aws:username}`) apply to Version 2012-10-17 documents only. */
@@ -76,6 +106,7 @@ function compileStatement(s: Statement, variables: boolean): CompiledStatement {
     resource: resources ? compileResources(resources, variables) : undefined,
     resourceNegated: s.resource === undefined && s.notResource !== undefined,
     principal: principals ? compilePrincipals(principals) : undefined,
+    principalArns: new Set(principals?.AWS ?? []),
     principalNegated: s.principal === undefined && s.notPrincipal !== undefined,
     condition: s.condition,
     variables,
@@ -133,11 +164,25 @@ function contextOf(req: AuthzRequest): Map<string, ContextValue> {
     ctx.set('aws:principaltype', p.type === 'root' ? 'Account' : p.type === 'user' ? 'User' : 'AssumedRole');
     if (p.userName) ctx.set('aws:username', p.userName);
     if (p.userId) ctx.set('aws:userid', p.userId);
+    // Lambda adds this key to every request signed with a function's execution-role credentials.
+    if (p.session?.sourceFunctionArn) ctx.set('lambda:sourcefunctionarn', p.session.sourceFunctionArn);
   } else {
     ctx.set('aws:principalservicename', p.arn);
   }
-  for (const [k, v] of Object.entries(req.context ?? {})) ctx.set(k.toLowerCase(), v);
+  if (req.context) for (const k in req.context) ctx.set(lowerKey(k), req.context[k] as ContextValue);
   return ctx;
+}
+
+/** Condition keys in lower case, remembered: requests name the same few keys again and again. */
+const lowered = new Map<string, string>();
+function lowerKey(k: string): string {
+  let l = lowered.get(k);
+  if (l === undefined) {
+    l = k.toLowerCase();
+    // Keys with a tag name or other request data in them are many: bound what is kept.
+    if (lowered.size < 10_000) lowered.set(k, l);
+  }
+  return l;
 }
 
 type Match = 'allow' | 'deny' | 'none';
@@ -178,6 +223,18 @@ function policiesMatch(
   return allowed ? 'allow' : 'none';
 }
 
+/** A resource policy's verdict: `direct` is an Allow by a statement naming the caller's own ARN (rule 5). */
+function resourceMatch(policy: CompiledPolicy, req: AuthzRequest, ctx: Variables): Match | 'direct' {
+  let allowed: Match | 'direct' = 'none';
+  for (const s of policy.statements) {
+    if (!statementMatches(s, req, ctx, true)) continue;
+    if (s.effect === 'Deny') return 'deny';
+    if (!s.principalNegated && s.principalArns.has(req.principal.arn)) allowed = 'direct';
+    else if (allowed === 'none') allowed = 'allow';
+  }
+  return allowed;
+}
+
 /**
  * A resource policy alone (a role's trust policy): whether it allows the request's principal,
  * denies it, or says nothing. AssumeRole needs `allow` whoever the caller is.
@@ -188,31 +245,55 @@ export function resourcePolicyDecision(req: AuthzRequest, policy: CompiledPolicy
 
 export function evaluate(
   req: AuthzRequest,
-  identityPolicies: readonly CompiledPolicy[],
+  identityPolicies: IdentityPolicies,
   resourcePolicy?: CompiledPolicy,
 ): Decision {
   const ctx = contextOf(req);
-  const resource = resourcePolicy ? policiesMatch([resourcePolicy], req, ctx, true) : 'none';
+  const resource = resourcePolicy ? resourceMatch(resourcePolicy, req, ctx) : 'none';
   if (resource === 'deny') return { allowed: false, reason: 'explicit-deny-resource' };
   const p = req.principal;
   // Services and anonymous callers have no identity policies: the resource's policy decides.
   if (p.type === 'service' || p.type === 'anonymous') {
-    return resource === 'allow'
+    return resource !== 'none'
       ? { allowed: true, by: 'resource' }
       : { allowed: false, reason: 'no-resource-allow' };
   }
   const sameAccount = p.accountId === req.resourceAccount;
   if (p.type === 'root' && sameAccount) return { allowed: true, by: 'root' };
-  const identity = p.type === 'root' ? 'allow' : policiesMatch(identityPolicies, req, ctx, false);
+  const set: IdentityPolicySet = isPolicyArray(identityPolicies)
+    ? { policies: identityPolicies }
+    : identityPolicies;
+  const identity = p.type === 'root' ? 'allow' : policiesMatch(set.policies, req, ctx, false);
   if (identity === 'deny') return { allowed: false, reason: 'explicit-deny-identity' };
+  // The narrowing policies: an explicit Deny in either denies whatever grants the request.
+  const boundary = set.boundary ? policiesMatch(set.boundary, req, ctx, false) : 'allow';
+  if (boundary === 'deny') return { allowed: false, reason: 'explicit-deny-boundary' };
+  const session = set.session ? policiesMatch(set.session, req, ctx, false) : 'allow';
+  if (session === 'deny') return { allowed: false, reason: 'explicit-deny-session' };
+  const narrowed: Extract<Decision, { allowed: false }>['reason'] | undefined =
+    boundary !== 'allow' ? 'no-boundary-allow' : session !== 'allow' ? 'no-session-allow' : undefined;
+  const identityAllows = identity === 'allow' && narrowed === undefined;
+  const resourceAllows = resource === 'direct' || (resource === 'allow' && narrowed === undefined);
   if (sameAccount) {
-    if (identity === 'allow') return { allowed: true, by: resource === 'allow' ? 'both' : 'identity' };
-    if (resource === 'allow') return { allowed: true, by: 'resource' };
-    return { allowed: false, reason: 'no-identity-allow' };
+    if (identityAllows) return { allowed: true, by: resourceAllows ? 'both' : 'identity' };
+    if (resourceAllows) return { allowed: true, by: 'resource' };
+    return {
+      allowed: false,
+      reason:
+        identity !== 'allow' && resource === 'none' ? 'no-identity-allow' : (narrowed ?? 'no-identity-allow'),
+    };
   }
-  if (identity !== 'allow') return { allowed: false, reason: 'no-identity-allow' };
-  if (resource !== 'allow') return { allowed: false, reason: 'no-resource-allow' };
+  if (!identityAllows)
+    return {
+      allowed: false,
+      reason: identity !== 'allow' ? 'no-identity-allow' : (narrowed ?? 'no-identity-allow'),
+    };
+  if (resource === 'none') return { allowed: false, reason: 'no-resource-allow' };
   return { allowed: true, by: 'both' };
+}
+
+function isPolicyArray(p: IdentityPolicies): p is readonly CompiledPolicy[] {
+  return Array.isArray(p);
 }
 
 /** AWS's wording after "is not authorized to perform: A on resource: R". */
@@ -222,8 +303,16 @@ export function denialReason(decision: Extract<Decision, { allowed: false }>, ac
       return 'with an explicit deny in an identity-based policy';
     case 'explicit-deny-resource':
       return 'with an explicit deny in a resource-based policy';
+    case 'explicit-deny-boundary':
+      return 'with an explicit deny in a permissions boundary';
+    case 'explicit-deny-session':
+      return 'with an explicit deny in a session policy';
     case 'no-resource-allow':
       return `because no resource-based policy allows the ${action} action`;
+    case 'no-boundary-allow':
+      return `because no permissions boundary allows the ${action} action`;
+    case 'no-session-allow':
+      return `because no session policy allows the ${action} action`;
     default:
       return `because no identity-based policy allows the ${action} action`;
   }

@@ -15,6 +15,8 @@ export {
   type Decision,
   denialReason,
   evaluate,
+  type IdentityPolicies,
+  type IdentityPolicySet,
   type Principal,
   type PrincipalType,
   resourcePolicyDecision,

@@ -7,9 +7,10 @@
 import type { AwsError } from '../../shared/errors.js';
 import { SerializationException } from '../../shared/errors.js';
 import type { Shape } from '../../shared/shapes.js';
+import { encodeEvent, MAX_EVENT_PAYLOAD_BYTES } from '../event-stream/encoder.js';
 import { fromJson } from '../json-values.js';
 import { parseLargeJson } from '../large-json.js';
-import type { Operation, ProtocolCodec, RequestView, ResponseData } from '../types.js';
+import type { Operation, ProtocolCodec, RequestView, ResponseData, StreamEvent } from '../types.js';
 
 export function createRestJsonCodec(): ProtocolCodec {
   return { decode, decodeAsync, encode, encodeError };
@@ -139,12 +140,40 @@ function encode(op: Operation, output: Record<string, unknown>, requestId: strin
     else if (name === bindings.statusCode) status = Number(value);
     else if (name !== bindings.payload) doc[name] = value;
   }
+  if (bindings.eventStream) {
+    const events = output[bindings.eventStream] as AsyncIterable<StreamEvent> | undefined;
+    return {
+      status,
+      headers: { ...headers, 'content-type': EVENT_STREAM_TYPE },
+      body: Buffer.alloc(0),
+      ...(events ? { stream: frameEvents(events) } : {}),
+    };
+  }
   if (bindings.payload) {
     const payload = output[bindings.payload];
     return { status, headers, body: Buffer.isBuffer(payload) ? payload : Buffer.alloc(0) };
   }
   if (status === 204) return { status, headers, body: '' };
   return { status, headers: { ...headers, ...JSON_HEADERS }, body: JSON.stringify(doc, toJsonValue) };
+}
+
+const EVENT_STREAM_TYPE = 'application/vnd.amazon.eventstream';
+
+/** Each event one message; a blob payload past one message's size goes as several events of its type. */
+async function* frameEvents(events: AsyncIterable<StreamEvent>): AsyncGenerator<Buffer, void, undefined> {
+  for await (const event of events) {
+    if (event.payload !== undefined) {
+      const bytes = event.payload;
+      for (let at = 0; at < bytes.length || at === 0; at += MAX_EVENT_PAYLOAD_BYTES) {
+        const piece = bytes.subarray(at, Math.min(bytes.length, at + MAX_EVENT_PAYLOAD_BYTES));
+        yield encodeEvent(event.type, 'application/octet-stream', piece);
+        if (bytes.length === 0) break;
+      }
+    } else {
+      const doc = JSON.stringify(event.members ?? {}, toJsonValue);
+      yield encodeEvent(event.type, 'application/json', Buffer.from(doc));
+    }
+  }
 }
 
 /** Buffers become base64 (blobs); Dates ISO strings. */

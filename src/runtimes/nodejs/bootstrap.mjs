@@ -17,7 +17,7 @@ import {
 } from './errors.mjs';
 import { patchConsole, setCurrentRequestId, structuredConsole } from './log-patch.mjs';
 import { RapidClient } from './rapid-client.mjs';
-import { HttpResponseStream, newBufferedResponseStream } from './streaming.mjs';
+import { HttpResponseStream, newResponseStream } from './streaming.mjs';
 import {
   HANDLER_HIGHWATERMARK,
   HANDLER_STREAMING,
@@ -301,12 +301,13 @@ async function invokePromise(requestId, headers, body) {
 }
 
 /**
- * Handlers wrapped in awslambda.streamifyResponse(handler(event, responseStream, context)). The stream is
- * buffered and posted in one piece with `Lambda-Runtime-Function-Response-Mode: streaming`.
+ * Handlers wrapped in awslambda.streamifyResponse(handler(event, responseStream, context)). What the handler
+ * writes goes to the Runtime API as it is written (streaming.mjs). An error before anything was written is
+ * an ordinary /error; after, it ends the stream with the error in its trailers.
  */
 async function invokeStreaming(requestId, headers, body) {
   beforeExit = NO_OP;
-  const stream = newBufferedResponseStream(metadata.highWaterMark);
+  const stream = newResponseStream(client, requestId, metadata.highWaterMark);
   try {
     const context = attachEnvironmentData({}, headers, promisesOnly);
     const pending = handler(JSON.parse(body.toString('utf8')), stream, context);
@@ -318,25 +319,37 @@ async function invokeStreaming(requestId, headers, body) {
     if (!stream.writableFinished) {
       await new Promise((resolve, reject) => {
         if (!stream.writableEnded) reject(new Error('Response stream is not finished.'));
-        else stream.once('finish', resolve);
+        else {
+          stream.once('finish', resolve);
+          stream.once('error', reject);
+        }
       });
     }
   } catch (err) {
     structuredConsole.logError('Invoke Error', err);
-    respondErrorAndContinue(err, requestId);
+    if (!stream.headSent) {
+      respondErrorAndContinue(err, requestId);
+      return;
+    }
+    const errorBody = toRapidResponse(err);
+    client.cork();
+    stream.fail(errorBody.errorType, trailerSized(errorBody));
+    scheduleIteration();
+    client.uncork();
     return;
   }
-  client.cork();
-  client
-    .postResponse(
-      requestId,
-      Buffer.concat(stream.chunks),
-      stream.contentType,
-      'Lambda-Runtime-Function-Response-Mode: streaming\r\n',
-    )
-    .catch(NO_OP);
   scheduleIteration();
-  client.uncork();
+}
+
+/** The error document for a trailer: Node's HTTP parser takes 16 KiB of head and trailers together. */
+function trailerSized(body) {
+  const text = JSON.stringify(body);
+  if (Buffer.byteLength(text) <= 6000) return text;
+  return JSON.stringify({
+    errorType: body.errorType,
+    errorMessage: String(body.errorMessage).slice(0, 1500),
+    trace: [],
+  });
 }
 
 // --- context --------------------------------------------------------------------------------------------

@@ -84,6 +84,56 @@ export class RapidClient {
     return this.#post(path, `Content-Type: ${contentType}\r\n${extraHeaders}`, body);
   }
 
+  /**
+   * Starts a streamed response (one chunked POST, `Lambda-Runtime-Function-Response-Mode: streaming`):
+   * returns { write(bytes, callback), end(error | undefined, callback) }. Each callback runs once the
+   * socket has taken the bytes (after 'drain' when its buffer is full): the handler's backpressure.
+   * `end` with { errorType, errorBody } sends the error in the trailers.
+   */
+  streamResponse(requestId, contentType) {
+    const path = `${INVOCATION_PATH}${encodeURIComponent(requestId)}/response`;
+    const socket = this.#socket ?? this.#connect();
+    if (this.#pending.length === 0) socket.ref();
+    socket.write(
+      `POST ${path} HTTP/1.1\r\nHost: ${this.#hostHeader}\r\nContent-Type: ${headerSafe(contentType)}\r\n` +
+        'Lambda-Runtime-Function-Response-Mode: streaming\r\nTransfer-Encoding: chunked\r\n' +
+        'Trailer: Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body\r\n\r\n',
+      'latin1',
+    );
+    // The 202 comes after the last chunk; nobody waits for it but the FIFO of answers.
+    new Promise((resolve, reject) => this.#pending.push({ resolve, reject })).catch(() => {});
+    const written = (ok, callback) => {
+      if (ok || socket.destroyed) return callback();
+      const go = () => {
+        socket.off('drain', go);
+        socket.off('close', go);
+        callback();
+      };
+      socket.on('drain', go);
+      socket.on('close', go);
+    };
+    return {
+      write(bytes, callback) {
+        if (bytes.length === 0) return callback();
+        socket.cork();
+        socket.write(`${bytes.length.toString(16)}\r\n`, 'latin1');
+        socket.write(bytes);
+        const ok = socket.write('\r\n', 'latin1');
+        socket.uncork();
+        written(ok, callback);
+      },
+      end(error, callback) {
+        let tail = '0\r\n';
+        if (error) {
+          tail +=
+            `Lambda-Runtime-Function-Error-Type: ${headerSafe(error.errorType ?? 'Unhandled')}\r\n` +
+            `Lambda-Runtime-Function-Error-Body: ${Buffer.from(error.errorBody).toString('base64')}\r\n`;
+        }
+        written(socket.write(`${tail}\r\n`, 'latin1'), callback);
+      },
+    };
+  }
+
   postError(requestId, body, errorType) {
     const path = `${INVOCATION_PATH}${encodeURIComponent(requestId)}/error`;
     return this.#post(path, errorHeaders(errorType), body);
@@ -257,10 +307,12 @@ export class RapidClient {
   }
 }
 
+function headerSafe(value) {
+  return String(value).replace(/[\r\n]/g, ' ');
+}
+
 function errorHeaders(errorType) {
-  const type = errorType
-    ? `Lambda-Runtime-Function-Error-Type: ${String(errorType).replace(/[\r\n]/g, ' ')}\r\n`
-    : '';
+  const type = errorType ? `Lambda-Runtime-Function-Error-Type: ${headerSafe(errorType)}\r\n` : '';
   return `Content-Type: application/json\r\n${type}`;
 }
 

@@ -21,6 +21,8 @@ import path from 'node:path';
 
 export class PathViews {
   private readonly views = new Map<string, string>();
+  /** Masked views (mask()), by mount point. */
+  private readonly masks: string[] = [];
   private socketRoot: string | undefined;
 
   private constructor(
@@ -68,6 +70,35 @@ export class PathViews {
   }
 
   /**
+   * A view of `host` without the entries `names` (files, links or directories): an overlayfs
+   * whose upper lower layer holds a whiteout (a 0/0 character device, made with `mknod`) per
+   * name, so they do not exist in it at all: `ls` does not list them, a shell says "not found".
+   * Mounted once; sandboxes bind it over `host`.
+   */
+  async mask(host: string, names: readonly string[], mknod: string): Promise<string> {
+    const index = this.masks.length;
+    const whiteouts = path.join(this.dir, `mask-${index}`);
+    fs.mkdirSync(whiteouts, { recursive: true, mode: 0o755 });
+    for (const name of names) await run(mknod, [path.join(whiteouts, name), 'c', '0', '0']);
+    const view = path.join(this.dir, `masked-${index}`);
+    fs.mkdirSync(view, { recursive: true, mode: 0o755 });
+    const upper = fs.openSync(whiteouts, 'r');
+    const lower = fs.openSync(host, 'r');
+    try {
+      await run(
+        this.tools.mount,
+        ['-t', 'overlay', 'lambent', '-o', 'ro,lowerdir=/proc/self/fd/3:/proc/self/fd/4', view],
+        [upper, lower],
+      );
+    } finally {
+      fs.closeSync(upper);
+      fs.closeSync(lower);
+    }
+    this.masks.push(view);
+    return view;
+  }
+
+  /**
    * The view of `host` or of a directory containing it; `host` itself when it has none, or
    * when the view's entry is not the same directory (checked by inode: two stat calls). The
    * view may have looked the entry up before it was made, or keep one deleted since and made
@@ -104,8 +135,10 @@ export class PathViews {
   async close(): Promise<void> {
     if (this.socketRoot) await run(this.tools.umount, ['-l', this.socketRoot]).catch(() => {});
     this.socketRoot = undefined;
-    for (const view of this.views.values()) await run(this.tools.umount, ['-l', view]).catch(() => {});
+    for (const view of [...this.views.values(), ...this.masks])
+      await run(this.tools.umount, ['-l', view]).catch(() => {});
     this.views.clear();
+    this.masks.length = 0;
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }

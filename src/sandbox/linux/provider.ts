@@ -39,13 +39,13 @@ import type {
   SandboxSpec,
 } from '../sandbox.js';
 import { DEFAULT_PIDS_MAX, MB_PER_CORE, SandboxStartError } from '../sandbox.js';
-import { LAUNCHER_SCRIPT, SYSCALLS } from './launcher.js';
+import { LAUNCHER_SCRIPT, type Mount, SYSCALLS } from './launcher.js';
 import { LauncherProcess } from './launcher-process.js';
 import { type NetworkPlan, planNetwork } from './network.js';
 import { PathViews } from './path-views.js';
 import { describePools, Prewarm } from './prewarm.js';
 import type { Rootfs } from './rootfs.js';
-import { buildRootfs } from './rootfs.js';
+import { buildRootfs, maskedLanguages } from './rootfs.js';
 import { LINUX_LAYOUT, LinuxSandbox, type LinuxSandboxDeps } from './sandbox.js';
 import { buildSeccompFilter, describeSeccomp, SECCOMP_ARCHES } from './seccomp.js';
 import { findTool, TmpVolumes } from './tmp-volumes.js';
@@ -163,6 +163,7 @@ async function createLocked(
     runtimeLinks,
     ...(options.viewDirs ?? []).filter((d) => fs.existsSync(d)),
   ]);
+  const hidden = views ? await maskLanguages(views, rootfs) : { note: 'no overlayfs views' };
   // Without it, Lambent's runtimes reach their Runtime API through the relay like any other.
   const sockets = views ? await views.sockets().catch(() => undefined) : undefined;
   const network = await planNetwork(options.sandboxSubnet);
@@ -179,7 +180,7 @@ async function createLocked(
     launcherPath,
     syscalls,
     seccomp: buildSeccompFilter(process.arch),
-    rootfs,
+    rootfs: hidden.mounts ? { ...rootfs, hidden: hidden.mounts } : rootfs,
     tmp: tmpProbe.volumes,
     driver: cgroups.driver,
     uidBase,
@@ -191,6 +192,9 @@ async function createLocked(
       ...(tmpProbe.note ? { tmp: tmpProbe.note } : {}),
       'host paths':
         viewsNote ?? 'hidden from mountinfo by overlayfs views of the skeleton, runtimes, code and layers',
+      hidden: hidden.mounts
+        ? `the host's node and python (${rootfs.languages.reduce((n, l) => n + l.names.length, 0)} entries of ${rootfs.languages.map((l) => l.parent).join(', ')}) do not exist in sandboxes without a language (provided.*): overlayfs views of those directories without them`
+        : `${rootfs.hidden.length} paths of the host's node and python blanked (non-executable) in sandboxes without a language (provided.*): ${hidden.note}`,
     },
     ...(views ? { views } : {}),
     ...(sockets ? { sockets } : {}),
@@ -228,6 +232,25 @@ async function pathViews(base: string, dirs: string[]): Promise<{ views?: PathVi
       note: `no overlayfs views (${(err as Error).message.split('\n')[0]}): mountinfo shows host paths`,
     };
   }
+}
+
+/**
+ * Views of the directories holding the host's node and python without them (path-views.ts
+ * mask(): one overlayfs mount each at start, one bind each per provided.* sandbox instead of a
+ * blank per entry). Without mknod or a working mount, the blanks stay: `node` is there but
+ * fails with "Permission denied".
+ */
+async function maskLanguages(views: PathViews, rootfs: Rootfs): Promise<{ mounts?: Mount[]; note?: string }> {
+  const mknod = findTool('mknod');
+  if (!mknod) return { note: 'mknod (coreutils) is not installed' };
+  const masked = new Map<string, string>();
+  try {
+    for (const { parent, names } of rootfs.languages)
+      masked.set(parent, await views.mask(parent, names, mknod));
+  } catch (err) {
+    return { note: `no masked views (${(err as Error).message.split('\n')[0]})` };
+  }
+  return { mounts: maskedLanguages(rootfs, masked) };
 }
 
 /** Files a crash can leave half-written or unused: a launcher script's temp copy, smoke dirs. */
@@ -543,7 +566,6 @@ export class LinuxSandboxProvider implements SandboxProvider {
         uids: `${this.p.uidBase}..${this.p.uidBase + this.p.uidCount - 1}`,
         prestart: `${this.p.prestart} launchers parked in their cgroups`,
         prewarm: describePools(this.prewarm.status()),
-        hidden: `${rootfs.hidden.length} paths of the host's node and python blanked in sandboxes without a language (provided.*)`,
         rootfs: rootfs.root,
       },
     };

@@ -19,6 +19,17 @@ export interface Rootfs {
    * custom runtime finds neither.
    */
   hidden: Mount[];
+  /**
+   * The same, as names to remove from their directories (any file type): what a provider with
+   * overlayfs views hides instead, so that they do not exist rather than fail to run.
+   */
+  languages: LanguageEntries[];
+}
+
+export interface LanguageEntries {
+  /** A host directory, e.g. /usr/bin. */
+  parent: string;
+  names: string[];
 }
 
 /** /etc files copied into the skeleton (a snapshot at provider start). */
@@ -113,7 +124,7 @@ export function buildRootfs(options: RootfsOptions): Rootfs {
     fs.symlinkSync(`/proc/self/fd/${i}`, path.join(root, `dev/${s}`));
   });
   fs.chmodSync(root, 0o755);
-  return { root, mounts, hidden: hiddenLanguages(`${root}.blank`) };
+  return { root, mounts, hidden: hiddenLanguages(`${root}.blank`), languages: languageEntries() };
 }
 
 /** Host executables and directories of node and python that a sandbox without a language must not see. */
@@ -155,6 +166,47 @@ function hiddenLanguages(blankDir: string): Mount[] {
   scan(LANGUAGE_PARENTS.files, LANGUAGE_FILES, (st) => st.isFile(), blankFile);
   scan(LANGUAGE_PARENTS.dirs, LANGUAGE_DIRS, (st) => st.isDirectory(), path.join(blankDir, 'dir'));
   return mounts;
+}
+
+/** The host's node and python entries by directory: files and links of LANGUAGE_FILES, directories of LANGUAGE_DIRS. */
+function languageEntries(): LanguageEntries[] {
+  const out: LanguageEntries[] = [];
+  const scan = (parents: string[], pattern: RegExp, want: (st: fs.Stats) => boolean) => {
+    for (const parent of parents) {
+      let names: string[];
+      try {
+        names = fs.readdirSync(parent);
+      } catch {
+        continue;
+      }
+      const found = names
+        .filter((n) => pattern.test(n))
+        .filter((n) => {
+          const st = lstat(path.join(parent, n));
+          return st !== undefined && want(st);
+        });
+      if (found.length > 0) out.push({ parent, names: found.sort() });
+    }
+  };
+  scan(LANGUAGE_PARENTS.files, LANGUAGE_FILES, () => true);
+  scan(LANGUAGE_PARENTS.dirs, LANGUAGE_DIRS, (st) => st.isDirectory() || st.isSymbolicLink());
+  return out;
+}
+
+/**
+ * The mounts that hide `languages` through masked views (`view(parent)`: the parent without
+ * those names), followed by the skeleton's own mounts inside those parents (the /bin/sh →
+ * bash bind), which a view bound over their parent would cover.
+ */
+export function maskedLanguages(rootfs: Rootfs, views: ReadonlyMap<string, string>): Mount[] {
+  const out: Mount[] = [];
+  for (const { parent } of rootfs.languages) {
+    const view = views.get(parent);
+    if (view) out.push({ kind: 'ro', source: view, target: parent });
+  }
+  const covered = [...views.keys()];
+  for (const m of rootfs.mounts) if (covered.some((p) => m.target.startsWith(`${p}/`))) out.push(m);
+  return out;
 }
 
 /** passwd/group naming every uid of the pool (glibc, `id`, `os.userInfo()` want an entry). */

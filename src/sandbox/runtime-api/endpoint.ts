@@ -6,8 +6,9 @@
  * Implements: GET /runtime/invocation/next (long poll), POST /runtime/invocation/{id}/response,
  * POST /runtime/invocation/{id}/error, POST /runtime/init/error, with the status codes and bodies of AWS's
  * Runtime Interface Emulator for misuse (400 InvalidRequestID, 403 InvalidStateTransition,
- * 413 RequestEntityTooLarge). Response streaming (`Lambda-Runtime-Function-Response-Mode: streaming`) is
- * accepted but buffered; errors in its trailers are honoured.
+ * 413 RequestEntityTooLarge). Response streaming (`Lambda-Runtime-Function-Response-Mode: streaming`,
+ * chunked): forwarded chunk by chunk to the invocation's sink when it has one (with backpressure, up to
+ * 200 MiB), else buffered within the 6 MB limit; an error in its trailers fails the invocation.
  * Not implemented: the Extensions, Logs and Telemetry APIs, `/runtime/restore/*` (SnapStart).
  */
 import { timingSafeEqual } from 'node:crypto';
@@ -29,6 +30,7 @@ import type {
 } from './types.js';
 import {
   MAX_PAYLOAD_SIZE,
+  MAX_STREAMED_PAYLOAD_SIZE,
   renderAccepted,
   renderInvalidRequestId,
   renderInvalidResponseMode,
@@ -71,6 +73,7 @@ class Endpoint implements RuntimeEndpoint {
   readonly initialized: Promise<InitOutcome>;
 
   private readonly maxBytes: number;
+  private readonly maxStreamedBytes: number;
   private readonly maxConnections: number;
   private readonly authorize: RuntimeEndpointOptions['authorize'];
   private readonly token: Buffer | undefined;
@@ -100,6 +103,7 @@ class Endpoint implements RuntimeEndpoint {
 
   constructor(options: RuntimeEndpointOptions) {
     this.maxBytes = options.maxResponseBytes ?? MAX_PAYLOAD_SIZE;
+    this.maxStreamedBytes = options.maxStreamedResponseBytes ?? MAX_STREAMED_PAYLOAD_SIZE;
     this.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     this.authorize = options.authorize;
     if (options.token) {
@@ -396,6 +400,11 @@ class Endpoint implements RuntimeEndpoint {
       return;
     }
     this.state = to;
+    const sink = mode === 'streaming' ? this.inflight?.invocation.stream : undefined;
+    if (sink) {
+      this.forwardStream(req, res, sink, to);
+      return;
+    }
     readBody(
       req,
       this.maxBytes,
@@ -432,6 +441,60 @@ class Endpoint implements RuntimeEndpoint {
         this.serveDeferredNext();
       },
     );
+  }
+
+  /**
+   * A streamed response with somewhere to go: each chunk is handed on as it arrives, the request is
+   * paused while the sink is full. The invocation ends with the body (its trailers may carry an error).
+   * A body cut off half-way leaves the invocation open, as a buffered one: the runtime's exit or the
+   * timeout ends it.
+   */
+  private forwardStream(
+    req: IncomingMessage,
+    res: ServerResponse,
+    sink: NonNullable<Invocation['stream']>,
+    to: RuntimeStateName,
+  ): void {
+    const limit = this.maxStreamedBytes;
+    const contentType = headerValue(req.headers['content-type']);
+    sink.start(contentType);
+    let size = 0;
+    const resume = () => req.resume();
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) return; // read on, so the runtime can finish its request and read our 413
+      if (!sink.write(chunk)) {
+        req.pause();
+        sink.onDrain(resume);
+      }
+    });
+    req.on('end', () => {
+      this.state = transition(to, 'sent') ?? to;
+      if (size > limit) {
+        this.finish({
+          kind: 'error',
+          errorType: 'Function.ResponseSizeTooLarge',
+          payload: responseTooLargePayload(limit),
+        });
+        renderRequestEntityTooLarge(res, limit);
+      } else {
+        this.finish(
+          streamingError(req) ?? {
+            kind: 'response',
+            payload: Buffer.alloc(0),
+            streamedBytes: size,
+            ...(contentType !== undefined ? { contentType } : {}),
+          },
+        );
+        renderAccepted(res);
+      }
+      this.serveDeferredNext();
+    });
+    req.on('close', () => {
+      if (req.complete) return;
+      if (this.state === to) this.state = transition(to, 'bodyAborted') ?? 'Ready';
+      this.serveDeferredNext();
+    });
   }
 
   private serveDeferredNext(): void {

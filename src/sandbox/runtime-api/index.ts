@@ -8,7 +8,8 @@ export type {
   InitOutcome,
   Invocation,
   InvocationResult,
+  ResponseSink,
   RuntimeEndpoint,
   RuntimeEndpointOptions,
 } from './types.js';
-export { MAX_PAYLOAD_SIZE } from './wire.js';
+export { MAX_PAYLOAD_SIZE, MAX_STREAMED_PAYLOAD_SIZE } from './wire.js';

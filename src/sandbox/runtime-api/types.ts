@@ -14,6 +14,27 @@ export interface Invocation {
   clientContext?: string;
   /** `{"cognitoIdentityId":...,"cognitoIdentityPoolId":...}` as JSON text. */
   cognitoIdentity?: string;
+  /**
+   * Where a streamed response (`Lambda-Runtime-Function-Response-Mode: streaming`) goes, chunk by
+   * chunk as the runtime sends it. Without a sink a streamed response is buffered like any other
+   * (what Invoke does with a streaming function); a buffered response never touches the sink.
+   */
+  stream?: ResponseSink;
+}
+
+/**
+ * The receiving end of a streamed response: InvokeWithResponseStream's event stream, a function
+ * URL in RESPONSE_STREAM mode. The endpoint stops reading the runtime's body while `write` says the
+ * sink is full and goes on when it calls the `onDrain` callback: that is the backpressure that
+ * reaches the handler's `responseStream.write()`.
+ */
+export interface ResponseSink {
+  /** The runtime began streaming: its Content-Type. Called once, before the first chunk. */
+  start(contentType: string | undefined): void;
+  /** One chunk as it arrived; false: wait for `onDrain` before writing again. */
+  write(chunk: Buffer): boolean;
+  /** Runs `resume` once the sink can take more (at once if it already can). */
+  onDrain(resume: () => void): void;
 }
 
 /**
@@ -21,7 +42,8 @@ export interface Invocation {
  * sent with `/error` (absent when it sent none), or a platform type such as `Function.ResponseSizeTooLarge`.
  */
 export type InvocationResult =
-  | { kind: 'response'; payload: Buffer; contentType?: string }
+  /** `streamedBytes`: present when the body went to the invocation's sink (payload then empty), its size. */
+  | { kind: 'response'; payload: Buffer; contentType?: string; streamedBytes?: number }
   | { kind: 'error'; payload: Buffer; errorType?: string };
 
 export type InitOutcome = { kind: 'ready' } | { kind: 'init-error'; payload: Buffer; errorType?: string };
@@ -66,6 +88,12 @@ export interface RuntimeEndpointOptions {
   authorize?: (socket: Socket) => boolean | Promise<boolean>;
   /** Largest response/error body accepted; default 6291556 bytes (6 MiB + 100), as Lambda. */
   maxResponseBytes?: number;
+  /**
+   * Largest streamed response forwarded to a sink; default 200 MiB, Lambda's documented maximum
+   * for response streaming (20 MB before July 2025). Past it the rest is read and dropped and the
+   * invocation fails with `Function.ResponseSizeTooLarge`.
+   */
+  maxStreamedResponseBytes?: number;
   /**
    * Also listen on a second port whose connections prove themselves with this secret instead of
    * `authorize`: the client writes `<token>\n` first, waits for one byte `K`, then speaks HTTP.

@@ -8,6 +8,9 @@ import type { RuntimeStateName } from './runtime-state.js';
 /** Lambda's payload limit: 6 MiB plus 100 bytes (RIE `interop.MaxPayloadSize`). */
 export const MAX_PAYLOAD_SIZE = 6 * 1024 * 1024 + 100;
 
+/** Response streaming's limit: 200 MiB (Lambda's documented default since July 2025; 20 MiB before). */
+export const MAX_STREAMED_PAYLOAD_SIZE = 200 * 1024 * 1024;
+
 const JSON_TYPE = 'application/json';
 
 function jsonBody(value: unknown): Buffer {

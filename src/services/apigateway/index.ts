@@ -71,15 +71,8 @@ export function createApiGatewayService(deps: { db: Db; clock?: () => number }):
     requestTooLarge: (_op, limit) =>
       new AwsError('RequestEntityTooLargeException', `Request must be smaller than ${limit} bytes`, 413),
     throttled: () => new AwsError('TooManyRequestsException', 'Too Many Requests', 429),
-    unknownOperation: (_method, rawPath) =>
-      // v2's paths share the signing name; without a v2 service they are a service not served.
-      rawPath.startsWith('/v2/')
-        ? new AwsError(
-            'NotImplemented',
-            'Lambent does not serve the apigateway service (yet) for HTTP and WebSocket APIs (/v2/)',
-            501,
-          )
-        : new AwsError('NotFoundException', 'Invalid request path', 404),
+    // API Gateway answers an unknown path with a 404 whose body names no operation.
+    unknownOperation: () => new AwsError('NotFoundException', 'Invalid request path', 404),
     accessDenied: (message) => new AwsError('AccessDeniedException', message, 403),
     health: () => ({ status: 'ok', operations: router.size, restApis: store.allApiIds().length }),
     async close() {},

@@ -42,11 +42,25 @@ function iamResources(input: Record<string, unknown>, ctx: RequestContext): stri
   if (typeof input.UserName === 'string') return [`arn:aws:iam::${ctx.accountId}:user/${input.UserName}`];
   return ['*'];
 }
+/**
+ * IAM's own condition keys a request fills: `iam:PermissionsBoundary` (CreateUser, CreateRole,
+ * Put*PermissionsBoundary) and `iam:PolicyARN` (Attach/Detach*Policy, Put*PermissionsBoundary),
+ * as the service authorization reference lists them for those actions.
+ */
+function iamContext(input: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (typeof input.PermissionsBoundary === 'string') {
+    out['iam:PermissionsBoundary'] = input.PermissionsBoundary;
+    out['iam:PolicyARN'] = input.PermissionsBoundary;
+  }
+  if (typeof input.PolicyArn === 'string') out['iam:PolicyARN'] = input.PolicyArn;
+  return out;
+}
 export const IAM_XMLNS = 'https://iam.amazonaws.com/doc/2010-05-08/';
 
 export function createIamService(deps: { store: IdentityStore }): Service {
   const operations = [...userOperations(deps), ...roleOperations(deps), ...policyOperations(deps)].map(
-    (op) => ({ ...op, authz: op.authz ?? { resources: iamResources } }),
+    (op) => ({ ...op, authz: op.authz ?? { resources: iamResources, context: iamContext } }),
   );
   const router = new QueryActionRouter(IAM_VERSION, operations);
   const base = createQueryCodec({ xmlNamespace: IAM_XMLNS, errorCode: queryErrorCode });

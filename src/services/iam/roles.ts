@@ -42,6 +42,19 @@ export function roleOperations(deps: IamDeps) {
 
     op('GetRole', (input, ctx) => ({ Role: roleView(role(ctx, str(input.RoleName)), 'full') })),
 
+    op('PutRolePermissionsBoundary', (input, ctx) => {
+      const r = role(ctx, str(input.RoleName));
+      attachablePolicy(deps, ctx, str(input.PermissionsBoundary));
+      store.setPermissionsBoundary(ctx.accountId, 'role', r.roleName, str(input.PermissionsBoundary));
+      return undefined;
+    }),
+
+    op('DeleteRolePermissionsBoundary', (input, ctx) => {
+      const r = role(ctx, str(input.RoleName));
+      store.setPermissionsBoundary(ctx.accountId, 'role', r.roleName, undefined);
+      return undefined;
+    }),
+
     op('ListRoles', (input, ctx) => {
       const p = page(pathFilter(store.listRoles(ctx.accountId), input.PathPrefix), input);
       return { Roles: p.items.map((r) => roleView(r, 'list')), IsTruncated: p.IsTruncated, Marker: p.Marker };

@@ -516,6 +516,40 @@ export const OPERATIONS: Readonly<Record<string, { input: StructureShape; hasOut
     },
     hasOutput: true,
   },
+  PutUserPermissionsBoundary: {
+    input: {
+      type: 'structure',
+      members: {
+        UserName: { type: 'string', min: 1, max: 64, pattern: '[\\w+=,.@-]+', required: true },
+        PermissionsBoundary: { type: 'string', min: 20, max: 2048, required: true },
+      },
+    },
+    hasOutput: false,
+  },
+  DeleteUserPermissionsBoundary: {
+    input: {
+      type: 'structure',
+      members: { UserName: { type: 'string', min: 1, max: 64, pattern: '[\\w+=,.@-]+', required: true } },
+    },
+    hasOutput: false,
+  },
+  PutRolePermissionsBoundary: {
+    input: {
+      type: 'structure',
+      members: {
+        RoleName: { type: 'string', min: 1, max: 64, pattern: '[\\w+=,.@-]+', required: true },
+        PermissionsBoundary: { type: 'string', min: 20, max: 2048, required: true },
+      },
+    },
+    hasOutput: false,
+  },
+  DeleteRolePermissionsBoundary: {
+    input: {
+      type: 'structure',
+      members: { RoleName: { type: 'string', min: 1, max: 64, pattern: '[\\w+=,.@-]+', required: true } },
+    },
+    hasOutput: false,
+  },
 };
 
 /** Error codes of the model and their HTTP statuses. */

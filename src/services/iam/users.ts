@@ -88,6 +88,19 @@ export function userOperations(deps: IamDeps) {
       throw new ValidationError('Must specify userName when calling with non-User credentials');
     }),
 
+    op('PutUserPermissionsBoundary', (input, ctx) => {
+      const u = user(ctx, str(input.UserName));
+      attachablePolicy(deps, ctx, str(input.PermissionsBoundary));
+      store.setPermissionsBoundary(ctx.accountId, 'user', u.userName, str(input.PermissionsBoundary));
+      return undefined;
+    }),
+
+    op('DeleteUserPermissionsBoundary', (input, ctx) => {
+      const u = user(ctx, str(input.UserName));
+      store.setPermissionsBoundary(ctx.accountId, 'user', u.userName, undefined);
+      return undefined;
+    }),
+
     op('ListUsers', (input, ctx) => {
       const p = page(pathFilter(store.listUsers(ctx.accountId), input.PathPrefix), input);
       return { Users: p.items.map((u) => userView(u)), IsTruncated: p.IsTruncated, Marker: p.Marker };

@@ -22,10 +22,11 @@ export interface LambdaDeps {
   /** AWS's RequestEntityTooLargeException for a payload over `limit`. */
   tooLarge(limit: number): AwsError;
   /**
-   * With IAM enforced, refuses a role that does not exist or does not trust
-   * lambda.amazonaws.com, in AWS's words; otherwise accepts any well-formed role.
+   * Refuses a caller without iam:PassRole on the role (AccessDeniedException), and with IAM
+   * enforced a role that does not exist or does not trust lambda.amazonaws.com, in AWS's
+   * words; otherwise accepts any well-formed role.
    */
-  checkExecutionRole(role: string): void;
+  checkExecutionRole(role: string, ctx: RequestContext): void;
 }
 
 export function scopeOf(ctx: RequestContext): Scope {

@@ -8,38 +8,46 @@ import { randomUUID } from 'node:crypto';
 import type {
   FunctionInvocation,
   FunctionInvoker,
+  StreamedInvocation,
   SyncInvocationOutcome,
 } from '../../event-sources/function-invoker.js';
 import type { Authorizer } from '../../iam/authorizer.js';
-import type { CompiledPolicy } from '../../iam/policy/index.js';
+import type { CompiledPolicy, ContextValue } from '../../iam/policy/index.js';
+import { invokeStreaming } from '../../invoke/response-stream.js';
 import type { LambdaDeps } from './deps.js';
 import { AccessDeniedException } from './errors.js';
 import { functionArn, parseFunctionRef } from './identifiers.js';
 import { resolveQualifier } from './operations/aliases.js';
 import { ASYNC_PAYLOAD_LIMIT, resolveRunnable, SYNC_PAYLOAD_LIMIT, target } from './operations/invoke.js';
+import { streamFunctionError } from './operations/invoke-stream.js';
 
 export function createFunctionInvoker(
   deps: LambdaDeps,
   access: { authorizer: Authorizer | undefined; policyOf: (arn: string) => CompiledPolicy | undefined },
 ): FunctionInvoker {
-  /** Throws AccessDeniedException with AWS's message when the caller may not invoke `arn`. */
+  /**
+   * Throws AccessDeniedException with AWS's message when the caller may not invoke `arn`. A
+   * function URL's caller needs lambda:InvokeFunctionUrl and, as AWS requires of URLs created
+   * since October 2025, lambda:InvokeFunction too (with `lambda:InvokedViaFunctionUrl` true,
+   * which AddPermission's InvokedViaFunctionUrl grants).
+   */
   function checkCaller(request: FunctionInvocation, arn: string): void {
     const { authorizer } = access;
     if (!authorizer) return;
     const { caller } = request;
-    const denied = authorizer.decide(
-      {
-        principal: caller.principal,
-        action: caller.action ?? 'lambda:InvokeFunction',
-        resource: arn,
-        context: {
-          ...(caller.sourceArn ? { 'aws:SourceArn': caller.sourceArn } : {}),
-          ...(caller.sourceAccount ? { 'aws:SourceAccount': caller.sourceAccount } : {}),
-          ...caller.context,
-        },
-      },
-      access.policyOf(arn),
-    );
+    const action = caller.action ?? 'lambda:InvokeFunction';
+    const context: Record<string, ContextValue> = {
+      ...(caller.sourceArn ? { 'aws:SourceArn': caller.sourceArn } : {}),
+      ...(caller.sourceAccount ? { 'aws:SourceAccount': caller.sourceAccount } : {}),
+      ...caller.context,
+    };
+    const policy = access.policyOf(arn);
+    const decide = (a: string, ctx: typeof context) =>
+      authorizer.decide({ principal: caller.principal, action: a, resource: arn, context: ctx }, policy);
+    let denied = decide(action, context);
+    if (!denied && action === 'lambda:InvokeFunctionUrl') {
+      denied = decide('lambda:InvokeFunction', { ...context, 'lambda:InvokedViaFunctionUrl': 'true' });
+    }
     if (denied) throw new AccessDeniedException(denied);
   }
 
@@ -61,6 +69,32 @@ export function createFunctionInvoker(
         payload: result.payload,
         executedVersion: version.version,
         requestId,
+      };
+    },
+
+    async invokeStream(request): Promise<StreamedInvocation> {
+      const scope = { accountId: request.accountId, region: request.region };
+      const { version, arn } = resolveRunnable(deps.store, scope, request.functionName, request.qualifier);
+      checkCaller(request, arn);
+      if (request.payload.length > SYNC_PAYLOAD_LIMIT) throw deps.tooLarge(SYNC_PAYLOAD_LIMIT);
+      const requestId = request.requestId ?? randomUUID();
+      const run = invokeStreaming(deps.invoker, target(deps, scope, version, arn), {
+        requestId,
+        payload: request.payload,
+        tail: false,
+      });
+      await run.ready;
+      const completion = run.outcome.then(({ result }) => {
+        const error = streamFunctionError(result);
+        return error ? { error } : {};
+      });
+      completion.catch(() => undefined);
+      return {
+        executedVersion: version.version,
+        requestId,
+        chunks: run.chunks,
+        contentType: () => run.chunks.contentType,
+        completion,
       };
     },
 

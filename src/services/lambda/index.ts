@@ -7,21 +7,24 @@
  * PublishLayerVersion, GetLayerVersion, GetLayerVersionByArn, ListLayers, ListLayerVersions,
  * DeleteLayerVersion, AddPermission, RemovePermission, GetPolicy, TagResource,
  * UntagResource, ListTags, GetAccountSettings, Invoke (RequestResponse, Event, DryRun,
- * LogType Tail; aliases with weighted routing), InvokeAsync; Put/Get/DeleteFunctionConcurrency
+ * LogType Tail; aliases with weighted routing), InvokeAsync, InvokeWithResponseStream (event stream,
+ * chunks as the handler writes them); Put/Get/DeleteFunctionConcurrency
  * (reserved and account concurrency, scaling rate and host memory, throttling with AWS's 429
  * bodies); Put/Get/Delete/ListProvisionedConcurrencyConfig(s) (environments initialised
  * ahead of time and kept, served first; status as AWS reports it; re-provisioned on start);
  * Put/Get/Update/Delete/ListFunctionEventInvokeConfig(s) with async retries, maximum event
- * age and destinations (Lambda targets); code download URLs.
+ * age and destinations (Lambda targets); code download URLs; Create/Get/Update/Delete/
+ * ListFunctionUrlConfig(s) (served by event-sources/http/function-url-door.ts).
  *
  * Not yet (see docs/parity/lambda.md): SQS/SNS/EventBridge/S3 destinations and dead-letter
- * queues (accepted, not delivered), function URLs, event source mappings, layer permissions,
- * code signing, container images, code from S3, response streaming.
+ * queues (accepted, not delivered), event source mappings, layer permissions, code signing,
+ * container images, code from S3.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FunctionInvoker } from '../../event-sources/function-invoker.js';
+import type { FunctionUrlDirectory } from '../../event-sources/http/function-url-directory.js';
 import type { Authorizer } from '../../iam/authorizer.js';
 import type { IdentityStore } from '../../iam/store.js';
 import {
@@ -46,7 +49,7 @@ import type { Db } from '../../storage/db.js';
 import type { Service } from '../service.js';
 import { createActivator } from './activator.js';
 import { asyncOutcomes, lambdaDestinationTarget } from './async-outcomes.js';
-import { functionPolicies, withAuthz } from './authz.js';
+import { functionPolicies, statementPrincipals, withAuthz } from './authz.js';
 import { createConcurrencyStore } from './concurrency-store.js';
 import type { LambdaDeps } from './deps.js';
 import { AccessDeniedException, RequestEntityTooLargeException, TooManyRequestsException } from './errors.js';
@@ -56,8 +59,10 @@ import { createFunctionInvoker } from './function-invoker.js';
 import { aliasOperations } from './operations/aliases.js';
 import { concurrencyOperations, loadReservations, withReservations } from './operations/concurrency.js';
 import { eventInvokeConfigOperations, withEventInvokeConfigs } from './operations/event-invoke-configs.js';
+import { functionUrlOperations, withFunctionUrls } from './operations/function-urls.js';
 import { functionOperations } from './operations/functions.js';
 import { asyncEventRunner, invokeOperations } from './operations/invoke.js';
+import { invokeStreamOperations } from './operations/invoke-stream.js';
 import { layerOperations } from './operations/layers.js';
 import { permissionOperations } from './operations/permissions.js';
 import {
@@ -68,6 +73,7 @@ import {
 import { tagAndAccountOperations } from './operations/tags-and-account.js';
 import { createProvisionedStore } from './provisioned-store.js';
 import { createLambdaStore } from './store.js';
+import { createUrlConfigStore } from './url-config-store.js';
 
 const CODE_URL_PREFIX = '/_lambent/lambda/code/';
 const CODE_URL_TTL_SECONDS = 600;
@@ -75,6 +81,8 @@ const CODE_URL_TTL_SECONDS = 600;
 /** The Lambda service, and the way event sources invoke its functions. */
 export interface LambdaService extends Service {
   readonly functions: FunctionInvoker;
+  /** Function URLs by id, for their front door. */
+  readonly functionUrls: FunctionUrlDirectory;
 }
 
 export function createLambdaService(opts: {
@@ -89,6 +97,8 @@ export function createLambdaService(opts: {
   identities?: IdentityStore;
   /** Decides event sources' callers against function policies (absent: every caller is allowed). */
   authorizer?: Authorizer;
+  /** The port clients reach the platform on, for FunctionUrl (default: config.port). */
+  publicPort?: () => number;
 }): LambdaService {
   const { config, db, blobs, logger, invoker } = opts;
   const store = createLambdaStore(db);
@@ -103,6 +113,9 @@ export function createLambdaService(opts: {
       if (familyOf(runtime)) await invoker.runtimes.ensure(runtime);
     },
   });
+  // After a restart, the pools of the interpreters that existing functions run on (another
+  // Node major, a Python) are defined now rather than at each one's first cold start.
+  invoker.runtimes.adopt(store.runtimesInUse());
   const urlKey = Buffer.from(
     store.setting('code-url-key', () => randomBytes(32).toString('hex')),
     'hex',
@@ -141,7 +154,7 @@ export function createLambdaService(opts: {
       const expires = Math.floor(Date.now() / 1000) + CODE_URL_TTL_SECONDS;
       return `${ctx.endpoint}${CODE_URL_PREFIX}${codeKey}?Expires=${expires}&Signature=${sign(codeKey, expires)}`;
     },
-    checkExecutionRole: executionRoleCheck(config, opts.identities),
+    checkExecutionRole: executionRoleCheck(config, opts.identities, opts.authorizer),
   };
   runAsync = asyncEventRunner(deps);
   outcomes = asyncOutcomes(deps, eventInvokeConfigs, destinations);
@@ -153,6 +166,13 @@ export function createLambdaService(opts: {
   const provisioned = { configs: createProvisionedStore(db), manager: invoker.provisioned };
   loadProvisioned(deps, provisioned);
 
+  const urls = createUrlConfigStore(db);
+  const publicPort = opts.publicPort ?? (() => config.port);
+  // AWS's host is <url-id>.lambda-url.<region>.on.aws; `.localhost` names resolve to loopback
+  // without any DNS set-up (RFC 6761), and the gateway routes them by Host as AWS does.
+  const functionUrl = (urlId: string, region: string) =>
+    `http://${urlId}.lambda-url.${region}.localhost:${publicPort()}/`;
+
   const router = new RestRouter(
     withAuthz(
       withProvisioned(
@@ -161,25 +181,49 @@ export function createLambdaService(opts: {
         withEventInvokeConfigs(
           deps,
           eventInvokeConfigs,
-          withReservations(deps, reservations, [
-            ...functionOperations(deps),
-            ...aliasOperations(deps),
-            ...layerOperations(deps),
-            ...permissionOperations(deps),
-            ...tagAndAccountOperations(deps),
-            ...invokeOperations(deps),
-            ...concurrencyOperations(deps, reservations),
-            ...provisionedConcurrencyOperations(deps, provisioned),
-            ...eventInvokeConfigOperations(deps, eventInvokeConfigs),
-          ]),
+          withReservations(
+            deps,
+            reservations,
+            withFunctionUrls(deps, urls, [
+              ...functionOperations(deps),
+              ...aliasOperations(deps),
+              ...layerOperations(deps),
+              ...permissionOperations(deps),
+              ...tagAndAccountOperations(deps),
+              ...invokeOperations(deps),
+              ...invokeStreamOperations(deps),
+              ...concurrencyOperations(deps, reservations),
+              ...provisionedConcurrencyOperations(deps, provisioned),
+              ...eventInvokeConfigOperations(deps, eventInvokeConfigs),
+              ...functionUrlOperations(deps, urls, { functionUrl }),
+            ]),
+          ),
         ),
       ),
+      statementPrincipals(store),
     ),
   );
 
   const policyOf = functionPolicies(store);
   return {
     functions: createFunctionInvoker(deps, { authorizer: opts.authorizer, policyOf }),
+    functionUrls: {
+      find(urlId) {
+        const c = urls.byUrlId(urlId);
+        if (!c) return undefined;
+        return {
+          urlId,
+          accountId: c.accountId,
+          region: c.region,
+          functionName: c.name,
+          ...(c.qualifier ? { qualifier: c.qualifier } : {}),
+          authType: c.authType,
+          ...(c.cors ? { cors: c.cors } : {}),
+          invokeMode: c.invokeMode ?? 'BUFFERED',
+        };
+      },
+      retired: (urlId) => urls.isRetired(urlId),
+    },
     name: 'lambda',
     signingName: 'lambda',
     codec: createRestJsonCodec(),
@@ -193,6 +237,7 @@ export function createLambdaService(opts: {
       '/2019-09-25/',
       '/2019-09-30/',
       '/2021-10-31/',
+      '/2021-11-15/',
     ],
     // AWS names Invoke "InvokeFunction" in this message.
     requestTooLarge: (op, limit) =>

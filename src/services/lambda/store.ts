@@ -155,6 +155,12 @@ export function createLambdaStore(db: Db) {
       `SELECT account_id, region, name, version, config, code_key FROM lambda_function_versions
        WHERE json_extract(config, '$.State') = 'Pending' OR json_extract(config, '$.LastUpdateStatus') = 'InProgress'`,
     ),
+    runtimesInUse: db
+      .prepare(
+        `SELECT DISTINCT json_extract(config, '$.Runtime') FROM lambda_function_versions
+         WHERE json_extract(config, '$.State') = 'Active' AND json_extract(config, '$.Runtime') IS NOT NULL`,
+      )
+      .pluck(),
     codeUsage: db
       .prepare(
         `SELECT (SELECT COALESCE(SUM(json_extract(config, '$.CodeSize')), 0) FROM lambda_function_versions WHERE account_id = @account AND region = @region)
@@ -347,6 +353,9 @@ export function createLambdaStore(db: Db) {
         region: r.region,
         ...(toVersion(r) as StoredVersion),
       })),
+
+    /** The runtimes of every Active version (each one's interpreter gets its pool at start). */
+    runtimesInUse: (): string[] => s.runtimesInUse.all() as string[],
 
     /** Read on every Invoke (the outbound tag), so kept in memory; writes drop the copy. */
     getTags: (sc: Scope, name: string): Readonly<Record<string, string>> | undefined => {

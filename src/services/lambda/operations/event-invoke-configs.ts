@@ -20,7 +20,7 @@ import type {
 import { functionArn, parseFunctionRef, qualifierKind } from '../identifiers.js';
 import * as S from '../shapes.js';
 import type { Scope } from '../store.js';
-import { decodeMarker, encodeMarker } from './pagination.js';
+import { pageOf } from './pagination.js';
 
 type Input = Record<string, unknown>;
 
@@ -225,15 +225,15 @@ export function eventInvokeConfigOperations(deps: LambdaDeps, configs: EventInvo
     handler(input, ctx) {
       const { scope, name } = refOf(ctx, { FunctionName: input.FunctionName });
       if (!store.functionExists(scope, name)) throw functionMissing();
-      const limit = (input.MaxItems as number | undefined) ?? 50;
-      const [after] = decodeMarker(input.Marker as string | undefined);
-      const all = configs.list(scope, name);
-      const start = after === undefined ? 0 : all.findIndex((c) => c.qualifier === after) + 1;
-      const items = all.slice(start, start + limit);
-      const last = items[items.length - 1];
+      const page = pageOf(
+        configs.list(scope, name),
+        input.Marker as string | undefined,
+        (input.MaxItems as number | undefined) ?? 50,
+        (c) => c.qualifier,
+      );
       return {
-        FunctionEventInvokeConfigs: items.map((c) => eventInvokeConfigView(scope, c)),
-        ...(start + limit < all.length && last ? { NextMarker: encodeMarker([last.qualifier]) } : {}),
+        FunctionEventInvokeConfigs: page.items.map((c) => eventInvokeConfigView(scope, c)),
+        ...(page.nextMarker ? { NextMarker: page.nextMarker } : {}),
       };
     },
   };

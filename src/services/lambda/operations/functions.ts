@@ -118,7 +118,13 @@ export function functionOperations(deps: LambdaDeps): Operation[] {
   }
 
   /** Checks a configuration change and applies it to `base` (AWS's validation order). */
-  function applyConfiguration(scope: Scope, base: FunctionConfig, input: ConfigurationInput): FunctionConfig {
+  /** `ctx` absent: the role was checked already (CreateFunction checks it before anything else). */
+  function applyConfiguration(
+    scope: Scope,
+    base: FunctionConfig,
+    input: ConfigurationInput,
+    ctx: RequestContext | undefined,
+  ): FunctionConfig {
     const next: FunctionConfig = { ...base };
     if (input.Runtime !== undefined) {
       assertRuntimeAllowed(input.Runtime);
@@ -145,7 +151,7 @@ export function functionOperations(deps: LambdaDeps): Operation[] {
       }
     }
     if (input.Role !== undefined) {
-      deps.checkExecutionRole(String(input.Role));
+      if (ctx) deps.checkExecutionRole(String(input.Role), ctx);
       next.Role = input.Role;
     }
     if (input.Handler !== undefined) next.Handler = input.Handler;
@@ -241,7 +247,7 @@ export function functionOperations(deps: LambdaDeps): Operation[] {
           'Runtime and Handler are mandatory parameters for functions created with deployment packages.',
         );
       }
-      deps.checkExecutionRole(String(input.Role));
+      deps.checkExecutionRole(String(input.Role), ctx);
       const now = lambdaTimestamp();
       const defaults: FunctionConfig = {
         Role: String(input.Role),
@@ -263,7 +269,7 @@ export function functionOperations(deps: LambdaDeps): Operation[] {
         StateReasonCode: 'Creating',
         _unzippedSize: 0,
       };
-      const config = applyConfiguration(scope, defaults, input as ConfigurationInput);
+      const config = applyConfiguration(scope, defaults, input as ConfigurationInput, undefined);
       if (Object.keys((input.Tags as object | undefined) ?? {}).length > MAX_TAGS) {
         throw new InvalidParameterValueException('Number of tags exceeds resource tag limit.');
       }
@@ -404,7 +410,7 @@ export function functionOperations(deps: LambdaDeps): Operation[] {
       assertRevision(latest, input.RevisionId);
       assertNoUpdateInProgress(scope, latest);
       const config = {
-        ...applyConfiguration(scope, latest.config, input as ConfigurationInput),
+        ...applyConfiguration(scope, latest.config, input as ConfigurationInput, ctx),
         ...inProgress(),
       };
       const layers = layersUnzipped(scope, config);

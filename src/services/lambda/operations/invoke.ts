@@ -241,7 +241,7 @@ function runVersion(
 }
 
 /** Lambda refuses a payload that is not JSON before running anything. */
-function assertJson(payload: Buffer): void {
+export function assertJson(payload: Buffer): void {
   if (payload.length === 0) return;
   try {
     JSON.parse(payload.toString('utf8'));

@@ -15,3 +15,23 @@ export function decodeMarker(marker: string | undefined): string[] {
   }
   throw new InvalidParameterValueException('Invalid pagination token.');
 }
+
+/**
+ * One page of `all` after the marker's item (found by `keyOf`), at most `limit` items, and the
+ * marker of the next page when there is one.
+ */
+export function pageOf<T>(
+  all: readonly T[],
+  marker: string | undefined,
+  limit: number,
+  keyOf: (item: T) => string,
+): { items: T[]; nextMarker?: string } {
+  const [after] = decodeMarker(marker);
+  const start = after === undefined ? 0 : all.findIndex((item) => keyOf(item) === after) + 1;
+  const items = all.slice(start, start + limit);
+  const last = items[items.length - 1];
+  return {
+    items,
+    ...(start + limit < all.length && last !== undefined ? { nextMarker: encodeMarker([keyOf(last)]) } : {}),
+  };
+}

@@ -241,6 +241,9 @@ function buildStatement(
       ...condition.StringEquals,
       'lambda:FunctionUrlAuthType': String(input.FunctionUrlAuthType),
     };
-  if (Object.keys(condition).length) statement.Condition = condition;
+  const withBool: Record<string, Record<string, string>> = condition;
+  // Since October 2025 a function URL also needs lambda:InvokeFunction, granted for URL calls only.
+  if (input.InvokedViaFunctionUrl === true) withBool.Bool = { 'lambda:InvokedViaFunctionUrl': 'true' };
+  if (Object.keys(withBool).length) statement.Condition = withBool;
   return statement;
 }

@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""
+Vendors the parts of botocore's API Gateway v2 model that Lambent implements, and generates the
+TypeScript operation table (HTTP binding + input shape) from it.
+
+  python3 tools/apigatewayv2-model.py --refresh   # re-read botocore's model (needs botocore)
+  python3 tools/apigatewayv2-model.py             # regenerate shapes.generated.ts from the vendored subset
+
+The vendored file (src/services/apigatewayv2/model/apigatewayv2-2018-11-29.json) is botocore's
+data (Apache-2.0, https://github.com/boto/botocore), trimmed to the operations listed here and
+stripped of documentation; the build reads only the generated TypeScript.
+
+Members are keyed by their wire name (`locationName`: `apiId`, `protocolType`, ...), as API
+Gateway's JSON documents spell them, so handlers read and write the wire names directly.
+Only types are generated, not constraints: API Gateway answers bad values with its own
+BadRequestException messages, which the handlers write, not the generic ValidationException.
+"""
+import gzip, json, os, sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+VERSION = '2018-11-29'
+OPS = [
+    'CreateApi', 'GetApi', 'GetApis', 'UpdateApi', 'DeleteApi',
+    'CreateRoute', 'GetRoute', 'GetRoutes', 'UpdateRoute', 'DeleteRoute',
+    'CreateIntegration', 'GetIntegration', 'GetIntegrations', 'UpdateIntegration', 'DeleteIntegration',
+    'CreateStage', 'GetStage', 'GetStages', 'UpdateStage', 'DeleteStage',
+    'CreateDeployment', 'GetDeployment', 'GetDeployments', 'DeleteDeployment',
+    'CreateAuthorizer', 'GetAuthorizer', 'GetAuthorizers', 'UpdateAuthorizer', 'DeleteAuthorizer',
+]
+VENDORED = os.path.join(ROOT, 'src', 'services', 'apigatewayv2', 'model', f'apigatewayv2-{VERSION}.json')
+GENERATED = os.path.join(ROOT, 'src', 'services', 'apigatewayv2', 'shapes.generated.ts')
+
+
+def strip(obj):
+    if isinstance(obj, dict):
+        return {k: strip(v) for k, v in obj.items() if k not in ('documentation', 'documentationUrl', 'examples')}
+    if isinstance(obj, list):
+        return [strip(v) for v in obj]
+    return obj
+
+
+def refresh():
+    import botocore
+    base = os.path.join(os.path.dirname(botocore.__file__), 'data', 'apigatewayv2', VERSION, 'service-2.json')
+    model = json.load(gzip.open(base + '.gz')) if os.path.exists(base + '.gz') else json.load(open(base))
+    keep = {name: model['operations'][name] for name in OPS}
+    shapes = {}
+
+    def visit(name):
+        if name in shapes:
+            return
+        shape = model['shapes'][name]
+        shapes[name] = shape
+        for m in shape.get('members', {}).values():
+            visit(m['shape'])
+        for key in ('member', 'key', 'value'):
+            if key in shape:
+                visit(shape[key]['shape'])
+
+    for op in keep.values():
+        for key in ('input', 'output'):
+            if key in op:
+                visit(op[key]['shape'])
+        for err in op.get('errors', []):
+            visit(err['shape'])
+    out = {
+        '_source': f'botocore {botocore.__version__} data/apigatewayv2/{VERSION}/service-2.json (Apache-2.0), trimmed',
+        'metadata': model['metadata'],
+        'operations': strip(keep),
+        'shapes': strip(dict(sorted(shapes.items()))),
+    }
+    os.makedirs(os.path.dirname(VENDORED), exist_ok=True)
+    with open(VENDORED, 'w') as f:
+        json.dump(out, f, indent=1)
+        f.write('\n')
+
+
+def ts_shape(model, name, depth):
+    s = model['shapes'][name]
+    t = s['type']
+    if t == 'string':
+        return "{ type: 'string' }"
+    if t in ('integer', 'long'):
+        return "{ type: 'integer' }"
+    if t in ('double', 'float'):
+        return "{ type: 'double' }"
+    if t == 'boolean':
+        return "{ type: 'boolean' }"
+    if t == 'timestamp':
+        return "{ type: 'timestamp' }"
+    if t == 'blob':
+        return "{ type: 'blob' }"
+    if t == 'list':
+        return "{ type: 'list', member: " + ts_shape(model, s['member']['shape'], depth + 1) + ' }'
+    if t == 'map':
+        return ("{ type: 'map', key: " + ts_shape(model, s['key']['shape'], depth + 1) +
+                ', value: ' + ts_shape(model, s['value']['shape'], depth + 1) + ' }')
+    if t == 'structure':
+        return "{ type: 'structure', members: " + ts_members(model, s, depth + 1) + ' }'
+    raise ValueError(t)
+
+
+def ts_members(model, s, depth, top=False):
+    parts = []
+    for name, m in s.get('members', {}).items():
+        wire = m.get('locationName', name)
+        inner = ts_shape(model, m['shape'], depth)[:-2]
+        if top and m.get('location') in ('uri', 'querystring', 'header'):
+            inner += f", location: '{m['location']}', locationName: '{wire}'"
+        if top and name in s.get('required', []) and m.get('location') == 'uri':
+            inner += ', required: true'
+        parts.append(f'{json.dumps(wire)}: {inner} }}')
+    return '{ ' + ', '.join(parts) + ' }'
+
+
+def generate():
+    model = json.load(open(VENDORED))
+    lines = [
+        '// Generated by tools/apigatewayv2-model.py from the vendored botocore model',
+        f'// (src/services/apigatewayv2/model/apigatewayv2-{VERSION}.json, Apache-2.0). Do not edit by hand.',
+        "import type { StructureShape } from '../../shared/shapes.js';",
+        '',
+        '/** Each operation\'s HTTP binding and input shape (members by wire name). */',
+        'export const OPERATIONS: Readonly<',
+        '  Record<string, { http: { method: string; path: string; status: number }; input: StructureShape }>',
+        '> = {',
+    ]
+    for name in OPS:
+        op = model['operations'][name]
+        h = op['http']
+        inp = model['shapes'][op['input']['shape']]
+        lines.append(f'  {name}: {{')
+        lines.append(f"    http: {{ method: '{h['method']}', path: '{h['requestUri']}', status: {h.get('responseCode', 200)} }},")
+        lines.append(f"    input: {{ type: 'structure', members: {ts_members(model, inp, 1, top=True)} }},")
+        lines.append('  },')
+    lines.append('};')
+    with open(GENERATED, 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+
+
+if __name__ == '__main__':
+    if '--refresh' in sys.argv:
+        refresh()
+    generate()
