@@ -71,8 +71,14 @@ export function createApiGatewayService(deps: { db: Db; clock?: () => number }):
     requestTooLarge: (_op, limit) =>
       new AwsError('RequestEntityTooLargeException', `Request must be smaller than ${limit} bytes`, 413),
     throttled: () => new AwsError('TooManyRequestsException', 'Too Many Requests', 429),
-    // API Gateway answers an unknown path with a 404 whose body names no operation.
-    unknownOperation: () => new AwsError('NotFoundException', 'Invalid request path', 404),
+    // Most REST API operations Lambent lacks (API keys, usage plans, models, ...) land here:
+    // say so rather than answer a 404 that reads like a missing resource.
+    unknownOperation: (method, rawPath) =>
+      new AwsError(
+        'NotImplemented',
+        `Lambent does not implement ${method} ${rawPath.split('?')[0]} of API Gateway (REST APIs) yet`,
+        501,
+      ),
     accessDenied: (message) => new AwsError('AccessDeniedException', message, 403),
     health: () => ({ status: 'ok', operations: router.size, restApis: store.allApiIds().length }),
     async close() {},
