@@ -12,6 +12,7 @@ import path from 'node:path';
 import type { FunctionInvoker } from './event-sources/function-invoker.js';
 import { createApiGatewayFrontDoor } from './event-sources/http/api-gateway.js';
 import { createFunctionUrlDoor } from './event-sources/http/function-url-door.js';
+import { createRestApiDoor } from './event-sources/http/rest-api-door.js';
 import { createGateway } from './gateway/server.js';
 import { createAuthenticator } from './iam/authenticator.js';
 import { createAuthorizer } from './iam/authorizer.js';
@@ -107,7 +108,7 @@ export async function createLambent(config: Config, logger: Logger = createLogge
   });
   // Known once listening (port 0 picks one): function URLs name it.
   let publicPort = config.port;
-  const { services, logs, functions, functionUrls, httpApis } = createServices({
+  const { services, logs, functions, functionUrls, httpApis, restApis } = createServices({
     config,
     db,
     blobs,
@@ -135,6 +136,14 @@ export async function createLambent(config: Config, logger: Logger = createLogge
         urls: functionUrls,
         functions,
         authenticator,
+        logger,
+        bodyIdleTimeoutMs: config.gateway.bodyIdleTimeoutMs,
+      }),
+      // REST APIs before HTTP APIs: both use `<id>.execute-api.` and `/_aws/execute-api/`; the
+      // REST door claims only its own ids, the HTTP API door everything else there.
+      createRestApiDoor({
+        directory: restApis,
+        functions,
         logger,
         bodyIdleTimeoutMs: config.gateway.bodyIdleTimeoutMs,
       }),

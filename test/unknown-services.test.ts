@@ -76,11 +76,13 @@ describe('services Lambent does not serve', () => {
     assert.match(((await res.json()) as { message: string }).message, /appsync/);
   });
 
-  test('API Gateway v1 (REST APIs), which signs as apigateway like v2: NotImplemented', async () => {
-    const res = await signedFetch(server.url, '/restapis', { service: 'apigateway' });
+  test('API Gateway v1 (REST APIs), which signs as apigateway like v2: served, and what is not yet is NotImplemented', async () => {
+    const served = await signedFetch(server.url, '/restapis', { service: 'apigateway' });
+    assert.equal(served.status, 200);
+    const res = await signedFetch(server.url, '/usageplans', { service: 'apigateway' });
     assert.equal(res.status, 501);
     assert.equal(res.headers.get('x-amzn-errortype'), 'NotImplemented');
-    assert.match(((await res.json()) as { message: string }).message, /API Gateway v1/);
+    assert.match(((await res.json()) as { message: string }).message, /API Gateway \(REST APIs\)/);
   });
 
   test('the AWS CLI prints the error, not a parse failure', { skip: awsCliTool().skip }, async () => {

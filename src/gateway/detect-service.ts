@@ -12,8 +12,13 @@ export function detectService(
   rawPath: string,
 ): Service | undefined {
   if (signingName) {
-    const bySigning = services.find((s) => s.signingName === signingName);
-    if (bySigning) return bySigning;
+    const bySigning = services.filter((s) => s.signingName === signingName);
+    // Services sharing a signing name (API Gateway's REST APIs and v2's HTTP APIs, both
+    // `apigateway`) are told apart by path, as AWS's one endpoint does.
+    if (bySigning.length > 1) {
+      return bySigning.find((s) => s.pathPrefixes.some((p) => rawPath.startsWith(p))) ?? bySigning[0];
+    }
+    if (bySigning[0]) return bySigning[0];
   }
   const target = headers['x-amz-target'];
   if (typeof target === 'string') {

@@ -11,6 +11,8 @@ import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { Db } from '../storage/db.js';
+import type { RestApiDirectory } from './apigateway/directory.js';
+import { createApiGatewayService } from './apigateway/index.js';
 import { createApiGatewayV2Service } from './apigatewayv2/index.js';
 import type { ApiGatewayV2Store } from './apigatewayv2/store.js';
 import { createCloudWatchService } from './cloudwatch/index.js';
@@ -52,17 +54,22 @@ export function createServices(deps: ServiceDeps): {
   functionUrls: FunctionUrlDirectory;
   /** HTTP APIs, for their invoke URLs (event-sources/http/api-gateway.ts). */
   httpApis: ApiGatewayV2Store;
+  /** REST APIs' ids and deployed stages, for their invoke URLs (event-sources/http/rest-api-door.ts). */
+  restApis: RestApiDirectory;
 } {
   const logs = createLogsService(deps);
   const lambda = createLambdaService(deps);
+  const apigateway = createApiGatewayService({ db: deps.db });
   const apigatewayv2 = createApiGatewayV2Service({ db: deps.db });
   return {
     functions: lambda.functions,
     functionUrls: lambda.functionUrls,
     httpApis: apigatewayv2.store,
+    restApis: apigateway.directory,
     services: [
       lambda,
       logs.service,
+      apigateway.service,
       ...(deps.metrics ? [createCloudWatchService({ metrics: deps.metrics.registry })] : []),
       ...(deps.identities
         ? [

@@ -71,8 +71,11 @@ function decode(
   if (bodyMembers && req.body.length > 0) {
     const doc = parsed ?? parseJson(req.body);
     for (const [name, member] of Object.entries(op.input.members)) {
-      if (member.location || name === op.inputPayload || !(name in doc)) continue;
-      input[name] = fromJson(member, doc[name], name);
+      // A body member may travel under another name (API Gateway's PutIntegration sends
+      // `integrationHttpMethod` as `httpMethod`, whose own name is a URI label).
+      const key = member.locationName ?? name;
+      if (member.location || name === op.inputPayload || !(key in doc)) continue;
+      input[name] = fromJson(member, doc[key], name);
     }
   }
   return input;
