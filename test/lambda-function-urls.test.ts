@@ -330,15 +330,19 @@ describe('function URLs', () => {
       );
       return (out.Datapoints ?? []).reduce((n, d) => n + (d.Sum ?? 0), 0);
     };
-    assert.equal(await sum('Invocations'), 2);
-    assert.equal(await sum('Errors'), 1);
-    const deadline = Date.now() + 5_000;
-    let throttles = await sum('Throttles');
-    while (throttles < 1 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      throttles = await sum('Throttles');
-    }
-    assert.equal(throttles, 1);
+    // Recorded as each invocation settles, which may be just after the answer went out: wait for them.
+    const settled = async (metric: string, expected: number) => {
+      const deadline = Date.now() + 10_000;
+      let value = await sum(metric);
+      while (value < expected && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+        value = await sum(metric);
+      }
+      return value;
+    };
+    assert.equal(await settled('Invocations', 2), 2);
+    assert.equal(await settled('Errors', 1), 1);
+    assert.equal(await settled('Throttles', 1), 1);
     cloudwatch.destroy();
   });
 
