@@ -5,8 +5,8 @@
  * names. One request: find the URL, answer a CORS preflight, read the body (6 MB, as AWS),
  * authenticate (AWS_IAM) or not (NONE), build the 2.0 event, invoke through the FunctionInvoker
  * (which checks the function's policy), map the answer. Errors are AWS's function URL answers,
- * never an API error shape. A RESPONSE_STREAM URL answers buffered, like BUFFERED, until the
- * invoke layer can stream a response (issue 13, "Response streaming").
+ * never an API error shape. A RESPONSE_STREAM URL invokes with the response streamed and sends
+ * the chunks as they come (function-url-stream.ts).
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -17,9 +17,10 @@ import type { Authenticator } from '../../iam/authenticator.js';
 import { anonymousPrincipal } from '../../iam/principal.js';
 import { AwsError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
-import type { FunctionInvoker } from '../function-invoker.js';
+import type { FunctionInvocation, FunctionInvoker } from '../function-invoker.js';
 import { applyCors, isPreflight, preflightHeaders } from './function-url-cors.js';
 import type { FunctionUrlDirectory, FunctionUrlTarget } from './function-url-directory.js';
+import { answerStreamed } from './function-url-stream.js';
 import { buildPayloadV2, type PayloadRoute } from './payload-v2.js';
 import { mapResponseV2 } from './response-v2.js';
 import { authenticateIam, iamAuthorizerContext, UrlAuthError } from './url-auth.js';
@@ -173,29 +174,47 @@ export function createFunctionUrlDoor(deps: FunctionUrlDoorDeps): FrontDoor {
       },
       route,
     );
-    try {
-      const outcome = await deps.functions.invoke({
-        accountId: url.accountId,
-        region: url.region,
-        functionName: url.functionName,
-        ...(url.qualifier ? { qualifier: url.qualifier } : {}),
-        payload: Buffer.from(JSON.stringify(event)),
-        requestId,
-        caller: {
-          principal,
-          action: 'lambda:InvokeFunctionUrl',
-          context: {
-            'lambda:FunctionUrlAuthType': url.authType,
-            ...(sourceIp ? { 'aws:SourceIp': sourceIp } : {}),
-          },
+    const invocation: FunctionInvocation = {
+      accountId: url.accountId,
+      region: url.region,
+      functionName: url.functionName,
+      ...(url.qualifier ? { qualifier: url.qualifier } : {}),
+      payload: Buffer.from(JSON.stringify(event)),
+      requestId,
+      caller: {
+        principal,
+        action: 'lambda:InvokeFunctionUrl',
+        context: {
+          'lambda:FunctionUrlAuthType': url.authType,
+          ...(sourceIp ? { 'aws:SourceIp': sourceIp } : {}),
         },
-      });
+      },
+    };
+    try {
+      if (url.invokeMode === 'RESPONSE_STREAM') {
+        const run = await deps.functions.invokeStream(invocation);
+        return await answerStreamed(res, run, {
+          decorate: (out) => {
+            if (url.cors) applyCors(url.cors, headers, out);
+            out.set('x-amzn-requestid', [requestId]);
+            out.set('x-amzn-trace-id', [trace]);
+          },
+          fail: () => sendError(res, 502, undefined, 'Internal Server Error', requestId),
+        });
+      }
+      const outcome = await deps.functions.invoke(invocation);
       const mapped = outcome.kind === 'response' ? mapResponseV2(outcome.payload) : undefined;
       if (!mapped) return sendError(res, 502, undefined, 'Internal Server Error', requestId);
       if (url.cors) applyCors(url.cors, headers, mapped.headers);
       mapped.headers.set('x-amzn-trace-id', [trace]);
       return send(res, mapped.status, mapped.headers, mapped.body, requestId);
     } catch (err) {
+      // Mid-stream, the head has left: cutting the connection is all that is left to say.
+      if (res.headersSent) {
+        deps.logger.error(`function URL request ${requestId}: response stream failed`, err);
+        res.destroy();
+        return;
+      }
       if (err instanceof AwsError) return sendInvokeError(res, err, requestId);
       throw err;
     }
