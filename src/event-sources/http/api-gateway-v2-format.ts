@@ -18,7 +18,10 @@ export function buildV2Event(facts: HttpRequestFacts, ctx: V1Context): Record<st
   const headers: Record<string, string[]> = {};
   for (let i = 0; i + 1 < facts.rawHeaders.length; i += 2) {
     const name = (facts.rawHeaders[i] as string).toLowerCase();
-    (headers[name] ??= []).push(facts.rawHeaders[i + 1] as string);
+    const value = facts.rawHeaders[i + 1] as string;
+    const values = headers[name];
+    if (values) values.push(value);
+    else headers[name] = [value];
   }
   const authorizer = ctx.authorizer?.jwt
     ? { jwt: ctx.authorizer.jwt }
