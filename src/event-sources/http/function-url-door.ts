@@ -13,6 +13,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FrontDoor } from '../../gateway/front-door.js';
 import { BodyTimeoutError, BodyTooLargeError, readBody } from '../../gateway/read-body.js';
 import { createSigningKeyCache } from '../../gateway/sigv4.js';
+import { leaveBodyUnread } from '../../gateway/unread-body.js';
 import type { Authenticator } from '../../iam/authenticator.js';
 import { anonymousPrincipal } from '../../iam/principal.js';
 import { AwsError } from '../../shared/errors.js';
@@ -92,7 +93,8 @@ export function createFunctionUrlDoor(deps: FunctionUrlDoorDeps): FrontDoor {
     if (!url || (where.region !== undefined && where.region !== url.region)) {
       // AWS answers a URL that does not exist as one the caller may not use (AWS-validated in
       // LocalStack's test_lambda_url_non_existing_url); one whose alias was deleted, as recorded.
-      req.resume();
+      // Its body is not read (a stranger's gigabytes cost nothing); the connection closes after.
+      leaveBodyUnread(req);
       const gone = !url && URL_ID.test(where.urlId) && deps.urls.retired(where.urlId);
       return sendError(
         res,
@@ -105,7 +107,7 @@ export function createFunctionUrlDoor(deps: FunctionUrlDoorDeps): FrontDoor {
     const method = req.method ?? 'GET';
     const headers = req.headersDistinct;
     if (url.cors && isPreflight(method, headers)) {
-      req.resume();
+      leaveBodyUnread(req);
       return send(res, 200, preflightHeaders(url.cors, headers), '', requestId);
     }
 
