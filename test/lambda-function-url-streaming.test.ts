@@ -9,6 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
   AddPermissionCommand,
   CreateFunctionCommand,
@@ -55,6 +56,25 @@ const PLAIN = `exports.handler = awslambda.streamifyResponse(async (event, respo
   responseStream.write('a');
   responseStream.write('b');
   responseStream.end('c');
+});`;
+
+// Writes a first chunk, waits for the test's signal, then 4 MiB (four times the invoke layer's queue):
+// with nobody reading, it can only finish if the door let the queue go when the client left.
+const LEFT = `const { LambdaClient, ListTagsCommand } = require('@aws-sdk/client-lambda');
+const client = new LambdaClient({});
+exports.handler = awslambda.streamifyResponse(async (event, responseStream, context) => {
+  const token = event.queryStringParameters.token;
+  responseStream.write('first');
+  for (;;) {
+    const { Tags } = await client.send(new ListTagsCommand({ Resource: context.invokedFunctionArn }));
+    if (Tags && Tags.go === token) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  for (let i = 0; i < 64; i++) {
+    await new Promise((r) => responseStream.write(Buffer.alloc(65536, 120), r));
+  }
+  console.log('wrote it all');
+  responseStream.end();
 });`;
 
 const PYTHON = `import json
@@ -174,6 +194,47 @@ describe('RESPONSE_STREAM function URLs', () => {
     const late = await fetch(`${base}/throw-later`);
     assert.equal(late.status, 200);
     await assert.rejects(late.text(), 'a stream that failed after its first byte is cut, not completed');
+  });
+
+  test('a client that leaves mid-stream lets the function run to its end', { timeout: 90_000 }, async () => {
+    await deployNode(lambda, 'url-stream-left', LEFT, { Timeout: 30 });
+    const base = await streamingUrl('url-stream-left');
+    const token = `t${Date.now()}`;
+    const abort = new AbortController();
+    const res = await fetch(`${base}/?token=${token}`, { signal: abort.signal });
+    assert.equal(res.status, 200);
+    const requestId = res.headers.get('x-amzn-requestid') ?? '';
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const first = await reader.read();
+    assert.equal(Buffer.from(first.value ?? []).toString(), 'first');
+    abort.abort();
+    await lambda.send(
+      new TagResourceCommand({
+        Resource: 'arn:aws:lambda:us-east-1:000000000000:function:url-stream-left',
+        Tags: { go: token },
+      }),
+    );
+    // The function writes 4 MiB nobody reads; it ends (END and its log line) only if it was let go.
+    const logs = server.logs();
+    const deadline = Date.now() + 60_000;
+    let messages: string[] = [];
+    while (Date.now() < deadline) {
+      const found = await logs.send(
+        new FilterLogEventsCommand({ logGroupName: '/aws/lambda/url-stream-left' }),
+      );
+      messages = (found.events ?? []).map((e) => e.message ?? '');
+      if (messages.some((m) => m.includes(`END RequestId: ${requestId}`))) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    logs.destroy();
+    assert.ok(
+      messages.some((m) => m.includes('wrote it all')),
+      messages.join(''),
+    );
+    assert.ok(
+      messages.some((m) => m.includes(`END RequestId: ${requestId}`)),
+      messages.join(''),
+    );
   });
 
   test("a Python function's buffered answer goes out as it is", { timeout: 60_000 }, async () => {
