@@ -29,7 +29,7 @@ exports.handler = awslambda.streamifyResponse(async (event, responseStream, cont
   const token = event.queryStringParameters.token;
   const out = awslambda.HttpResponseStream.from(responseStream, {
     statusCode: 201,
-    headers: { 'content-type': 'text/plain', 'x-streamed': 'yes' },
+    headers: { 'content-type': 'text/plain', 'x-streamed': 'yes', 'transfer-encoding': 'identity' },
     cookies: ['a=1; Path=/', 'b=2; HttpOnly'],
   });
   out.write('first');

@@ -103,6 +103,8 @@ function writeHead(
   then: () => void,
 ): void {
   answer.decorate(headers);
+  // The framing is this connection's (chunked), not the function's to choose.
+  for (const hop of ['transfer-encoding', 'connection', 'keep-alive']) headers.delete(hop);
   for (const [name, values] of headers)
     res.setHeader(name, values.length === 1 ? (values[0] as string) : values);
   res.writeHead(status);
