@@ -41,6 +41,7 @@ import {
 import type { SecretLookup, VerifiedIdentity } from './sigv4.js';
 import { checkSigV4Headers, createSigningKeyCache, readCredentialScope } from './sigv4.js';
 import { unknownServiceResponse } from './unknown-service.js';
+import { leaveBodyUnread } from './unread-body.js';
 
 export interface Gateway {
   handle(req: IncomingMessage, res: ServerResponse): void;
@@ -274,24 +275,13 @@ function fallbackCodec(services: readonly Service[]) {
 }
 
 /**
- * Sends a response. `unread` is a request answered before its body was read in full: the
- * rest of that body is not read (a client sending gigabytes costs no CPU or memory here),
- * and the connection is closed UNREAD_LINGER_MS later. Closing at once would lose the answer: a socket closed with unread
- * data sends a reset, and the client's kernel drops what the client had not read yet.
+ * Sends a response. `unread` is a request answered before its body was read in full: the rest
+ * of that body is not read (unread-body.ts).
  */
 function send(res: ServerResponse, data: ResponseData, unread?: IncomingMessage): void {
   const body = typeof data.body === 'string' ? Buffer.from(data.body) : data.body;
   const headers: Record<string, string> = { ...data.headers, 'content-length': String(body.length) };
-  if (unread && !unread.complete && hasBody(unread)) {
-    // Paused with a read started, the request counts as consumed, so Node does not discard the
-    // rest for us (discarding reads all of it); its backpressure then stops reading the socket.
-    unread.pause();
-    unread.read(0);
-    const socket = unread.socket;
-    const linger = setTimeout(() => socket.destroy(), UNREAD_LINGER_MS);
-    linger.unref();
-    socket.once('close', () => clearTimeout(linger));
-  }
+  if (unread) leaveBodyUnread(unread);
   // Naming the connection ourselves keeps Node from adding `Keep-Alive: timeout=N`, which AWS never sends.
   if (res.shouldKeepAlive) headers.connection = 'keep-alive';
   res.writeHead(data.status, headers);
@@ -340,14 +330,6 @@ async function sendStream(
     res.destroy();
   }
 }
-
-/** Whether a request carries a body at all (a GET usually has neither header). */
-function hasBody(req: IncomingMessage): boolean {
-  return (declaredLength(req) ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
-}
-
-/** How long the rest of a refused body is discarded before its connection is closed. */
-const UNREAD_LINGER_MS = 2_000;
 
 /** S3's words for a body that stopped arriving: the only AWS wording for it we know. */
 class RequestTimeout extends AwsError {

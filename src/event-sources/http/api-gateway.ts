@@ -17,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FrontDoor } from '../../gateway/front-door.js';
 import { BodyTooLargeError, readBody } from '../../gateway/read-body.js';
+import { leaveBodyUnread } from '../../gateway/unread-body.js';
 import { servicePrincipal } from '../../iam/principal.js';
 import type { AuthorizerDoc, IntegrationDoc, RouteDoc } from '../../services/apigatewayv2/model.js';
 import { lambdaTargetOf } from '../../services/apigatewayv2/operations/integrations.js';
@@ -107,7 +108,12 @@ export function createApiGatewayFrontDoor(deps: {
       apiId = slash === -1 ? rest : rest.slice(0, slash);
       apiPath = slash === -1 ? '/' : rest.slice(slash);
     }
-    const reply = (answer: HttpAnswer) => send(res, answer, requestId);
+    // An answer before the body was read (no such API, stage or route; a preflight) leaves the
+    // body unread and the connection to close, instead of reading it to its end.
+    const reply = (answer: HttpAnswer) => {
+      leaveBodyUnread(req);
+      send(res, answer, requestId);
+    };
     const found = deps.store.findApi(apiId);
     if (!found) return reply(message(404, 'Not Found'));
     if (found.api.protocolType !== 'HTTP') return reply(message(404, 'Not Found'));
@@ -129,7 +135,6 @@ export function createApiGatewayFrontDoor(deps: {
     const origin = req.headers.origin;
     // AWS answers preflights itself when CORS is configured, whatever the routes.
     if (cors && req.method === 'OPTIONS' && isPreflight(req.headers)) {
-      req.resume();
       return reply({ status: 204, headers: preflightHeaders(cors, req.headers), body: Buffer.alloc(0) });
     }
     if (!deployment) return reply(message(404, 'Not Found'));

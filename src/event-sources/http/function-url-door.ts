@@ -5,21 +5,23 @@
  * names. One request: find the URL, answer a CORS preflight, read the body (6 MB, as AWS),
  * authenticate (AWS_IAM) or not (NONE), build the 2.0 event, invoke through the FunctionInvoker
  * (which checks the function's policy), map the answer. Errors are AWS's function URL answers,
- * never an API error shape. A RESPONSE_STREAM URL answers buffered, like BUFFERED, until the
- * invoke layer can stream a response (issue 13, "Response streaming").
+ * never an API error shape. A RESPONSE_STREAM URL invokes with the response streamed and sends
+ * the chunks as they come (function-url-stream.ts).
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FrontDoor } from '../../gateway/front-door.js';
 import { BodyTimeoutError, BodyTooLargeError, readBody } from '../../gateway/read-body.js';
 import { createSigningKeyCache } from '../../gateway/sigv4.js';
+import { leaveBodyUnread } from '../../gateway/unread-body.js';
 import type { Authenticator } from '../../iam/authenticator.js';
 import { anonymousPrincipal } from '../../iam/principal.js';
 import { AwsError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
-import type { FunctionInvoker } from '../function-invoker.js';
+import type { FunctionInvocation, FunctionInvoker } from '../function-invoker.js';
 import { applyCors, isPreflight, preflightHeaders } from './function-url-cors.js';
 import type { FunctionUrlDirectory, FunctionUrlTarget } from './function-url-directory.js';
+import { answerStreamed } from './function-url-stream.js';
 import { buildPayloadV2, type PayloadRoute } from './payload-v2.js';
 import { mapResponseV2 } from './response-v2.js';
 import { authenticateIam, iamAuthorizerContext, UrlAuthError } from './url-auth.js';
@@ -91,7 +93,8 @@ export function createFunctionUrlDoor(deps: FunctionUrlDoorDeps): FrontDoor {
     if (!url || (where.region !== undefined && where.region !== url.region)) {
       // AWS answers a URL that does not exist as one the caller may not use (AWS-validated in
       // LocalStack's test_lambda_url_non_existing_url); one whose alias was deleted, as recorded.
-      req.resume();
+      // Its body is not read (a stranger's gigabytes cost nothing); the connection closes after.
+      leaveBodyUnread(req);
       const gone = !url && URL_ID.test(where.urlId) && deps.urls.retired(where.urlId);
       return sendError(
         res,
@@ -104,7 +107,7 @@ export function createFunctionUrlDoor(deps: FunctionUrlDoorDeps): FrontDoor {
     const method = req.method ?? 'GET';
     const headers = req.headersDistinct;
     if (url.cors && isPreflight(method, headers)) {
-      req.resume();
+      leaveBodyUnread(req);
       return send(res, 200, preflightHeaders(url.cors, headers), '', requestId);
     }
 
@@ -173,29 +176,47 @@ export function createFunctionUrlDoor(deps: FunctionUrlDoorDeps): FrontDoor {
       },
       route,
     );
-    try {
-      const outcome = await deps.functions.invoke({
-        accountId: url.accountId,
-        region: url.region,
-        functionName: url.functionName,
-        ...(url.qualifier ? { qualifier: url.qualifier } : {}),
-        payload: Buffer.from(JSON.stringify(event)),
-        requestId,
-        caller: {
-          principal,
-          action: 'lambda:InvokeFunctionUrl',
-          context: {
-            'lambda:FunctionUrlAuthType': url.authType,
-            ...(sourceIp ? { 'aws:SourceIp': sourceIp } : {}),
-          },
+    const invocation: FunctionInvocation = {
+      accountId: url.accountId,
+      region: url.region,
+      functionName: url.functionName,
+      ...(url.qualifier ? { qualifier: url.qualifier } : {}),
+      payload: Buffer.from(JSON.stringify(event)),
+      requestId,
+      caller: {
+        principal,
+        action: 'lambda:InvokeFunctionUrl',
+        context: {
+          'lambda:FunctionUrlAuthType': url.authType,
+          ...(sourceIp ? { 'aws:SourceIp': sourceIp } : {}),
         },
-      });
+      },
+    };
+    try {
+      if (url.invokeMode === 'RESPONSE_STREAM') {
+        const run = await deps.functions.invokeStream(invocation);
+        return await answerStreamed(res, run, {
+          decorate: (out) => {
+            if (url.cors) applyCors(url.cors, headers, out);
+            out.set('x-amzn-requestid', [requestId]);
+            out.set('x-amzn-trace-id', [trace]);
+          },
+          fail: () => sendError(res, 502, undefined, 'Internal Server Error', requestId),
+        });
+      }
+      const outcome = await deps.functions.invoke(invocation);
       const mapped = outcome.kind === 'response' ? mapResponseV2(outcome.payload) : undefined;
       if (!mapped) return sendError(res, 502, undefined, 'Internal Server Error', requestId);
       if (url.cors) applyCors(url.cors, headers, mapped.headers);
       mapped.headers.set('x-amzn-trace-id', [trace]);
       return send(res, mapped.status, mapped.headers, mapped.body, requestId);
     } catch (err) {
+      // Mid-stream, the head has left: cutting the connection is all that is left to say.
+      if (res.headersSent) {
+        deps.logger.error(`function URL request ${requestId}: response stream failed`, err);
+        res.destroy();
+        return;
+      }
       if (err instanceof AwsError) return sendInvokeError(res, err, requestId);
       throw err;
     }

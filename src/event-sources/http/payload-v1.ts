@@ -6,7 +6,8 @@
  * `requestContext.resourcePath` are the route's path (`$default` for the default route),
  * `requestContext.resourceId` the route key; `path` includes a named stage.
  */
-import { bodyIsText, clfTime, type HttpRequestFacts, headerOf, queryPairs } from './request.js';
+import { bodyIsText } from './body-text.js';
+import { clfTime, type HttpRequestFacts, headerOf, queryPairs } from './request.js';
 
 export interface V1Context {
   accountId: string;

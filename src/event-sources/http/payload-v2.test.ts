@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { isTextType } from './body-text.js';
 import { applyCors, isPreflight, preflightHeaders } from './function-url-cors.js';
-import { buildPayloadV2, isTextBody, queryParameters, requestTime } from './payload-v2.js';
+import { buildPayloadV2, queryParameters, requestTime } from './payload-v2.js';
 import { mapResponseV2 } from './response-v2.js';
 
 const route = {
@@ -41,16 +42,26 @@ test('requestContext.time is AWS’s CLF-style time', () => {
   assert.equal(requestTime(Date.UTC(2020, 2, 12, 19, 3, 58)), '12/Mar/2020:19:03:58 +0000');
 });
 
-test('text bodies stay text, others are base64', () => {
+test('text bodies stay text, others are base64 (one rule for URLs and HTTP APIs)', () => {
   for (const t of [
     'text/plain',
+    'text/csv; charset=utf-8',
     'application/json; charset=utf-8',
-    'application/vnd.api+json',
     'application/xml',
+    'application/javascript',
   ])
-    assert.equal(isTextBody(t), true, t);
-  for (const t of [undefined, 'application/octet-stream', 'image/png', 'multipart/form-data; boundary=x'])
-    assert.equal(isTextBody(t), false, String(t));
+    assert.equal(isTextType(t), true, t);
+  for (const t of [
+    undefined,
+    'application/octet-stream',
+    'image/png',
+    'multipart/form-data; boundary=x',
+    'application/x-www-form-urlencoded',
+    'application/vnd.api+json',
+    'application/yaml',
+    'application/jsonx',
+  ])
+    assert.equal(isTextType(t), false, String(t));
 });
 
 test('the event: headers joined, cookies apart, no body key without a body', () => {
@@ -114,7 +125,8 @@ test('responses: bare values are 200 JSON, structured ones keep cookies apart, b
   );
   assert.equal(structured?.status, 302);
   assert.deepEqual(structured?.headers.get('set-cookie'), ['s=0', 'a=1', 'b=2']);
-  assert.deepEqual(structured?.headers.get('x-m'), ['1', '2']);
+  // Payload 2.0 has no multiValueHeaders (a 1.0 field): ignored, as AWS documents the format.
+  assert.equal(structured?.headers.get('x-m'), undefined);
   assert.deepEqual(structured?.body, Buffer.from([1, 2]));
   assert.equal(mapResponseV2(Buffer.from('not json')), undefined);
   assert.equal(mapResponseV2(Buffer.from('{"statusCode": 99}')), undefined);

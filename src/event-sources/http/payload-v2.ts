@@ -7,7 +7,9 @@
  *
  * What differs between the two products (route key, stage, path parameters, authorizer
  * context, the caller's account) comes in a `PayloadRoute`, so API Gateway's routes reuse this.
+ * Which bodies are text is body-text.ts's one rule.
  */
+import { bodyIsText } from './body-text.js';
 
 /** The request as received, before any product's rules. */
 export interface HttpRequestFacts {
@@ -45,13 +47,6 @@ export interface PayloadRoute {
   authorizer?: Record<string, unknown>;
   pathParameters?: Record<string, string>;
   stageVariables?: Record<string, string>;
-}
-
-/** Content types whose bodies reach the handler as text; every other body is base64. */
-const TEXT_TYPES = /^(text\/|application\/(json|javascript|xml|yaml|x-yaml)\b|[^;]*\+(json|xml)\b)/i;
-
-export function isTextBody(contentType: string | undefined): boolean {
-  return contentType !== undefined && TEXT_TYPES.test(contentType.trim());
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -105,7 +100,7 @@ export function buildPayloadV2(req: HttpRequestFacts, route: PayloadRoute): Reco
   }
   const query = queryParameters(req.rawQuery);
   const hasBody = req.body.length > 0;
-  const text = hasBody && isTextBody(headers['content-type']);
+  const text = hasBody && bodyIsText(req.body, headers['content-type']);
   const path = route.path ?? req.rawPath;
   return {
     version: '2.0',

@@ -35,28 +35,6 @@ export function headerOf(facts: Pick<HttpRequestFacts, 'rawHeaders'>, name: stri
   return value;
 }
 
-/**
- * Media types whose bodies reach the function as text. Measured on AWS (HTTP API, payload 2.0,
- * ministack PR #766): only these; any other type, none at all, and even
- * `application/x-www-form-urlencoded` arrive base64-encoded.
- */
-const TEXT_TYPES = /^(text\/[^;\s]+|application\/(json|xml|javascript))\s*(;|$)/i;
-
-/** Whether a body goes to the function as text; else base64 with `isBase64Encoded: true`. */
-export function bodyIsText(body: Buffer, contentType: string | undefined): boolean {
-  if (contentType === undefined || !TEXT_TYPES.test(contentType.trim())) return false;
-  return isUtf8(body);
-}
-
-function isUtf8(body: Buffer): boolean {
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(body);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Common Log Format time, as API Gateway's `requestTime`: `04/Mar/2020:19:15:17 +0000`. */
 export function clfTime(time: Date): string {
   const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];

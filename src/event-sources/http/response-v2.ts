@@ -1,7 +1,9 @@
 /**
- * A handler's answer in payload format 2.0 as the HTTP response AWS makes of it (function URLs,
- * HTTP APIs): an object with `statusCode` is a structured response (`headers`,
- * `multiValueHeaders`, `cookies` as separate Set-Cookie headers, `body`, `isBase64Encoded`);
+ * A handler's answer in payload format 2.0 as the HTTP response AWS makes of it (function URLs and
+ * HTTP APIs alike): an object with `statusCode` is a structured response (`headers`, `cookies` as
+ * separate Set-Cookie headers, `body`, `isBase64Encoded`; `multiValueHeaders` is payload 1.0's and
+ * not part of 2.0's documented format, so it is ignored — handlers written for both versions
+ * return it beside `cookies`);
  * any other JSON value is the body of a 200 `application/json` response (a JSON string as its
  * text, other values re-serialised compactly, as recorded). Undefined means the answer cannot
  * be one (not JSON, a bad status code): the caller answers 502.
@@ -47,15 +49,6 @@ export function mapResponseV2(payload: Buffer): HttpResponseOut | undefined {
     for (const [name, v] of Object.entries(r.headers as Record<string, unknown>)) {
       const s = scalar(v);
       if (s !== undefined) add(headers, name, s);
-    }
-  }
-  if (r.multiValueHeaders && typeof r.multiValueHeaders === 'object') {
-    for (const [name, vs] of Object.entries(r.multiValueHeaders as Record<string, unknown>)) {
-      if (!Array.isArray(vs)) continue;
-      for (const v of vs) {
-        const s = scalar(v);
-        if (s !== undefined) add(headers, name, s);
-      }
     }
   }
   if (Array.isArray(r.cookies)) {
