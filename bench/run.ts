@@ -21,6 +21,7 @@ import { burst } from './cases/burst.js';
 import { coldStart } from './cases/cold-start.js';
 import { coldStartRuntimes } from './cases/cold-start-runtimes.js';
 import { density } from './cases/density.js';
+import { httpCase } from './cases/http.js';
 import { iamEval } from './cases/iam-eval.js';
 import { sandbox } from './cases/sandbox.js';
 import { warmInvoke } from './cases/warm-invoke.js';
@@ -39,6 +40,7 @@ const CASES: BenchCase[] = [
   asyncInvoke,
   density,
   iamEval,
+  httpCase,
 ];
 
 // The SDK's notice that its future versions need Node 22 says nothing about this run.
