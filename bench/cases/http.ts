@@ -5,6 +5,7 @@
  * the peers that do this job on a laptop (serverless-offline, Architect's sandbox). Latency
  * at concurrency 1 and throughput at a few concurrencies (closed loop), interleaved.
  */
+import os from 'node:os';
 import { ApiGatewayV2Client, CreateApiCommand } from '@aws-sdk/client-apigatewayv2';
 import { AddPermissionCommand, CreateFunctionUrlConfigCommand } from '@aws-sdk/client-lambda';
 import { type ServerProcess, startHttpBaseline, startLambent } from '../lib/children.js';
@@ -14,7 +15,7 @@ import { HANDLERS } from '../lib/handlers.js';
 import { installPeer, PEER_LABEL, type PeerName, startPeer } from '../lib/http-peers.js';
 import { interleave, type LoadMedians, loadMedians, pairedDiff, pairedRatio } from '../lib/interleave.js';
 import type { LoadResult, OnceResult } from '../lib/jobs.js';
-import { CREDENTIALS, Functions, invokeTarget } from '../lib/lambda.js';
+import { CREDENTIALS, Functions, invokeStats, invokeTarget } from '../lib/lambda.js';
 import { sandboxDescription } from '../lib/machine.js';
 import type { Target } from '../lib/target.js';
 
@@ -82,7 +83,9 @@ export const httpCase: BenchCase = {
     try {
       // One function, three front doors.
       await fns.create(FN, HANDLERS.http);
-      const url = await fns.lambda.send(new CreateFunctionUrlConfigCommand({ FunctionName: FN, AuthType: 'NONE' }));
+      const url = await fns.lambda.send(
+        new CreateFunctionUrlConfigCommand({ FunctionName: FN, AuthType: 'NONE' }),
+      );
       const urlHost = new URL(url.FunctionUrl ?? '').hostname;
       await fns.lambda.send(
         new AddPermissionCommand({
@@ -183,14 +186,25 @@ export const httpCase: BenchCase = {
       // 2. Throughput, closed loop; a warm-up at each concurrency makes the environments it needs.
       const levels = ctx.size([2, 8, 32], [4]);
       const throughput: Record<number, Partial<Record<Variant, LoadResult[]>>> = {};
+      const environments: Record<number, number> = {};
       for (const c of levels) {
         const here = variants.filter((v) => v !== 'architect-sandbox' || c <= ARC_MAX_CONCURRENCY);
         ctx.log(`http: throughput at concurrency ${c} (${here.join(', ')})`);
+        // The three doors share the function's environments: make the c it needs before the
+        // first variant, or whichever door runs first pays for c cold starts in its warm-up.
+        await ctx.loadgen.run<LoadResult>({
+          kind: 'closed',
+          target: targets.invoke as Target,
+          concurrency: c,
+          durationMs: ctx.size(2000, 500),
+          warmupMs: 0,
+        });
         throughput[c] = await interleave(here, ctx.size(3, 1), async (v) => {
           const job = { kind: 'closed', target: targets[v] as Target, concurrency: c, warmupMs: 0 } as const;
           await ctx.loadgen.run<LoadResult>({ ...job, durationMs: ctx.size(1000, 300) });
           return ctx.loadgen.run<LoadResult>({ ...job, durationMs: dur });
         });
+        environments[c] = (await invokeStats(lambent.url)).environments;
       }
 
       // ---- tables
@@ -241,6 +255,7 @@ export const httpCase: BenchCase = {
           'API / Invoke',
           'URL / bare',
           'API / bare',
+          'Lambent environments after',
         ],
         rows: levels.map((c) => [
           c,
@@ -254,6 +269,7 @@ export const httpCase: BenchCase = {
           ratioAt(c, 'api', 'invoke'),
           ratioAt(c, 'url', 'baseline'),
           ratioAt(c, 'api', 'baseline'),
+          environments[c] ?? 'n/a',
         ]),
       });
 
@@ -279,6 +295,14 @@ export const httpCase: BenchCase = {
           met: peak(v) >= peak('invoke'),
         });
       }
+      notes.push(
+        `Load average at the end of the case: ${os
+          .loadavg()
+          .map((l) => l.toFixed(2))
+          .join(
+            ' ',
+          )} (at its start: in the line above; 2 cores — above 2 the machine was shared and the absolute times are inflated; compare the ratios).`,
+      );
       const errors = variants.reduce((a, v) => a + lat[v].errors, 0);
       if (errors)
         notes.push(
@@ -303,7 +327,7 @@ export const httpCase: BenchCase = {
         tables,
         targets: targetsOut,
         notes,
-        data: { latency, throughput, levels, variants, urlHost, apiId: api.ApiId, expected },
+        data: { latency, throughput, environments, levels, variants, urlHost, apiId: api.ApiId, expected },
       };
     } finally {
       fns.close();

@@ -162,7 +162,8 @@ function serveHttp(req: http.IncomingMessage, res: http.ServerResponse, payload:
   handler(event, { awsRequestId: requestId }).then(
     (out) => {
       const r = (out ?? {}) as HttpResult;
-      const body = r.body === undefined ? Buffer.alloc(0) : Buffer.from(r.body, r.isBase64Encoded ? 'base64' : 'utf8');
+      const body =
+        r.body === undefined ? Buffer.alloc(0) : Buffer.from(r.body, r.isBase64Encoded ? 'base64' : 'utf8');
       res.writeHead(r.statusCode ?? 200, {
         'content-type': 'application/json',
         ...r.headers,

@@ -136,7 +136,12 @@ export async function startCommandServer(o: {
   timeoutMs?: number;
 }): Promise<ServerProcess> {
   const out = fs.openSync(o.logFile, 'a');
-  const child = spawn(o.command, o.args, { cwd: o.cwd, env: o.env, stdio: ['ignore', out, out], detached: true });
+  const child = spawn(o.command, o.args, {
+    cwd: o.cwd,
+    env: o.env,
+    stdio: ['ignore', out, out],
+    detached: true,
+  });
   fs.closeSync(out);
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
@@ -157,7 +162,8 @@ export async function startCommandServer(o: {
   };
   const deadline = Date.now() + (o.timeoutMs ?? 60_000);
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`${o.name} exited with ${child.exitCode} (see ${o.logFile})`);
+    if (child.exitCode !== null)
+      throw new Error(`${o.name} exited with ${child.exitCode} (see ${o.logFile})`);
     if (await canConnect(o.port)) break;
     if (Date.now() > deadline) {
       await stop();

@@ -37,7 +37,13 @@ const PEER_ENV = {
   SLS_DEPRECATION_DISABLE: '*',
 };
 
-function run(command: string, args: string[], cwd: string, logFile: string, timeoutMs: number): Promise<void> {
+function run(
+  command: string,
+  args: string[],
+  cwd: string,
+  logFile: string,
+  timeoutMs: number,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const out = fs.openSync(logFile, 'a');
     const child = spawn(command, args, { cwd, stdio: ['ignore', out, out] });
