@@ -108,11 +108,11 @@ export function renderMarkdown(results: ResultsFile): string {
   out.push('## Rerunning', '');
   out.push('```sh');
   out.push(
-    'npm run bench                 # every case (< 15 min on 2 cores); rewrites this file and results.json',
+    'npm run bench                 # every case (about 20 min on 2 cores); rewrites this file and results.json',
   );
   out.push('npm run bench -- cold-start   # one case (others keep their last results)');
   out.push(
-    'npm run bench -- --smoke      # < 1 min, tiny counts: proves the harness works; writes nothing here',
+    'npm run bench -- --smoke      # ~2 min, tiny counts: proves the harness works; writes nothing here',
   );
   out.push('```', '');
   return out.join('\n');
