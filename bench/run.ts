@@ -3,9 +3,9 @@
  * Lambent beside its baseline in the same run, and writes bench/RESULTS.md and
  * bench/results.json (a single-case run replaces only that case's section).
  *
- *   npm run bench                   every case (< 17 minutes on this 2-core machine)
+ *   npm run bench                   every case (about 20 minutes on this 2-core machine)
  *   npm run bench -- warm-invoke    one case (or several)
- *   npm run bench -- --smoke        tiny counts, < 1 minute: proves the harness works;
+ *   npm run bench -- --smoke        tiny counts, ~2 minutes (1 of them the http peers' npm install): proves the harness works;
  *                                   writes to a scratch directory, not to bench/
  *   --keep                          keep the scratch directory (child logs, CPU profile)
  *   --out <dir>                     write RESULTS.md / results.json there instead
@@ -21,6 +21,7 @@ import { burst } from './cases/burst.js';
 import { coldStart } from './cases/cold-start.js';
 import { coldStartRuntimes } from './cases/cold-start-runtimes.js';
 import { density } from './cases/density.js';
+import { httpCase } from './cases/http.js';
 import { iamEval } from './cases/iam-eval.js';
 import { sandbox } from './cases/sandbox.js';
 import { warmInvoke } from './cases/warm-invoke.js';
@@ -39,6 +40,7 @@ const CASES: BenchCase[] = [
   asyncInvoke,
   density,
   iamEval,
+  httpCase,
 ];
 
 // The SDK's notice that its future versions need Node 22 says nothing about this run.

@@ -10,7 +10,12 @@
  * table with the same parallelism Lambent uses, and delete the row; `console.log` lines of
  * the handler are kept in memory and served at GET /_bench/lines.
  *
- * argv: <handler file> [<sqlite file> <async parallelism>]
+ * HTTP (`--http` first): what a function URL or an HTTP API does for the handler, done
+ * in-process: build a payload 2.0 event from the request, await the handler, answer with its
+ * `statusCode`, `headers` and `body` (base64-decoded when `isBase64Encoded`). The `http` case's
+ * bare-server row.
+ *
+ * argv: <handler file> [<sqlite file> <async parallelism>] | --http <handler file>
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -19,8 +24,10 @@ import type { AddressInfo } from 'node:net';
 import Database from 'better-sqlite3';
 
 const require = createRequire(import.meta.url);
-const [handlerFile, dbFile, parallelism = '16'] = process.argv.slice(2);
-if (!handlerFile) throw new Error('usage: baseline-server <handler.js> [<db> <parallelism>]');
+const httpMode = process.argv[2] === '--http';
+const [handlerFile, dbFile, parallelism = '16'] = process.argv.slice(httpMode ? 3 : 2);
+if (!handlerFile)
+  throw new Error('usage: baseline-server <handler.js> [<db> <parallelism>] | --http <handler.js>');
 const handler = (require(handlerFile) as { handler: (e: unknown, ctx: unknown) => Promise<unknown> }).handler;
 
 const lines: string[] = [];
@@ -78,6 +85,10 @@ const server = http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
       res.end();
       return;
     }
+    if (httpMode) {
+      serveHttp(req, res, payload, requestId);
+      return;
+    }
     const event = payload.length ? JSON.parse(payload.toString('utf8')) : {};
     handler(event, { awsRequestId: requestId }).then(
       (result) => {
@@ -101,6 +112,75 @@ const server = http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
     );
   });
 });
+interface HttpResult {
+  statusCode?: number;
+  headers?: Record<string, string>;
+  cookies?: string[];
+  body?: string;
+  isBase64Encoded?: boolean;
+}
+
+/** The payload 2.0 event a function URL builds, and its answer, without any gateway. */
+function serveHttp(req: http.IncomingMessage, res: http.ServerResponse, payload: Buffer, requestId: string) {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const rawPath = q < 0 ? url : url.slice(0, q);
+  const rawQueryString = q < 0 ? '' : url.slice(q + 1);
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = String(v);
+  const queryStringParameters: Record<string, string> = {};
+  for (const [k, v] of new URLSearchParams(rawQueryString))
+    queryStringParameters[k] = k in queryStringParameters ? `${queryStringParameters[k]},${v}` : v;
+  const now = Date.now();
+  const event = {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath,
+    rawQueryString,
+    headers,
+    ...(rawQueryString ? { queryStringParameters } : {}),
+    requestContext: {
+      accountId: 'anonymous',
+      apiId: 'baseline',
+      domainName: headers.host ?? '',
+      http: {
+        method: req.method ?? 'GET',
+        path: rawPath,
+        protocol: 'HTTP/1.1',
+        sourceIp: req.socket.remoteAddress ?? '',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId,
+      routeKey: '$default',
+      stage: '$default',
+      time: new Date(now).toISOString(),
+      timeEpoch: now,
+    },
+    ...(payload.length ? { body: payload.toString('utf8') } : {}),
+    isBase64Encoded: false,
+  };
+  handler(event, { awsRequestId: requestId }).then(
+    (out) => {
+      const r = (out ?? {}) as HttpResult;
+      const body =
+        r.body === undefined ? Buffer.alloc(0) : Buffer.from(r.body, r.isBase64Encoded ? 'base64' : 'utf8');
+      res.writeHead(r.statusCode ?? 200, {
+        'content-type': 'application/json',
+        ...r.headers,
+        ...(r.cookies?.length ? { 'set-cookie': r.cookies } : {}),
+        'x-amzn-requestid': requestId,
+        'content-length': String(body.length),
+      });
+      res.end(body);
+    },
+    () => {
+      const body = '{"Message":"Internal Server Error"}';
+      res.writeHead(502, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    },
+  );
+}
+
 server.listen(0, '127.0.0.1', () => {
   const { port } = server.address() as AddressInfo;
   process.send?.({ ready: true, url: `http://127.0.0.1:${port}` });

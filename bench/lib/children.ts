@@ -1,5 +1,5 @@
 /** Starting the processes a case needs: Lambent, the baseline server, the peer, the load generator. */
-import { type ChildProcess, fork } from 'node:child_process';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
@@ -114,6 +114,73 @@ export async function startBaseline(
   return serverProcess(child, await waitReady(child, 'baseline server', logFile));
 }
 
+/** The baseline in HTTP mode: a payload 2.0 event per request, the handler's `{statusCode, body}` as the answer. */
+export async function startHttpBaseline(workDir: string, handlerFile: string): Promise<ServerProcess> {
+  const logFile = path.join(workDir, 'baseline-http.log');
+  const child = forkChild('baseline-server', ['--http', handlerFile], logFile);
+  return serverProcess(child, await waitReady(child, 'baseline server (HTTP)', logFile));
+}
+
+/**
+ * A server that is a command of its own (a peer's CLI), in its own process group so that
+ * stopping it also stops what it spawned. Ready when `port` accepts connections.
+ */
+export async function startCommandServer(o: {
+  name: string;
+  command: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+  port: number;
+  logFile: string;
+  timeoutMs?: number;
+}): Promise<ServerProcess> {
+  const out = fs.openSync(o.logFile, 'a');
+  const child = spawn(o.command, o.args, {
+    cwd: o.cwd,
+    env: o.env,
+    stdio: ['ignore', out, out],
+    detached: true,
+  });
+  fs.closeSync(out);
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    const group = (signal: NodeJS.Signals) => {
+      try {
+        process.kill(-(child.pid ?? 0), signal);
+      } catch {
+        // already gone
+      }
+    };
+    group('SIGTERM');
+    const timer = setTimeout(() => group('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+    // Children of the group that outlived its leader.
+    group('SIGKILL');
+  };
+  const deadline = Date.now() + (o.timeoutMs ?? 60_000);
+  for (;;) {
+    if (child.exitCode !== null)
+      throw new Error(`${o.name} exited with ${child.exitCode} (see ${o.logFile})`);
+    if (await canConnect(o.port)) break;
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`${o.name} did not listen on ${o.port} (see ${o.logFile})`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url: `http://127.0.0.1:${o.port}`,
+    host: '127.0.0.1',
+    port: o.port,
+    pid: child.pid ?? 0,
+    stop,
+    ask: () => Promise.reject(new Error(`${o.name} takes no messages`)),
+  };
+}
+
 export async function startLambdaLocal(workDir: string, handlerFile: string): Promise<ServerProcess> {
   const port = await freePort();
   const logFile = path.join(workDir, 'lambda-local.log');
@@ -139,7 +206,7 @@ export function lambdaLocalAvailable(): boolean {
   }
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.once('error', reject);

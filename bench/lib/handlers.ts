@@ -11,6 +11,8 @@ export const HANDLERS = {
   /** Records when it ran: `bench-done <run> <seq> <sent ms> <ran ms>`. */
   record:
     "exports.handler = async (e) => { console.log('bench-done', e.run, e.seq, e.sent, Date.now()); };\n",
+  /** An HTTP-event handler (function URL / HTTP API): the smallest answer a web function gives. */
+  http: "exports.handler = async () => ({ statusCode: 200, headers: { 'content-type': 'text/plain' }, body: 'hello' });\n",
 } as const;
 
 export type HandlerName = keyof typeof HANDLERS;

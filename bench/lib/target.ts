@@ -8,7 +8,7 @@ export interface Target {
   method: 'GET' | 'POST';
   /** Encoded path as sent. */
   path: string;
-  /** Extra lower-case headers (e.g. x-amz-invocation-type). */
+  /** Extra lower-case headers (e.g. x-amz-invocation-type); `host` replaces `<host>:<port>`. */
   headers?: Record<string, string>;
   /**
    * The body; `{seq}` is replaced by a per-run sequence number and `{now}` by the send time
@@ -60,7 +60,8 @@ export class RequestFactory {
   private build(body: Buffer): Buffer {
     const headers: Record<string, string> = {
       host: this.hostHeader,
-      'content-type': 'application/json',
+      // A GET (the http case's browser-like requests) carries no body and so no content type.
+      ...(this.t.method === 'POST' ? { 'content-type': 'application/json' } : {}),
       ...this.t.headers,
     };
     const signed = this.signer ? this.signer.sign(this.t.method, this.t.path, headers, body) : {};
