@@ -60,8 +60,14 @@ describe('peerUidOf', () => {
     });
     try {
       const url = `http://${endpoint.address}/2018-06-01/runtime/invocation/x/response`;
-      // This process (root) is refused...
-      await assert.rejects(fetch(url, { method: 'POST', body: '1' }));
+      // This process (root) is refused (the connection is closed: not a time-out)...
+      await assert.rejects(
+        fetch(url, { method: 'POST', body: '1', signal: AbortSignal.timeout(15_000) }),
+        (err) => {
+          assert.notEqual((err as Error).name, 'TimeoutError', 'the refused request hung');
+          return true;
+        },
+      );
       // ...the sandbox's uid gets the Runtime API's own answer.
       // Bounded on both sides, so a stuck exchange fails with what was seen rather than at the
       // test's timeout (it once hung in a CI run): the request gives up after 15 s, the child is
@@ -81,9 +87,21 @@ describe('peerUidOf', () => {
       });
       // A child that cannot start (e.g. this node is not readable by that uid) fails the test
       // instead of leaving it waiting for a close that never comes.
-      await new Promise((resolve, reject) => {
-        child.on('error', reject);
-        child.on('close', resolve);
+      // A timer of its own: a test that times out does not end its promise, and a listener left
+      // open then keeps the whole test process (and a CI run) waiting forever.
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          child.kill('SIGKILL');
+          reject(new Error(`the child (uid ${SANDBOX_UID}) did not finish in 40 s; its output: ${out}`));
+        }, 40_000);
+        child.on('error', (err) => {
+          clearTimeout(timer);
+          reject(err);
+        });
+        child.on('close', () => {
+          clearTimeout(timer);
+          resolve();
+        });
       });
       assert.equal(out, '{"errorMessage":"Invalid request ID","errorType":"InvalidRequestID"}\n');
     } finally {
