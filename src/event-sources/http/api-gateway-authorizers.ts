@@ -8,10 +8,11 @@
  * A denial is 403 `{"message":"Forbidden"}`; a failing or malformed authorizer is 500. Answers
  * are cached per authorizer and identity values for `authorizerResultTtlInSeconds`.
  */
-import { servicePrincipal } from '../../iam/principal.js';
+
 import type { AuthorizerDoc } from '../../services/apigatewayv2/model.js';
 import { lambdaTargetOf } from '../../services/apigatewayv2/operations/integrations.js';
 import type { FunctionInvoker } from '../function-invoker.js';
+import { apiGatewayCaller, executeApiArn } from './api-gateway-caller.js';
 import { buildV2Event } from './api-gateway-v2-format.js';
 import { buildV1Event, type V1Context } from './payload-v1.js';
 import { type HttpRequestFacts, headerOf, queryPairs } from './request.js';
@@ -96,11 +97,10 @@ export function createAuthorizerRunner(deps: { functions: FunctionInvoker; warn(
         region: arnParts[3] ?? scope.region,
         functionName: functionArn,
         payload: Buffer.from(JSON.stringify(event)),
-        caller: {
-          principal: servicePrincipal('apigateway.amazonaws.com'),
-          sourceArn: `arn:aws:execute-api:${scope.region}:${scope.accountId}:${ctx.apiId}/authorizers/${authorizer.authorizerId}`,
-          sourceAccount: scope.accountId,
-        },
+        caller: apiGatewayCaller(
+          executeApiArn(scope.region, scope.accountId, ctx.apiId, `authorizers/${authorizer.authorizerId}`),
+          scope.accountId,
+        ),
       });
       if (outcome.kind === 'function-error') {
         deps.warn(

@@ -13,12 +13,12 @@
  * `{"message":"Not Found"}`, 500 `{"message":"Internal Server Error"}` when the function may not
  * be called, fails or answers something that is not a proxy response, 413 past 10 MB.
  */
+
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FrontDoor } from '../../gateway/front-door.js';
 import { BodyTooLargeError, readBody } from '../../gateway/read-body.js';
 import { leaveBodyUnread } from '../../gateway/unread-body.js';
-import { servicePrincipal } from '../../iam/principal.js';
 import type { AuthorizerDoc, IntegrationDoc, RouteDoc } from '../../services/apigatewayv2/model.js';
 import { lambdaTargetOf } from '../../services/apigatewayv2/operations/integrations.js';
 import { RouteTable } from '../../services/apigatewayv2/route-keys.js';
@@ -26,6 +26,7 @@ import type { ApiGatewayV2Store } from '../../services/apigatewayv2/store.js';
 import type { Logger } from '../../shared/logger.js';
 import type { FunctionInvoker } from '../function-invoker.js';
 import { createAuthorizerRunner } from './api-gateway-authorizers.js';
+import { apiGatewayCaller, executeApiArn } from './api-gateway-caller.js';
 import { createJwtVerifier } from './api-gateway-jwt.js';
 import { buildV2Event, mapV2Response } from './api-gateway-v2-format.js';
 import { corsHeaders, isPreflight, preflightHeaders } from './cors.js';
@@ -193,7 +194,12 @@ export function createApiGatewayFrontDoor(deps: {
     if (match.route.authorizationType === 'CUSTOM') {
       const authorizer = match.route.authorizerId ? authorizers.get(match.route.authorizerId) : undefined;
       if (!authorizer) return reply(withCors(message(500, 'Internal Server Error')));
-      const routeArn = `arn:aws:execute-api:${scope.region}:${scope.accountId}:${api.apiId}/${stage.stageName}/${method}/${routeSegments.join('/')}`;
+      const routeArn = executeApiArn(
+        scope.region,
+        scope.accountId,
+        api.apiId,
+        `${stage.stageName}/${method}/${routeSegments.join('/')}`,
+      );
       const outcome = await authorize(authorizer, facts, ctx, scope, routeArn);
       if (outcome.kind === 'deny') return reply(withCors(message(outcome.status, outcome.message)));
       ctx.authorizer = {
@@ -227,7 +233,7 @@ export function createApiGatewayFrontDoor(deps: {
     if (!functionArn) return message(500, 'Internal Server Error');
     const v2 = integration.payloadFormatVersion === '2.0';
     const event = v2 ? buildV2Event(facts, ctx) : buildV1Event(facts, ctx);
-    const sourceArn = `arn:aws:execute-api:${scope.region}:${scope.accountId}:${ctx.apiId}/${ctx.stage}/${arnPath}`;
+    const sourceArn = executeApiArn(scope.region, scope.accountId, ctx.apiId, `${ctx.stage}/${arnPath}`);
     const arnParts = functionArn.split(':');
     try {
       const outcome = await deps.functions.invoke({
@@ -235,11 +241,7 @@ export function createApiGatewayFrontDoor(deps: {
         region: arnParts[3] ?? scope.region,
         functionName: functionArn,
         payload: Buffer.from(JSON.stringify(event)),
-        caller: {
-          principal: servicePrincipal('apigateway.amazonaws.com'),
-          sourceArn,
-          sourceAccount: scope.accountId,
-        },
+        caller: apiGatewayCaller(sourceArn, scope.accountId),
         requestId: undefined,
       });
       if (outcome.kind === 'function-error') return message(500, 'Internal Server Error');

@@ -12,18 +12,19 @@
  * cannot) invoke the function; 502 for a function error or a malformed proxy response; 504
  * past the integration's timeout.
  */
+
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FrontDoor } from '../../gateway/front-door.js';
 import { BodyTooLargeError, readBody } from '../../gateway/read-body.js';
-import { servicePrincipal } from '../../iam/principal.js';
+import { leaveBodyUnread } from '../../gateway/unread-body.js';
 import type { RestApiDirectory } from '../../services/apigateway/directory.js';
-import { executeApiArn } from '../../services/apigateway/ids.js';
 import type { DeploymentSnapshot, MethodDoc } from '../../services/apigateway/model.js';
 import { lambdaArnOfUri } from '../../services/apigateway/operations/integration-uri.js';
 import { AwsError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { FunctionInvoker } from '../function-invoker.js';
+import { apiGatewayCaller, executeApiArn } from './api-gateway-caller.js';
 import { buildResourceTree, matchResource, type ResourceTree } from './rest-api-match.js';
 import { runAuthorizer } from './rest-authorizer.js';
 import { buildRestProxyEvent } from './rest-proxy-event.js';
@@ -203,9 +204,7 @@ export function createRestApiDoor(options: RestApiDoorOptions): FrontDoor {
           stage.region,
           stage.accountId,
           stage.apiId,
-          stage.stageName,
-          req.method ?? 'GET',
-          eventPathValue,
+          `${stage.stageName}/${req.method ?? 'GET'}${eventPathValue}`,
         ),
         proxyEvent: event,
         headers: lastValues(event.headers),
@@ -233,9 +232,7 @@ export function createRestApiDoor(options: RestApiDoorOptions): FrontDoor {
       stage.region,
       stage.accountId,
       stage.apiId,
-      stage.stageName,
-      req.method ?? 'GET',
-      match.resource.path,
+      `${stage.stageName}/${req.method ?? 'GET'}${match.resource.path}`,
     );
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
@@ -249,11 +246,7 @@ export function createRestApiDoor(options: RestApiDoorOptions): FrontDoor {
           region: stage.region,
           functionName: functionArn,
           payload: Buffer.from(JSON.stringify(event)),
-          caller: {
-            principal: servicePrincipal('apigateway.amazonaws.com'),
-            sourceArn,
-            sourceAccount: stage.accountId,
-          },
+          caller: apiGatewayCaller(sourceArn, stage.accountId),
           requestId: randomUUID(),
         }),
         timedOut,
@@ -366,27 +359,8 @@ function clientIp(req: IncomingMessage): string {
   return ip.startsWith('::ffff:') ? ip.slice(7) : ip;
 }
 
-/**
- * Answers a request refused before its body was read. A body is not read (a client sending
- * gigabytes to a wrong path costs nothing): the request is paused, and its connection closed
- * UNREAD_LINGER_MS after the answer — closing at once would reset the socket and could lose
- * the answer on the client's side (as the gateway does for refused API calls).
- */
+/** Answers a request refused before its body was read, leaving the body unread (unread-body.ts). */
 function drainThen(req: IncomingMessage, answer: () => void): void {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (!(declared > 0 || req.headers['transfer-encoding'] !== undefined) || req.complete) {
-    req.resume();
-    answer();
-    return;
-  }
-  // Paused with a read started, the request counts as consumed: Node does not discard the rest.
-  req.pause();
-  req.read(0);
-  const socket = req.socket;
-  const linger = setTimeout(() => socket.destroy(), UNREAD_LINGER_MS);
-  linger.unref();
-  socket.once('close', () => clearTimeout(linger));
+  leaveBodyUnread(req);
   answer();
 }
-
-const UNREAD_LINGER_MS = 2_000;

@@ -7,11 +7,12 @@
  * fails or answers something else is a 500 (`AuthorizerConfigurationException`). Results are
  * not cached (authorizerResultTtlInSeconds is stored, not used).
  */
+
 import { randomUUID } from 'node:crypto';
-import { servicePrincipal } from '../../iam/principal.js';
 import type { AuthorizerDoc } from '../../services/apigateway/model.js';
 import { lambdaArnOfUri } from '../../services/apigateway/operations/integration-uri.js';
 import type { FunctionInvoker } from '../function-invoker.js';
+import { apiGatewayCaller, executeApiArn } from './api-gateway-caller.js';
 
 export type AuthorizerOutcome =
   | { kind: 'allow'; authorizer: Record<string, unknown> }
@@ -65,11 +66,10 @@ export async function runAuthorizer(
       region: req.region,
       functionName: functionArn,
       payload: Buffer.from(JSON.stringify(event)),
-      caller: {
-        principal: servicePrincipal('apigateway.amazonaws.com'),
-        sourceArn: `arn:aws:execute-api:${req.region}:${req.accountId}:${req.apiId}/authorizers/${authorizer.id}`,
-        sourceAccount: req.accountId,
-      },
+      caller: apiGatewayCaller(
+        executeApiArn(req.region, req.accountId, req.apiId, `authorizers/${authorizer.id}`),
+        req.accountId,
+      ),
       requestId: randomUUID(),
     });
     if (outcome.kind === 'function-error') return { kind: 'error', reason: 'the authorizer function failed' };

@@ -25,15 +25,3 @@ export const API_ID = /^[a-z0-9]{10}$/;
 export function apigatewayArn(region: string, path: string): string {
   return `arn:aws:apigateway:${region}::${path}`;
 }
-
-/** `arn:aws:execute-api:<region>:<account>:<api-id>/<stage>/<METHOD>/<resource path without its leading />`. */
-export function executeApiArn(
-  region: string,
-  accountId: string,
-  apiId: string,
-  stage: string,
-  method: string,
-  resourcePath: string,
-): string {
-  return `arn:aws:execute-api:${region}:${accountId}:${apiId}/${stage}/${method}${resourcePath}`;
-}
