@@ -25,9 +25,10 @@ const IMAGE = /^(.+)\/sandbox\/tmp-volumes\/[^/]+\.ext4$/;
 const TMPFS_POINT = /^(.+)\/(?:lambda\/tmp|sandbox\/tmp-volumes)\//;
 /**
  * A path-less view (path-views.ts): an overlay named `lambent` at `<data-dir>/sandbox/views-<pid>/<n>`,
- * or the tmpfs of Runtime API sockets beside them (`…/views-<pid>/sockets`).
+ * a masked view (`…/views-<pid>/masked-<n>`, provided.* without the host's interpreters), or the
+ * tmpfs of Runtime API sockets beside them (`…/views-<pid>/sockets`).
  */
-const VIEW_POINT = /^(.+)\/sandbox\/views-\d+\/(?:\d+|sockets)$/;
+const VIEW_POINT = /^(.+)\/sandbox\/views-\d+\/(?:\d+|masked-\d+|sockets)$/;
 /** A launcher's command line names its script in the data dir. */
 const LAUNCHER = /^\S*perl\0(.+)\/sandbox\/launcher-[0-9a-f]+\.pl\0/;
 
