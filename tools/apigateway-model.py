@@ -12,6 +12,8 @@ of documentation; the build reads only the generated TypeScript.
 """
 import gzip, json, os, sys
 
+from botocore_trim import vendor
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VERSION = '2015-07-09'
 OPS = [
@@ -28,49 +30,8 @@ OPS = [
 VENDORED = os.path.join(ROOT, 'src', 'services', 'apigateway', 'model', f'apigateway-{VERSION}.json')
 
 
-def strip(obj):
-    if isinstance(obj, dict):
-        return {k: strip(v) for k, v in obj.items() if k not in ('documentation', 'documentationUrl', 'examples')}
-    if isinstance(obj, list):
-        return [strip(v) for v in obj]
-    return obj
-
-
 def refresh():
-    import botocore
-    base = os.path.join(os.path.dirname(botocore.__file__), 'data', 'apigateway', VERSION)
-    path = os.path.join(base, 'service-2.json')
-    model = json.load(open(path)) if os.path.exists(path) else json.load(gzip.open(path + '.gz'))
-    keep = {name: model['operations'][name] for name in OPS}
-    shapes = {}
-
-    def visit(name):
-        if name in shapes:
-            return
-        shape = model['shapes'][name]
-        shapes[name] = shape
-        for m in shape.get('members', {}).values():
-            visit(m['shape'])
-        for key in ('member', 'key', 'value'):
-            if key in shape:
-                visit(shape[key]['shape'])
-
-    for op in keep.values():
-        for key in ('input', 'output'):
-            if key in op:
-                visit(op[key]['shape'])
-        for err in op.get('errors', []):
-            visit(err['shape'])
-    out = {
-        '_source': f'botocore {botocore.__version__} data/apigateway/{VERSION}/service-2.json (Apache-2.0), trimmed',
-        'metadata': model['metadata'],
-        'operations': strip(keep),
-        'shapes': strip(dict(sorted(shapes.items()))),
-    }
-    os.makedirs(os.path.dirname(VENDORED), exist_ok=True)
-    with open(VENDORED, 'w') as f:
-        json.dump(out, f, indent=1)
-        f.write('\n')
+    vendor('apigateway', VERSION, OPS, VENDORED)
 
 
 def ts_shape(model, name):

@@ -12,6 +12,8 @@ documentation; the build reads only the generated TypeScript.
 """
 import gzip, json, os, sys
 
+from botocore_trim import vendor
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SERVICES = {
     'iam': ('2010-05-08', [
@@ -36,48 +38,8 @@ def vendored_path(svc, version):
     return os.path.join(ROOT, 'src', 'services', svc, 'model', f'{svc}-{version}.json')
 
 
-def strip(obj):
-    if isinstance(obj, dict):
-        return {k: strip(v) for k, v in obj.items() if k not in ('documentation', 'documentationUrl', 'examples')}
-    if isinstance(obj, list):
-        return [strip(v) for v in obj]
-    return obj
-
-
 def refresh(svc, version, ops):
-    import botocore
-    src = os.path.join(os.path.dirname(botocore.__file__), 'data', svc, version, 'service-2.json.gz')
-    model = json.load(gzip.open(src))
-    keep_ops = {name: model['operations'][name] for name in ops}
-    shapes = {}
-
-    def visit(name):
-        if name in shapes:
-            return
-        shape = model['shapes'][name]
-        shapes[name] = shape
-        for m in shape.get('members', {}).values():
-            visit(m['shape'])
-        for key in ('member', 'key', 'value'):
-            if key in shape:
-                visit(shape[key]['shape'])
-
-    for op in keep_ops.values():
-        for key in ('input', 'output'):
-            if key in op:
-                visit(op[key]['shape'])
-        for err in op.get('errors', []):
-            visit(err['shape'])
-    out = {
-        '_source': f'botocore {botocore.__version__} data/{svc}/{version}/service-2.json (Apache-2.0), trimmed',
-        'metadata': model['metadata'],
-        'operations': strip(keep_ops),
-        'shapes': strip(dict(sorted(shapes.items()))),
-    }
-    os.makedirs(os.path.dirname(vendored_path(svc, version)), exist_ok=True)
-    with open(vendored_path(svc, version), 'w') as f:
-        json.dump(out, f, indent=1, sort_keys=False)
-        f.write('\n')
+    vendor(svc, version, ops, vendored_path(svc, version))
 
 
 def ts_shape(model, name, depth=0):
