@@ -233,6 +233,36 @@ test('a system error is retried with backoff; the event keeps its request id', a
   }
 });
 
+test('a host-memory throttle is retried even when its timer fires before its wait is over', async () => {
+  // Timers count monotonic milliseconds, the wait's end is in Date.now() milliseconds: the two
+  // truncate differently (3 of 100 50 ms timers fired before Date.now() had moved 50 ms, seen
+  // here), and the wall clock may be stepped back. A wait whose timer found it not yet over was
+  // never retried. Here the wall clock is 100 ms ahead while the throttle is taken.
+  const t = tempDb();
+  const realNow = Date.now;
+  try {
+    let calls = 0;
+    const q = queueOf(t.db, {
+      run: async () => {
+        calls++;
+        if (calls > 1) return ok;
+        Date.now = () => realNow() + 100;
+        setImmediate(() => {
+          Date.now = realNow;
+        });
+        throw new Throttled('ConcurrentInvocationLimitExceeded', 'memory');
+      },
+    });
+    await q.enqueue(event(4));
+    await q.drained();
+    assert.equal(calls, 2);
+    await q.close();
+  } finally {
+    Date.now = realNow;
+    t.done();
+  }
+});
+
 test('a function fans out only while its runs take time: quick runs stay few, slow ones spread', async () => {
   const t = tempDb();
   try {

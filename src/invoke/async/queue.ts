@@ -253,7 +253,7 @@ export function createAsyncQueue(opts: AsyncQueueOptions): AsyncQueue {
       if (w.events.length === 0) {
         if (w.timer) clearTimeout(w.timer);
         throttled.delete(w.functionId);
-      }
+      } else if (now < w.notBefore && !w.timer) armWait(w, w.notBefore - now);
     }
     for (const lane of lanes.values()) {
       if (free <= 0) break;
@@ -409,13 +409,22 @@ export function createAsyncQueue(opts: AsyncQueueOptions): AsyncQueue {
     const wait = backoff.get(functionId) ?? WAIT_MIN_MS;
     backoff.set(functionId, Math.min(WAIT_MAX_MS, wait * 2));
     w.notBefore = err.limit === 'concurrency' ? 0 : Date.now() + wait;
-    if (w.timer) clearTimeout(w.timer);
     if (closed) return;
-    const waiting = w;
+    armWait(w, wait);
+  }
+
+  /**
+   * Pumps again after `ms`. Also re-armed by a pump that finds the wait not yet over: a timer
+   * counts from the event loop's cached time, which lags `Date.now()` on a busy loop, so it may
+   * fire a little before `notBefore` — and a wait nothing re-armed was never retried (an event
+   * stuck behind a full host after the host had room again).
+   */
+  function armWait(w: Waiting, ms: number): void {
+    if (w.timer) clearTimeout(w.timer);
     w.timer = setTimeout(() => {
-      waiting.timer = undefined;
+      w.timer = undefined;
       schedulePump();
-    }, wait);
+    }, ms);
   }
 
   /** The event is done or given up: tell its destinations, then remove it. */
