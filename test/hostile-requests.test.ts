@@ -561,7 +561,9 @@ describe('hostile requests: the event loop', () => {
       report.push(`${name} ${stretch.toFixed(1)} ms`);
       assert.deepEqual(types.sort(), expected.sort(), name);
     }
-    t.diagnostic(`longest stretch the loop was held (min of wall and CPU between 1 ms ticks): ${report.join(', ')}`);
+    t.diagnostic(
+      `longest stretch the loop was held (min of wall and CPU between 1 ms ticks): ${report.join(', ')}`,
+    );
     for (const line of report.slice(1)) {
       const ms = Number(/([\d.]+) ms$/.exec(line)?.[1]);
       assert.ok(ms < 150, `longest stretch: ${report.join(', ')}`);
