@@ -6,7 +6,7 @@
  * authenticate (AWS_IAM) or not (NONE), build the 2.0 event, invoke through the FunctionInvoker
  * (which checks the function's policy), map the answer. Errors are AWS's function URL answers,
  * never an API error shape. A RESPONSE_STREAM URL invokes with the response streamed and sends
- * the chunks as they come (function-url-stream.ts).
+ * the chunks as they come (streamed-answer.ts).
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -21,9 +21,9 @@ import type { Logger } from '../../shared/logger.js';
 import type { FunctionInvocation, FunctionInvoker } from '../function-invoker.js';
 import { applyCors, isPreflight, preflightHeaders } from './function-url-cors.js';
 import type { FunctionUrlDirectory, FunctionUrlTarget } from './function-url-directory.js';
-import { answerStreamed } from './function-url-stream.js';
 import { buildPayloadV2, type PayloadRoute } from './payload-v2.js';
 import { mapResponseV2 } from './response-v2.js';
+import { answerStreamed } from './streamed-answer.js';
 import { authenticateIam, iamAuthorizerContext, UrlAuthError } from './url-auth.js';
 
 /** AWS's function URL request limit (the event built from it must also fit Invoke's 6 MB). */

@@ -23,12 +23,13 @@ import type { DeploymentSnapshot, MethodDoc } from '../../services/apigateway/mo
 import { lambdaArnOfUri } from '../../services/apigateway/operations/integration-uri.js';
 import { AwsError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
-import type { FunctionInvoker } from '../function-invoker.js';
+import type { FunctionInvocation, FunctionInvoker } from '../function-invoker.js';
 import { apiGatewayCaller, executeApiArn } from './api-gateway-caller.js';
 import { buildResourceTree, matchResource, type ResourceTree } from './rest-api-match.js';
 import { runAuthorizer } from './rest-authorizer.js';
 import { buildRestProxyEvent } from './rest-proxy-event.js';
 import { matchesBinary, readProxyResponse } from './rest-proxy-response.js';
+import { answerStreamed } from './streamed-answer.js';
 
 export const PATH_STYLE_PREFIX = '/_aws/execute-api/';
 const HOST_MARK = '.execute-api.';
@@ -234,24 +235,54 @@ export function createRestApiDoor(options: RestApiDoorOptions): FrontDoor {
       stage.apiId,
       `${stage.stageName}/${req.method ?? 'GET'}${match.resource.path}`,
     );
+    const invocation: FunctionInvocation = {
+      accountId: stage.accountId,
+      region: stage.region,
+      functionName: functionArn,
+      payload: Buffer.from(JSON.stringify(event)),
+      caller: apiGatewayCaller(sourceArn, stage.accountId),
+      requestId: randomUUID(),
+    };
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), integration.timeoutInMillis);
     });
     let outcome: Awaited<ReturnType<FunctionInvoker['invoke']>> | 'timeout';
     try {
-      outcome = await Promise.race([
-        functions.invoke({
-          accountId: stage.accountId,
-          region: stage.region,
-          functionName: functionArn,
-          payload: Buffer.from(JSON.stringify(event)),
-          caller: apiGatewayCaller(sourceArn, stage.accountId),
-          requestId: randomUUID(),
-        }),
-        timedOut,
-      ]);
+      if (integration.responseTransferMode === 'STREAM') {
+        // InvokeWithResponseStream; the integration's timeout bounds the wait for the stream to
+        // begin (the function's own timeout, the rest).
+        const starting = functions.invokeStream(invocation);
+        const run = await Promise.race([starting, timedOut]);
+        if (run === 'timeout') {
+          // Nobody will read it: once it starts, leaving its iteration cancels its queue (the
+          // function runs to its end, its chunks dropped).
+          starting.then(
+            (late) => {
+              const chunks = late.chunks[Symbol.asyncIterator]();
+              void chunks.next().then(() => chunks.return?.(undefined));
+            },
+            () => {},
+          );
+          return fail(504, 'Endpoint request timed out');
+        }
+        clearTimeout(timer);
+        return await answerStreamed(res, run, {
+          multiValueHeaders: true,
+          decorate: (out) => {
+            out.set('x-amzn-RequestId', [requestId]);
+            out.set('x-amz-apigw-id', [extendedRequestId]);
+          },
+          fail: () => fail(502, 'Internal server error'),
+        });
+      }
+      outcome = await Promise.race([functions.invoke(invocation), timedOut]);
     } catch (err) {
+      // Mid-stream, the head has left: cutting the connection is all that is left to say.
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
       if (err instanceof AwsError) {
         if (err.code === 'TooManyRequestsException') return fail(429, 'Too Many Requests');
         if (err.code === 'RequestTooLargeException') return fail(413, 'Request Too Long');

@@ -45,6 +45,8 @@ export interface IntegrationDoc {
   passthroughBehavior: string;
   contentHandling?: string;
   timeoutInMillis: number;
+  /** `STREAM`: the response goes to the client as the function writes it (absent: BUFFERED). */
+  responseTransferMode?: string;
   cacheNamespace: string;
   cacheKeyParameters: string[];
   integrationResponses?: Record<string, IntegrationResponseDoc>;

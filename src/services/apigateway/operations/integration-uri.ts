@@ -6,9 +6,13 @@ import { BadRequestException } from '../errors.js';
 
 /** `arn:aws:apigateway:<region>:<service>:<path|action>/...`. */
 const APIGATEWAY_ARN = /^arn:aws[a-z-]*:apigateway:([a-z0-9-]*):([a-zA-Z0-9-.]+):(.*)$/;
-/** The Lambda invocation path of an AWS_PROXY (or AWS) integration; group 1 is the function's ARN. */
+/**
+ * The Lambda invocation path of an AWS_PROXY (or AWS) integration: Invoke's, or
+ * InvokeWithResponseStream's for a streamed response (`responseTransferMode: STREAM`); group 1
+ * is the function's ARN.
+ */
 export const LAMBDA_INVOCATION_PATH =
-  /^path\/2015-03-31\/functions\/(arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[a-zA-Z0-9-_.]+(?::[a-zA-Z0-9-_$]+)?)\/invocations$/;
+  /^path\/(?:2015-03-31\/functions\/(arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[a-zA-Z0-9-_.]+(?::[a-zA-Z0-9-_$]+)?)\/invocations|2021-11-15\/functions\/(arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[a-zA-Z0-9-_.]+(?::[a-zA-Z0-9-_$]+)?)\/response-streaming-invocations)$/;
 
 export function checkIntegrationUri(type: string, uri: string | undefined): void {
   if (type === 'HTTP' || type === 'HTTP_PROXY') {
@@ -37,5 +41,6 @@ export function checkIntegrationUri(type: string, uri: string | undefined): void
 export function lambdaArnOfUri(uri: string | undefined): string | undefined {
   const m = APIGATEWAY_ARN.exec(uri ?? '');
   if (m?.[2] !== 'lambda') return undefined;
-  return LAMBDA_INVOCATION_PATH.exec(m[3] ?? '')?.[1];
+  const path = LAMBDA_INVOCATION_PATH.exec(m[3] ?? '');
+  return path?.[1] ?? path?.[2];
 }

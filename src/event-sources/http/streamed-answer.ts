@@ -1,5 +1,6 @@
 /**
- * A RESPONSE_STREAM function URL's answer: the function's chunks go to the client as they arrive
+ * A streamed HTTP answer — a RESPONSE_STREAM function URL's, or a REST API method's whose
+ * integration has `responseTransferMode: STREAM`: the function's chunks go to the client as they arrive
  * (chunked transfer encoding, waiting for the socket to drain between chunks so that a slow client
  * holds the handler back through the invoke layer's bounded queue).
  *
@@ -24,10 +25,12 @@ import { PRELUDE_CONTENT_TYPE, splitPrelude } from './stream-prelude.js';
 const DEFAULT_STREAM_TYPE = 'application/octet-stream';
 
 export interface StreamAnswer {
-  /** Adds the URL's CORS headers and the ids to the head (mutates `headers`). */
+  /** Adds the door's own headers (CORS, ids) to the head (mutates `headers`). */
   decorate(headers: Map<string, string[]>): void;
   /** The 502 of a function that failed before its first byte. */
   fail(): void;
+  /** The prelude's `multiValueHeaders` count (API Gateway's format; function URLs ignore them). */
+  multiValueHeaders?: boolean;
 }
 
 export async function answerStreamed(
@@ -54,7 +57,9 @@ export async function answerStreamed(
   let headers = new Map<string, string[]>();
   let body: Buffer = first.value;
   if (run.contentType() === PRELUDE_CONTENT_TYPE) {
-    const split = await splitPrelude(first.value, () => chunks.next());
+    const split = await splitPrelude(first.value, () => chunks.next(), {
+      multiValueHeaders: answer.multiValueHeaders === true,
+    });
     if (split.kind === 'invalid') {
       stop();
       return answer.fail();
