@@ -154,7 +154,7 @@ export async function createLambent(config: Config, logger: Logger = createLogge
         bodyIdleTimeoutMs: config.gateway.bodyIdleTimeoutMs,
       }),
     ],
-    health: () => {
+    health: ({ local }) => {
       const sandbox = sandboxes.describe();
       const budget = logBudget.status();
       return {
@@ -167,7 +167,14 @@ export async function createLambent(config: Config, logger: Logger = createLogge
           sandbox: { status: 'ok', ...sandbox, details: withoutHostPaths(sandbox.details) },
           invoke: { status: 'ok', ...invoker.stats(), provisioned: invoker.provisioned.usageAll() },
           // Function output kept or dropped (log-budget.ts): degraded while the disk is short.
-          functionLogs: { ...budget, withoutPermission: logPermission.withoutPermission() },
+          // Which functions and roles lack log permission names an account's resources: listed
+          // only to this machine (`lambent doctor`), counted for others.
+          functionLogs: {
+            ...budget,
+            withoutPermission: local
+              ? logPermission.withoutPermission()
+              : logPermission.withoutPermission().length,
+          },
           ...Object.fromEntries(services.map((s) => [s.name, s.health()])),
         },
       };

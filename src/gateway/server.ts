@@ -18,7 +18,7 @@ import {
   type ResponseData,
 } from '../protocols/types.js';
 import type { Service } from '../services/service.js';
-import type { Config } from '../shared/config.js';
+import { type Config, isLoopbackHost } from '../shared/config.js';
 import {
   AwsError,
   MissingAuthenticationTokenException,
@@ -54,7 +54,11 @@ export interface GatewayOptions {
   config: Config;
   services: readonly Service[];
   logger: Logger;
-  health(): Record<string, unknown>;
+  /**
+   * The health document. `local`: asked from this machine (a loopback peer), which may see
+   * details that name accounts' resources; others get counts.
+   */
+  health(view: { local: boolean }): Record<string, unknown>;
   /** Prometheus text exposition (format 0.0.4), served like health at /_lambent/metrics. */
   metrics?(): string;
   /** Decides every operation's IAM permission (src/iam/authorizer.ts). */
@@ -120,7 +124,8 @@ export function createGateway({
 
     if (rawPath.startsWith('/_lambent/')) {
       if (rawPath === '/_lambent/health' && method === 'GET') {
-        return sendJson(res, 200, health(), requestId);
+        const peer = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+        return sendJson(res, 200, health({ local: isLoopbackHost(peer) }), requestId);
       }
       if (rawPath === '/_lambent/metrics' && method === 'GET' && metrics) {
         return send(res, {
