@@ -13,6 +13,8 @@ import type { FunctionInvoker } from './event-sources/function-invoker.js';
 import { createApiGatewayFrontDoor } from './event-sources/http/api-gateway.js';
 import { createFunctionUrlDoor } from './event-sources/http/function-url-door.js';
 import { createRestApiDoor } from './event-sources/http/rest-api-door.js';
+import { createLambdaDeliverer, LAMBDA_KIND } from './event-sources/outbox/lambda-deliverer.js';
+import { createOutbox } from './event-sources/outbox/outbox.js';
 import { createGateway } from './gateway/server.js';
 import { createAuthenticator } from './iam/authenticator.js';
 import { createAuthorizer } from './iam/authorizer.js';
@@ -106,6 +108,9 @@ export async function createLambent(config: Config, logger: Logger = createLogge
     logger,
     identityPolicies,
   });
+  // Services record the events their writes cause here, in the writes' transactions; delivery
+  // starts with the server (the deliverers need the services).
+  const outbox = createOutbox({ db, logger });
   // Known once listening (port 0 picks one): function URLs name it.
   let publicPort = config.port;
   const { services, logs, functions, functionUrls, httpApis, restApis } = createServices({
@@ -117,6 +122,7 @@ export async function createLambent(config: Config, logger: Logger = createLogge
     metrics,
     identities,
     authorizer,
+    outbox,
     publicPort: () => publicPort,
   });
   invoker.attachLogs(logs);
@@ -166,6 +172,8 @@ export async function createLambent(config: Config, logger: Logger = createLogge
           storage: { status: db.open ? 'ok' : 'closed' },
           sandbox: { status: 'ok', ...sandbox, details: withoutHostPaths(sandbox.details) },
           invoke: { status: 'ok', ...invoker.stats(), provisioned: invoker.provisioned.usageAll() },
+          // Events services recorded and not yet delivered (event-sources/outbox).
+          eventSources: { status: 'ok', outboxPending: outbox.pending() },
           // Function output kept or dropped (log-budget.ts): degraded while the disk is short.
           // Which functions and roles lack log permission names an account's resources: listed
           // only to this machine (`lambent doctor`), counted for others.
@@ -193,6 +201,7 @@ export async function createLambent(config: Config, logger: Logger = createLogge
       publicPort = address.port;
       // Provisioned environments start once they can reach the platform.
       invoker.provisioned.resume();
+      outbox.start({ [LAMBDA_KIND]: createLambdaDeliverer(functions) });
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       return { ...address, url: `http://${host}:${address.port}` };
     },
@@ -210,6 +219,7 @@ export async function createLambent(config: Config, logger: Logger = createLogge
         }
       };
       await step(() => gateway.close());
+      await step(() => outbox.close());
       await step(() => invoker.close());
       await step(() => Promise.all(services.map((s) => s.close())));
       await step(() => sandboxes.close());

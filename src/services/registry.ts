@@ -2,6 +2,7 @@
 
 import type { FunctionInvoker } from '../event-sources/function-invoker.js';
 import type { FunctionUrlDirectory } from '../event-sources/http/function-url-directory.js';
+import type { Outbox } from '../event-sources/outbox/outbox.js';
 import type { Authorizer } from '../iam/authorizer.js';
 import type { IdentityStore } from '../iam/store.js';
 import { createTrustPolicies } from '../iam/trust.js';
@@ -37,6 +38,11 @@ export interface ServiceDeps {
   identities?: IdentityStore;
   /** The IAM decisions the gateway makes, also for event sources' callers of functions. */
   authorizer?: Authorizer;
+  /**
+   * Where a service records the events its writes cause (bucket notifications, topic
+   * deliveries), inside the write's own transaction; event-sources/ delivers them.
+   */
+  outbox?: Outbox;
   /** The port clients reach the platform on (known once it listens; port 0 picks one). */
   publicPort?: () => number;
 }
