@@ -591,9 +591,11 @@ describe('API Gateway REST API with Lambda proxy integrations', () => {
     }
   });
 
-  test('Lambda authorizers (REQUEST and TOKEN) allow, deny and pass their context', async () => {
+  test('Lambda authorizers (REQUEST and TOKEN) allow, deny, pass their context and are cached', async () => {
     const AUTH_CODE = `
+let calls = 0;
 exports.handler = async (event) => {
+  calls++;
   const said = event.type === 'TOKEN' ? event.authorizationToken : event.headers['x-token'];
   if (said === 'fail') throw new Error('authorizer broke');
   return {
@@ -602,7 +604,7 @@ exports.handler = async (event) => {
       Version: '2012-10-17',
       Statement: [{ Action: 'execute-api:Invoke', Effect: said === 'allow' ? 'Allow' : 'Deny', Resource: event.methodArn }],
     },
-    context: { type: event.type, methodArn: event.methodArn },
+    context: { type: event.type, methodArn: event.methodArn, calls },
   };
 };`;
     await deployNode(lambda, 'rest-auth', AUTH_CODE);
@@ -636,6 +638,7 @@ exports.handler = async (event) => {
     for (const [part, authorizerId] of [
       ['req', request.id],
       ['tok', token.id],
+      ['tok2', token.id],
     ] as const) {
       const r = await apigw.send(new CreateResourceCommand({ restApiId, parentId: rootId, pathPart: part }));
       await apigw.send(
@@ -686,12 +689,14 @@ exports.handler = async (event) => {
       event.requestContext.authorizer && {
         ...(event.requestContext.authorizer as object),
         integrationLatency: 0,
+        calls: 0,
       },
       {
         principalId: 'alice',
         type: 'REQUEST',
         methodArn: `arn:aws:execute-api:${REGION}:${ACCOUNT}:${restApiId}/prod/GET/req`,
         integrationLatency: 0,
+        calls: 0,
       },
     );
     const denied = await fetch(`${url}/req`, { headers: { 'x-token': 'nope' } });
@@ -707,9 +712,22 @@ exports.handler = async (event) => {
     const tokenAllowed = await fetch(`${url}/tok`, { headers: { authorization: 'allow' } });
     assert.equal(tokenAllowed.status, 200);
     const tokenEvent = (await tokenAllowed.json()) as ProxyEvent;
-    assert.equal((tokenEvent.requestContext.authorizer as Record<string, unknown>).type, 'TOKEN');
+    const first = tokenEvent.requestContext.authorizer as Record<string, unknown>;
+    assert.equal(first.type, 'TOKEN');
     assert.equal((await fetch(`${url}/tok`, { headers: { authorization: 'deny' } })).status, 403);
     assert.equal((await fetch(`${url}/tok`)).status, 401);
+
+    // The same token again within the TTL (300 s by default): the cached answer, no new call.
+    const again = await fetch(`${url}/tok`, { headers: { authorization: 'allow' } });
+    assert.equal(again.status, 200);
+    const cached = (await again.json()) as ProxyEvent;
+    assert.deepEqual(
+      { ...(cached.requestContext.authorizer as object), integrationLatency: 0 },
+      { ...first, integrationLatency: 0 },
+    );
+    // The cached policy is evaluated against the new method: it named /tok only, so /tok2 is
+    // refused without asking the authorizer (AWS's caching, and why authorizers answer wildcards).
+    assert.equal((await fetch(`${url}/tok2`, { headers: { authorization: 'allow' } })).status, 403);
   });
 
   test('APIs, deployments and stages survive a restart; the URL serves again', async () => {

@@ -26,7 +26,7 @@ import type { Logger } from '../../shared/logger.js';
 import type { FunctionInvocation, FunctionInvoker } from '../function-invoker.js';
 import { apiGatewayCaller, executeApiArn } from './api-gateway-caller.js';
 import { buildResourceTree, matchResource, type ResourceTree } from './rest-api-match.js';
-import { runAuthorizer } from './rest-authorizer.js';
+import { createAuthorizerRunner } from './rest-authorizer.js';
 import { buildRestProxyEvent } from './rest-proxy-event.js';
 import { matchesBinary, readProxyResponse } from './rest-proxy-response.js';
 import { answerStreamed } from './streamed-answer.js';
@@ -60,6 +60,7 @@ export function createRestApiDoor(options: RestApiDoorOptions): FrontDoor {
     warned.add(message);
     logger.warn(message);
   };
+  const runAuthorizer = createAuthorizerRunner(functions);
   const trees = new WeakMap<DeploymentSnapshot, ResourceTree | null>();
   const treeOf = (snapshot: DeploymentSnapshot) => {
     let tree = trees.get(snapshot);
@@ -197,10 +198,11 @@ export function createRestApiDoor(options: RestApiDoorOptions): FrontDoor {
 
     if (authorizer) {
       const eventPathValue = String(event.path);
-      const verdict = await runAuthorizer(functions, authorizer, {
+      const verdict = await runAuthorizer(authorizer, {
         accountId: stage.accountId,
         region: stage.region,
         apiId: stage.apiId,
+        stage: stage.stageName,
         methodArn: executeApiArn(
           stage.region,
           stage.accountId,

@@ -4,8 +4,13 @@
  * authorizer function is invoked as `apigateway.amazonaws.com` with the SourceArn
  * `arn:aws:execute-api:<region>:<account>:<api-id>/authorizers/<authorizer-id>`, and its IAM
  * policy must allow `execute-api:Invoke` on the method ARN (else 403); an authorizer that
- * fails or answers something else is a 500 (`AuthorizerConfigurationException`). Results are
- * not cached (authorizerResultTtlInSeconds is stored, not used).
+ * fails or answers something else is a 500 (`AuthorizerConfigurationException`).
+ *
+ * Answers (the policy, principal and context) are cached for `authorizerResultTtlInSeconds`
+ * (300 unless set; 0 turns caching off) by stage, authorizer and identity source values — the
+ * token of a TOKEN authorizer — as API Gateway caches them, and a cached policy is evaluated
+ * against each new request's method ARN (why authorizers answer wildcard resources). REQUEST
+ * authorizers without identity sources are not cached. A 401 or an error is never cached.
  */
 
 import { randomUUID } from 'node:crypto';
@@ -24,6 +29,7 @@ export interface AuthorizerRequest {
   accountId: string;
   region: string;
   apiId: string;
+  stage: string;
   /** `arn:aws:execute-api:<region>:<account>:<api-id>/<stage>/<METHOD>/<path>`. */
   methodArn: string;
   /** The proxy event built for the integration: the REQUEST event is made from it. */
@@ -32,33 +38,83 @@ export interface AuthorizerRequest {
   headers: Readonly<Record<string, string>>;
 }
 
-export async function runAuthorizer(
-  functions: FunctionInvoker,
+/** An authorizer's answer as cached: evaluated again for every request it serves. */
+interface Answer {
+  principalId: unknown;
+  policyDocument: Record<string, unknown>;
+  context: Record<string, unknown>;
+}
+
+/** Cached answers at most: a stranger sending endless tokens must not grow the server. */
+const CACHE_ENTRIES = 10_000;
+
+export type AuthorizerRunner = (
   authorizer: AuthorizerDoc,
   req: AuthorizerRequest,
-): Promise<AuthorizerOutcome> {
-  const functionArn = lambdaArnOfUri(authorizer.authorizerUri);
-  if (!functionArn) return { kind: 'error', reason: 'the authorizer URI names no Lambda function' };
-  const sources = identitySources(authorizer.identitySource, req);
-  if (sources === undefined) return { kind: 'unauthorized' };
+) => Promise<AuthorizerOutcome>;
 
+export function createAuthorizerRunner(functions: FunctionInvoker): AuthorizerRunner {
+  // Insertion order is expiry order for one TTL; the oldest entry goes first when full.
+  const cache = new Map<string, { expires: number; answer: Answer }>();
+  return async (authorizer, req) => {
+    const functionArn = lambdaArnOfUri(authorizer.authorizerUri);
+    if (!functionArn) return { kind: 'error', reason: 'the authorizer URI names no Lambda function' };
+    const sources = identitySources(authorizer.identitySource, req);
+    if (sources === undefined) return { kind: 'unauthorized' };
+    if (authorizer.type === 'TOKEN') {
+      const token = sources[0];
+      if (token === undefined) return { kind: 'unauthorized' };
+      if (
+        authorizer.identityValidationExpression &&
+        !safeTest(authorizer.identityValidationExpression, token)
+      ) {
+        return { kind: 'unauthorized' };
+      }
+    }
+    const ttlMs = (authorizer.authorizerResultTtlInSeconds ?? 300) * 1000;
+    const key =
+      ttlMs > 0 && sources.length > 0
+        ? JSON.stringify([req.apiId, req.stage, authorizer.id, ...sources])
+        : undefined;
+    const cached = key !== undefined ? cache.get(key) : undefined;
+    if (cached && cached.expires > Date.now()) return decide(cached.answer, req.methodArn, 0);
+    if (key !== undefined) cache.delete(key);
+
+    const started = Date.now();
+    const answered = await invokeAuthorizer(functions, functionArn, authorizer, sources, req);
+    if ('kind' in answered) return answered;
+    if (key !== undefined) {
+      if (cache.size >= CACHE_ENTRIES) cache.delete(cache.keys().next().value as string);
+      cache.set(key, { expires: Date.now() + ttlMs, answer: answered });
+    }
+    return decide(answered, req.methodArn, Date.now() - started);
+  };
+}
+
+function decide(answer: Answer, methodArn: string, integrationLatency: number): AuthorizerOutcome {
+  if (evaluate(answer.policyDocument, methodArn) !== 'allow') return { kind: 'denied' };
+  return {
+    kind: 'allow',
+    authorizer: { ...answer.context, principalId: answer.principalId ?? null, integrationLatency },
+  };
+}
+
+/** Runs the authorizer function: its answer, or the outcome that ends the request. */
+async function invokeAuthorizer(
+  functions: FunctionInvoker,
+  functionArn: string,
+  authorizer: AuthorizerDoc,
+  sources: readonly string[],
+  req: AuthorizerRequest,
+): Promise<Answer | AuthorizerOutcome> {
   let event: Record<string, unknown>;
   if (authorizer.type === 'TOKEN') {
-    const token = sources[0];
-    if (token === undefined) return { kind: 'unauthorized' };
-    if (
-      authorizer.identityValidationExpression &&
-      !safeTest(authorizer.identityValidationExpression, token)
-    ) {
-      return { kind: 'unauthorized' };
-    }
-    event = { type: 'TOKEN', methodArn: req.methodArn, authorizationToken: token };
+    event = { type: 'TOKEN', methodArn: req.methodArn, authorizationToken: sources[0] };
   } else {
     const { body: _body, isBase64Encoded: _b64, ...rest } = req.proxyEvent;
     event = { type: 'REQUEST', methodArn: req.methodArn, ...rest };
   }
 
-  const started = Date.now();
   let payload: Buffer;
   try {
     const outcome = await functions.invoke({
@@ -91,12 +147,10 @@ export async function runAuthorizer(
   if (typeof policyDocument !== 'object' || policyDocument === null) {
     return { kind: 'error', reason: 'the authorizer answered no policyDocument' };
   }
-  const decision = evaluate(policyDocument as Record<string, unknown>, req.methodArn);
-  if (decision !== 'allow') return { kind: 'denied' };
-  const extra = typeof context === 'object' && context !== null ? (context as Record<string, unknown>) : {};
   return {
-    kind: 'allow',
-    authorizer: { ...extra, principalId: principalId ?? null, integrationLatency: Date.now() - started },
+    principalId,
+    policyDocument: policyDocument as Record<string, unknown>,
+    context: typeof context === 'object' && context !== null ? (context as Record<string, unknown>) : {},
   };
 }
 
