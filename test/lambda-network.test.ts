@@ -95,8 +95,11 @@ const get = (url) => new Promise((resolve) => {
 });
 exports.handler = async (e) => {
   const out = {};
-  for (const [name, t] of Object.entries(e.targets ?? {})) out[name] = await probe(t);
-  for (const [name, url] of Object.entries(e.urls ?? {})) out[name] = await get(url);
+  // All at once: each refusal by a drop takes its whole timeout.
+  await Promise.all([
+    ...Object.entries(e.targets ?? {}).map(async ([name, t]) => { out[name] = await probe(t); }),
+    ...Object.entries(e.urls ?? {}).map(async ([name, url]) => { out[name] = await get(url); }),
+  ]);
   return out;
 };`;
 
@@ -313,10 +316,17 @@ def handler(event, context):
       new Promise<void>((r) => abstract.listen(name, r)),
     ]);
     const port = (s: net.Server) => (s.address() as net.AddressInfo).port;
-    const hostIps = Object.values(os.networkInterfaces())
-      .flat()
-      .filter((a) => a && a.family === 'IPv4' && !a.internal)
-      .map((a) => a?.address as string);
+    // The host's addresses; of the sandboxes' veth host ends (`lbn…`, one per running sandbox
+    // with outbound access, many on a busy machine) one stands for the rest.
+    const interfaces = Object.entries(os.networkInterfaces());
+    const sandboxEnd = interfaces.find(([name]) => name.startsWith('lbn'));
+    const hostIps = [
+      ...interfaces.filter(([name]) => !name.startsWith('lbn')),
+      ...(sandboxEnd ? [sandboxEnd] : []),
+    ]
+      .flatMap(([, addresses]) => addresses ?? [])
+      .filter((a) => a.family === 'IPv4' && !a.internal)
+      .map((a) => a.address);
     const targets: Record<string, unknown> = {
       loopback: { host: '127.0.0.1', port: port(loopback) },
       abstract: { path: name },
