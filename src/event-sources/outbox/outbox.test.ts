@@ -1,31 +1,15 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { test } from 'node:test';
+import { tempDb } from '../../../test/support/temp-db.js';
 import { silentLogger } from '../../shared/logger.js';
-import { type Db, openDatabase } from '../../storage/db.js';
+import { openDatabase } from '../../storage/db.js';
 import { createOutbox, type Delivery, type StoredEntry } from './outbox.js';
-
-function tempDb(): { db: Db; file: string; done: () => void } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lambent-outbox-'));
-  const file = path.join(dir, 'outbox.db');
-  const db = openDatabase(file);
-  return {
-    db,
-    file,
-    done: () => {
-      db.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 const entry = (n: number) => ({ kind: 'test', target: { to: `t${n}` }, payload: Buffer.from(`event ${n}`) });
 
 test('entries commit with the write that caused them: a rolled-back write delivers nothing', async () => {
-  const t = tempDb();
+  const t = tempDb('lambent-outbox-');
   try {
     t.db.exec('CREATE TABLE objects (key TEXT PRIMARY KEY)');
     const delivered: string[] = [];
@@ -54,7 +38,7 @@ test('entries commit with the write that caused them: a rolled-back write delive
 });
 
 test('delivered in the order recorded; a delivery is woken, not polled', async () => {
-  const t = tempDb();
+  const t = tempDb('lambent-outbox-');
   try {
     const seen: number[] = [];
     let firstAt = 0;
@@ -86,7 +70,7 @@ test('delivered in the order recorded; a delivery is woken, not polled', async (
 });
 
 test('retries with backoff, stored; a drop or a success removes the row; too old is given up', async () => {
-  const t = tempDb();
+  const t = tempDb('lambent-outbox-');
   try {
     const calls = new Map<string, number>();
     const answers: Record<string, (n: number) => Delivery> = {
@@ -137,7 +121,7 @@ test('retries with backoff, stored; a drop or a success removes the row; too old
 });
 
 test('an entry of a kind this server cannot deliver is kept for one that can', async () => {
-  const t = tempDb();
+  const t = tempDb('lambent-outbox-');
   try {
     const first = createOutbox({ db: t.db, logger: silentLogger });
     first.start({});
@@ -162,7 +146,7 @@ test('an entry of a kind this server cannot deliver is kept for one that can', a
 });
 
 test('kill -9 after the commit, before delivery: the restart delivers every recorded entry once', async () => {
-  const t = tempDb();
+  const t = tempDb('lambent-outbox-');
   try {
     // A child records 100 entries (whose deliveries never finish) in one transaction, says so,
     // and is killed; a new outbox on the same file then delivers them.

@@ -1,27 +1,11 @@
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { test } from 'node:test';
+import { tempDb } from '../../../test/support/temp-db.js';
 import { silentLogger } from '../../shared/logger.js';
-import { type Db, openDatabase } from '../../storage/db.js';
+import type { Db } from '../../storage/db.js';
 import { Throttled } from '../concurrency.js';
 import type { Condition } from '../destinations.js';
 import { type AsyncEvent, type AsyncQueueOptions, type AttemptResult, createAsyncQueue } from './queue.js';
-
-function tempDb(): { db: Db; file: string; done: () => void } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lambent-queue-'));
-  const file = path.join(dir, 'q.db');
-  const db = openDatabase(file);
-  return {
-    db,
-    file,
-    done: () => {
-      db.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 const event = (n: number) => ({
   requestId: `req-${n}`,
@@ -58,7 +42,7 @@ function queueOf(db: Db, over: Partial<AsyncQueueOptions>) {
 }
 
 test('events accepted in one tick share one commit; each resolves once committed', async () => {
-  const t = tempDb();
+  const t = tempDb('lambent-queue-');
   try {
     const ran: number[] = [];
     const q = queueOf(t.db, {
@@ -87,7 +71,7 @@ test('events accepted in one tick share one commit; each resolves once committed
 });
 
 test('function errors: retried MaximumRetryAttempts times, then RetriesExhausted with the count', async () => {
-  const t = tempDb();
+  const t = tempDb('lambent-queue-');
   try {
     const runs: Array<{ id: string; attempts: number; at: number }> = [];
     const finals: Array<{ condition: Condition; attempts: number }> = [];
@@ -133,7 +117,7 @@ test('function errors: retried MaximumRetryAttempts times, then RetriesExhausted
 });
 
 test('a waiting retry is stored: after a restart it runs when due, with its attempt count', async () => {
-  const t = tempDb();
+  const t = tempDb('lambent-queue-');
   try {
     const first = queueOf(t.db, { retryDelayScale: 0.005, run: async () => fail }); // 300 ms
     await first.enqueue(event(7));
@@ -176,7 +160,7 @@ test('a waiting retry is stored: after a restart it runs when due, with its atte
 });
 
 test('too old: EventAgeExceeded with the last answer; zero reserved concurrency: at once, count 0', async () => {
-  const t = tempDb();
+  const t = tempDb('lambent-queue-');
   try {
     const finals: Array<{ condition: Condition; attempts: number; response: unknown }> = [];
     let calls = 0;
@@ -213,7 +197,7 @@ test('too old: EventAgeExceeded with the last answer; zero reserved concurrency:
 });
 
 test('a system error is retried with backoff; the event keeps its request id', async () => {
-  const t = tempDb();
+  const t = tempDb('lambent-queue-');
   try {
     const ids: string[] = [];
     const q = queueOf(t.db, {
@@ -238,7 +222,7 @@ test('a host-memory throttle is retried even when its timer fires before its wai
   // truncate differently (3 of 100 50 ms timers fired before Date.now() had moved 50 ms, seen
   // here), and the wall clock may be stepped back. A wait whose timer found it not yet over was
   // never retried. Here the wall clock is 100 ms ahead while the throttle is taken.
-  const t = tempDb();
+  const t = tempDb('lambent-queue-');
   const realNow = Date.now;
   try {
     let calls = 0;
@@ -264,7 +248,7 @@ test('a host-memory throttle is retried even when its timer fires before its wai
 });
 
 test('a function fans out only while its runs take time: quick runs stay few, slow ones spread', async () => {
-  const t = tempDb();
+  const t = tempDb('lambent-queue-');
   try {
     const measure = async (runMs: number, events: number) => {
       let now = 0;
