@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
-  APIGatewayClient,
+  type APIGatewayClient,
   CreateDeploymentCommand,
   CreateResourceCommand,
   CreateRestApiCommand,
@@ -63,12 +63,7 @@ describe('API Gateway REST API: streamed Lambda proxy responses', () => {
   before(async () => {
     server = await startServer();
     lambda = server.lambda();
-    apigw = new APIGatewayClient({
-      endpoint: server.url,
-      region: REGION,
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-      maxAttempts: 1,
-    });
+    apigw = server.apigateway();
     await deployNode(lambda, 'rest-stream', GATED, { Timeout: 30 });
     await deployNode(lambda, 'rest-stream-slow', SLOW_START, { Timeout: 30 });
     const api = await apigw.send(new CreateRestApiCommand({ name: 'rest-streaming' }));

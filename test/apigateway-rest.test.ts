@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-  APIGatewayClient,
+  type APIGatewayClient,
   CreateAuthorizerCommand,
   CreateDeploymentCommand,
   CreateResourceCommand,
@@ -141,12 +141,7 @@ describe('API Gateway REST API with Lambda proxy integrations', () => {
   before(async () => {
     server = await startServer();
     lambda = server.lambda();
-    apigw = new APIGatewayClient({
-      endpoint: server.url,
-      region: REGION,
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-      maxAttempts: 1,
-    });
+    apigw = server.apigateway();
     await deployNode(lambda, 'rest-node', NODE_CODE);
     await deployNode(lambda, 'rest-noperm', NODE_CODE);
     await lambda.send(
@@ -733,12 +728,7 @@ exports.handler = async (event) => {
   test('APIs, deployments and stages survive a restart; the URL serves again', async () => {
     server = await server.restart();
     apigw.destroy();
-    apigw = new APIGatewayClient({
-      endpoint: server.url,
-      region: REGION,
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-      maxAttempts: 1,
-    });
+    apigw = server.apigateway();
     const res = await fetch(`${server.url}/_aws/execute-api/${apiId}/prod/after/restart`);
     assert.equal(res.status, 200);
     assert.equal(((await res.json()) as ProxyEvent).path, '/after/restart');

@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-  ApiGatewayV2Client,
+  type ApiGatewayV2Client,
   BadRequestException,
   ConflictException,
   CreateApiCommand,
@@ -129,12 +129,7 @@ describe('API Gateway HTTP APIs', () => {
     server = await startServer();
     port = Number(new URL(server.url).port);
     lambda = server.lambda();
-    apigw = new ApiGatewayV2Client({
-      endpoint: server.url,
-      region: REGION,
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-      maxAttempts: 1,
-    });
+    apigw = server.apigatewayv2();
     await deployNode(lambda, 'echo', ECHO);
   });
 
@@ -599,12 +594,7 @@ describe('API Gateway HTTP APIs', () => {
     );
     assert.equal(again.status, 200, again.text);
     assert.equal(again.json().body, 'x');
-    apigw = new ApiGatewayV2Client({
-      endpoint: server.url,
-      region: REGION,
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-      maxAttempts: 1,
-    });
+    apigw = server.apigatewayv2();
     assert.equal((await apigw.send(new GetRoutesCommand({ ApiId: apiId }))).Items?.length, 3);
   });
 

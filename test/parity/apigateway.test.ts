@@ -24,7 +24,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-  APIGatewayClient,
+  type APIGatewayClient,
   CreateDeploymentCommand,
   CreateResourceCommand,
   CreateRestApiCommand,
@@ -152,12 +152,7 @@ describe('REST API parity with recorded AWS answers', () => {
   before(async () => {
     server = await startServer();
     lambda = server.lambda();
-    apigw = new APIGatewayClient({
-      endpoint: server.url,
-      region: REGION,
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-      maxAttempts: 1,
-    });
+    apigw = server.apigateway();
     await deployNode(lambda, 'parity-echo', ECHO);
     await lambda.send(
       new AddPermissionCommand({

@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-  ApiGatewayV2Client,
+  type ApiGatewayV2Client,
   CreateApiCommand,
   CreateIntegrationCommand,
   CreateRouteCommand,
@@ -55,12 +55,7 @@ describe('HTTP API HTTP_PROXY integrations (recorded: test_apigateway_http)', ()
     await new Promise<void>((resolve) => backend.listen(0, '127.0.0.1', resolve));
     backendUrl = `http://127.0.0.1:${(backend.address() as AddressInfo).port}/`;
     server = await startServer();
-    apigw = new ApiGatewayV2Client({
-      endpoint: server.url,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-      maxAttempts: 1,
-    });
+    apigw = server.apigatewayv2();
   });
 
   after(async () => {

@@ -5,6 +5,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
+import { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -21,6 +23,10 @@ export interface TestServer {
   logs(overrides?: ClientCredentials): CloudWatchLogsClient;
   iam(credentials?: ClientCredentials): IAMClient;
   sts(credentials?: ClientCredentials): STSClient;
+  /** API Gateway's REST APIs (v1). */
+  apigateway(credentials?: ClientCredentials): APIGatewayClient;
+  /** API Gateway's HTTP APIs (v2). */
+  apigatewayv2(credentials?: ClientCredentials): ApiGatewayV2Client;
   /** Stops this instance and starts a new one on the same data dir. */
   restart(): Promise<TestServer>;
   stop(): Promise<void>;
@@ -76,6 +82,20 @@ export async function startServer(config: ConfigInput = {}, dataDir?: string): P
       }),
     sts: (o = {}) =>
       new STSClient({
+        endpoint: url,
+        region: o.region ?? 'us-east-1',
+        credentials: credentialsOf(o),
+        maxAttempts: 1,
+      }),
+    apigateway: (o = {}) =>
+      new APIGatewayClient({
+        endpoint: url,
+        region: o.region ?? 'us-east-1',
+        credentials: credentialsOf(o),
+        maxAttempts: 1,
+      }),
+    apigatewayv2: (o = {}) =>
+      new ApiGatewayV2Client({
         endpoint: url,
         region: o.region ?? 'us-east-1',
         credentials: credentialsOf(o),
