@@ -31,6 +31,8 @@ test('resumes after the last stored value (a restart onto an earlier clock)', ()
   assert.equal(compareSequencers(last, resumed(new Date('2025-01-01T00:00:00Z'))), -1);
   // A stored value that is not a sequencer is ignored rather than trusted.
   assert.match(createSequencer('not-hex')(new Date(0)), /^0{18}$/);
+  const afterInvalid = createSequencer(last)(new Date(Number.NaN));
+  assert.equal(compareSequencers(last, afterInvalid), -1);
 });
 
 test('compareSequencers pads the shorter with zeros, as AWS documents', () => {

@@ -18,7 +18,9 @@ export type Sequencer = (time: Date) => string;
 export function createSequencer(lastIssued?: string): Sequencer {
   let last = lastIssued && /^[0-9A-F]{1,18}$/i.test(lastIssued) ? BigInt(`0x${lastIssued}`) : -1n;
   return (time: Date) => {
-    const fromClock = BigInt(Math.max(0, Math.floor(time.getTime()))) << COUNTER_BITS;
+    const ms = time.getTime();
+    // An invalid date counts as no clock at all: the value still increases.
+    const fromClock = Number.isFinite(ms) && ms > 0 ? BigInt(Math.floor(ms)) << COUNTER_BITS : 0n;
     const next = fromClock > last ? fromClock : last + 1n;
     last = next;
     return next.toString(16).toUpperCase().padStart(DIGITS, '0');
