@@ -11,6 +11,9 @@ export async function signS3(
   headers: Record<string, string> = {},
 ): Promise<Record<string, string>> {
   const u = new URL(baseUrl);
+  const [pathOnly = '/', rawQuery = ''] = pathname.split('?');
+  const query: Record<string, string> = {};
+  for (const [k, v] of new URLSearchParams(rawQuery)) query[k] = v;
   const signer = new SignatureV4({
     service: 's3',
     region: 'us-east-1',
@@ -23,8 +26,8 @@ export async function signS3(
     protocol: 'http:',
     hostname: u.hostname,
     port: Number(u.port),
-    path: pathname,
-    query: {},
+    path: pathOnly,
+    query,
     headers: { host: u.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', ...headers },
   });
   return signed.headers as Record<string, string>;
