@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
@@ -188,5 +189,43 @@ describe('S3 bad input', () => {
     assert.equal(await getRes.text(), 'via presigned url');
     const tampered = await fetch(getUrl.replace('presigned%20key', 'other%20key'));
     assert.equal(tampered.status, 403);
+  });
+
+  test("authentication failures in S3's words: SignatureDoesNotMatch, InvalidAccessKeyId, AccessDenied", async () => {
+    const wrongSecret = await signedFetch(server.url, '/bad', {
+      service: 's3',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'not-the-secret' },
+    });
+    assert.equal(wrongSecret.status, 403);
+    const mismatch = await errorOf(wrongSecret);
+    assert.equal(mismatch.Code, 'SignatureDoesNotMatch');
+    assert.equal(
+      mismatch.Message,
+      'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+    );
+    const unknownKey = await signedFetch(server.url, '/bad', {
+      service: 's3',
+      credentials: { accessKeyId: 'AKIANOTAKEY0000000', secretAccessKey: 'x' },
+    });
+    assert.equal(unknownKey.status, 403);
+    assert.equal((await errorOf(unknownKey)).Code, 'InvalidAccessKeyId');
+    // An unsigned request to a virtual-hosted bucket reaches S3, which refuses it.
+    const port = new URL(server.url).port;
+    const anonymous = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request(
+        { host: '127.0.0.1', port: Number(port), path: '/key', headers: { host: `bad.localhost:${port}` } },
+        (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => {
+            body += d.toString();
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(anonymous.status, 403);
+    assert.match(anonymous.body, /<Code>AccessDenied<\/Code><Message>Access Denied<\/Message>/);
   });
 });

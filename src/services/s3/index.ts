@@ -23,10 +23,11 @@
  */
 import { createHash } from 'node:crypto';
 import { createRestXmlCodec } from '../../protocols/rest-xml/index.js';
-import type { Operation, RouteMatch } from '../../protocols/types.js';
+import type { Operation, ProtocolCodec, RouteMatch } from '../../protocols/types.js';
 import type { Db } from '../../storage/db.js';
 import type { Service } from '../service.js';
-import { addressOf } from './addressing.js';
+import { addressOf, bucketOfHost } from './addressing.js';
+import { inS3Words } from './auth-errors.js';
 import type { S3Deps } from './deps.js';
 import {
   accessDenied,
@@ -94,7 +95,7 @@ export function createS3Service(deps: { db: Db; dataDir: string; clock?: () => n
       op,
     ]),
   );
-  const codec = createRestXmlCodec({
+  const xmlCodec = createRestXmlCodec({
     xmlns: S3_XMLNS,
     outputRoots: {
       ListBuckets: 'ListAllMyBucketsResult',
@@ -107,6 +108,10 @@ export function createS3Service(deps: { db: Db; dataDir: string; clock?: () => n
     invalidValue: (name, value) => invalidArgument(`Invalid value for ${name}`, name, value),
     hostId: (requestId) => createHash('sha256').update(requestId).digest('base64'),
   });
+  const codec: ProtocolCodec = {
+    ...xmlCodec,
+    encodeError: (error, requestId) => xmlCodec.encodeError(inS3Words(error), requestId),
+  };
 
   function pick(name: string, labels: Record<string, string>): RouteMatch | undefined {
     const op = ops.get(name);
@@ -154,6 +159,7 @@ export function createS3Service(deps: { db: Db; dataDir: string; clock?: () => n
       }
     },
     pathPrefixes: [],
+    claimsHost: (host) => bucketOfHost(host) !== undefined,
     requestTooLarge: (_op, limit) => entityTooLarge(undefined, limit > 0 ? limit : MAX_PUT_BYTES),
     throttled: () => slowDown(),
     unknownOperation: (method, rawPath) =>
