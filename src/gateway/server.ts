@@ -149,6 +149,8 @@ export function createGateway({
     };
     // Set when the body was not read to its end: the connection is not kept for another request.
     let refused = false;
+    // An operation that takes its body as a stream: authenticated by its headers alone.
+    let bodyStream: StreamedBody | undefined;
     try {
       const scope = readCredentialScope(view);
       service = detectService(services, scope?.service, req.headers, rawPath);
@@ -164,8 +166,6 @@ export function createGateway({
       }
       let identity: VerifiedIdentity;
       let body: Buffer;
-      // An operation that takes its body as a stream: authenticated by its headers alone.
-      let bodyStream: StreamedBody | undefined;
       if (match?.op.streamingInput) {
         const limit = match.op.maxRequestBytes ?? DEFAULT_OPERATION_REQUEST_BYTES;
         const declared = declaredLength(req);
@@ -267,8 +267,15 @@ export function createGateway({
       const err = streamedBodyError(thrown, service);
       const errorCodec =
         codec ?? service?.codecFor?.(req.headers) ?? service?.codec ?? fallbackCodec(services);
-      // Refused before its body was read (or while reading it): the rest is not wanted.
-      const unread = refused || !req.complete ? req : undefined;
+      // Refused before its body was read (or while reading it): the rest is not wanted. A
+      // streamed body's sender is already authenticated: a small rest is read and dropped, as
+      // clients (the JS SDK) wait to finish sending before they read the answer.
+      const drain =
+        bodyStream !== undefined &&
+        !req.complete &&
+        (declaredLength(req) ?? Infinity) <= DRAIN_STREAMED_BYTES;
+      if (drain) req.resume();
+      const unread = !drain && (refused || !req.complete) ? req : undefined;
       if (err instanceof AwsError) {
         if (err.fault === 'server') logger.error(`request ${requestId} failed`, err);
         return send(res, errorCodec.encodeError(err, requestId), unread);
@@ -379,6 +386,9 @@ async function sendStream(
     res.destroy();
   }
 }
+
+/** The most of an authenticated streamed body read and dropped after an early answer (else the connection closes). */
+const DRAIN_STREAMED_BYTES = 8 * 1024 * 1024;
 
 /** S3's words for a body that stopped arriving: the only AWS wording for it we know. */
 class RequestTimeout extends AwsError {
