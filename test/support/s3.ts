@@ -9,6 +9,7 @@ export async function signS3(
   method: string,
   pathname: string,
   headers: Record<string, string> = {},
+  region = 'us-east-1',
 ): Promise<Record<string, string>> {
   const u = new URL(baseUrl);
   const [pathOnly = '/', rawQuery = ''] = pathname.split('?');
@@ -16,7 +17,7 @@ export async function signS3(
   for (const [k, v] of new URLSearchParams(rawQuery)) query[k] = v;
   const signer = new SignatureV4({
     service: 's3',
-    region: 'us-east-1',
+    region,
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
     sha256: NodeSha256,
     uriEscapePath: false,

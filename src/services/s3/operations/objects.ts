@@ -57,6 +57,8 @@ function objectHeaders(row: ObjectRow): Record<string, unknown> {
     Expires: row.headers.Expires,
     Metadata: row.metadata,
     AcceptRanges: 'bytes',
+    // S3 encrypts every object at rest (SSE-S3) and says so.
+    ServerSideEncryption: 'AES256',
   };
 }
 
