@@ -229,3 +229,30 @@ describe('S3 bad input', () => {
     assert.match(anonymous.body, /<Code>AccessDenied<\/Code><Message>Access Denied<\/Message>/);
   });
 });
+
+test('a streamed upload that stalls gets RequestTimeout after the idle timeout; nothing stored', async () => {
+  const server = await startServer({ gateway: { bodyIdleTimeoutMs: 300 } });
+  const s3 = new S3Client({
+    endpoint: server.url.replace('localhost', '127.0.0.1'),
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    maxAttempts: 1,
+  });
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: 'stall' }));
+    const headers = await signS3(server.url, 'PUT', '/stall/k', { 'content-length': '1000' });
+    const upload = openRequest(server.url, 'PUT', '/stall/k', headers);
+    upload.req.write('only the first bytes');
+    const answer = await upload.response;
+    assert.equal(answer.status, 400);
+    assert.match(answer.body, /<Code>RequestTimeout<\/Code>/);
+    upload.req.destroy();
+    const head = await failure(s3.send(new HeadObjectCommand({ Bucket: 'stall', Key: 'k' })));
+    assert.equal(head.$metadata.httpStatusCode, 404);
+    assert.deepEqual(fs.readdirSync(path.join(server.dataDir, 's3', 'tmp')), []);
+  } finally {
+    s3.destroy();
+    await server.stop();
+    removeDataDir(server.dataDir);
+  }
+});
