@@ -35,6 +35,23 @@ function rssBytes(pid: number): number {
   return Number(m?.[1] ?? 0) * 1024;
 }
 
+/** Bytes a process has read (rchar: every read(2), page cache included). */
+function bytesRead(pid: number): number {
+  return Number(/rchar:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? 0);
+}
+
+/** The paths a process has open. */
+function openFiles(pid: number): string[] {
+  const dir = `/proc/${pid}/fd`;
+  return fs.readdirSync(dir).flatMap((fd) => {
+    try {
+      return [fs.readlinkSync(path.join(dir, fd))];
+    } catch {
+      return [];
+    }
+  });
+}
+
 /** Files under a directory, recursively. */
 function filesUnder(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
@@ -104,6 +121,33 @@ test('a 200 MB object streams in and out; the server RSS stays within 64 MB of i
       `# server RSS idle ${(idle / 2 ** 20).toFixed(1)} MB, peak ${(peak / 2 ** 20).toFixed(1)} MB (+${(growth / 2 ** 20).toFixed(1)} MB) for 200 MB in and out`,
     );
     assert.ok(growth < 64 * 1024 * 1024, `RSS grew by ${(growth / 2 ** 20).toFixed(1)} MB`);
+
+    // A client that goes away after the first bytes: the server stops reading the file (its
+    // descriptor closes after far fewer than 200 MB were read), rather than reading it to the end.
+    const readBefore = bytesRead(pid);
+    const objectFile = filesUnder(path.join(dir, 's3', 'objects'))[0] as string;
+    const download = openRequest(
+      cli.url,
+      'GET',
+      '/large/big.bin',
+      await signS3(cli.url, 'GET', '/large/big.bin'),
+    );
+    download.req.end();
+    await new Promise<void>((resolve, reject) => {
+      download.req.once('response', (res) => res.once('data', () => resolve()));
+      download.req.once('error', reject);
+    });
+    download.req.destroy();
+    download.response.catch(() => {});
+    await until(
+      'the server closed the object file',
+      () => !openFiles(pid).some((f) => f.endsWith(objectFile)),
+    );
+    const readAfterAbort = bytesRead(pid) - readBefore;
+    console.log(
+      `# read ${(readAfterAbort / 2 ** 20).toFixed(1)} MB of the file for a download cut after its first bytes`,
+    );
+    assert.ok(readAfterAbort < 100 * 1024 * 1024, `read ${readAfterAbort} bytes`);
 
     // Deleting frees the disk space: no object file is left.
     const objectsDir = path.join(dir, 's3', 'objects');

@@ -349,7 +349,8 @@ function send(res: ServerResponse, data: ResponseData, unread?: IncomingMessage)
  * is produced, chunked, waiting for the socket to drain between pieces (a slow client holds back the
  * producer, not our memory). A client that goes away (even before the first piece) stops the writing
  * but not the pulling: the producer runs to its end (a function finishes, is logged and accounted,
- * as on Lambda) and its pieces are dropped. An error after the headers can only cut the connection.
+ * as on Lambda) and its pieces are dropped; a stream marked `stopWhenClosed` (a file being read)
+ * is stopped instead. An error after the headers can only cut the connection.
  * Never throws.
  */
 async function sendStream(
@@ -373,6 +374,7 @@ async function sendStream(
   }
   try {
     for await (const piece of stream) {
+      if (closed && data.stopWhenClosed) break;
       if (closed || res.write(piece)) continue;
       await new Promise<void>((resolve) => {
         wakeOnClose = resolve;

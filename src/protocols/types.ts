@@ -34,6 +34,11 @@ export interface ResponseData {
    * empty. The gateway stops pulling when the client goes away (the iterator's `return`).
    */
   stream?: AsyncIterable<Uint8Array>;
+  /**
+   * The stream only reads what exists (an object's file): stop pulling it when the client goes
+   * away, rather than running it to its end as a function's output must.
+   */
+  stopWhenClosed?: boolean;
 }
 
 /** Who is calling, where, and the ids of this request: passed to every handler. */

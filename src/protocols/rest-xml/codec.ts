@@ -136,7 +136,13 @@ export function createRestXmlCodec(options: RestXmlOptions): ProtocolCodec {
         );
       }
       if (value && typeof value === 'object' && Symbol.asyncIterator in value) {
-        return { status, headers, body: Buffer.alloc(0), stream: value as AsyncIterable<Uint8Array> };
+        return {
+          status,
+          headers,
+          body: Buffer.alloc(0),
+          stream: value as AsyncIterable<Uint8Array>,
+          stopWhenClosed: true,
+        };
       }
       return { status, headers, body: Buffer.isBuffer(value) ? value : Buffer.alloc(0) };
     }
