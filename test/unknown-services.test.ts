@@ -1,6 +1,6 @@
 /**
  * A request for a service Lambent does not serve gets an error in the protocol it spoke, so the
- * client's own parser reads it: S3 (rest-xml), SNS/SQS (awsQuery XML), DynamoDB and newer SQS
+ * client's own parser reads it: Route 53 and CloudFront (rest-xml, as S3's errors), SNS/SQS (awsQuery XML), DynamoDB and newer SQS
  * clients (awsJson), API Gateway (rest-json). Checked with raw signed requests and, where it
  * is installed, the AWS CLI as a user runs it.
  */
@@ -26,13 +26,13 @@ describe('services Lambent does not serve', () => {
     removeDataDir(server.dataDir);
   });
 
-  test('S3 (rest-xml): an <Error> document with S3-style headers', async () => {
-    const res = await signedFetch(server.url, '/my-bucket', { method: 'PUT', service: 's3', body: '' });
+  test('rest-xml (Route 53): an <Error> document with S3-style headers', async () => {
+    const res = await signedFetch(server.url, '/2013-04-01/hostedzone', { service: 'route53' });
     assert.equal(res.status, 501);
     assert.match(res.headers.get('content-type') ?? '', /xml/);
     const doc = xml.parse(await res.text());
     assert.equal(doc.Error.Code, 'NotImplemented');
-    assert.match(doc.Error.Message, /s3/);
+    assert.match(doc.Error.Message, /route53/);
     assert.equal(doc.Error.RequestId, res.headers.get('x-amz-request-id'));
   });
 
@@ -90,8 +90,8 @@ describe('services Lambent does not serve', () => {
     try {
       const fail = awsCliFailure(awsCliTool().path as string, server.url, home);
       for (const args of [
-        ['s3', 'mb', 's3://my-bucket'],
-        ['s3api', 'create-bucket', '--bucket', 'b2'],
+        ['route53', 'list-hosted-zones'],
+        ['cloudfront', 'list-distributions'],
         ['sns', 'create-topic', '--name', 't'],
         ['sqs', 'create-queue', '--queue-name', 'q'],
         ['dynamodb', 'list-tables'],

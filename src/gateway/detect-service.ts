@@ -30,5 +30,8 @@ export function detectService(
   // `lambda.us-east-1.localhost.example` style virtual hosts.
   const byHost = services.find((s) => host.startsWith(`${s.signingName}.`));
   if (byHost) return byHost;
+  // Unsigned requests to a virtual-hosted bucket (anonymous reads).
+  const claimed = services.find((s) => s.claimsHost?.(host.toLowerCase()));
+  if (claimed) return claimed;
   return services.find((s) => s.pathPrefixes.some((p) => rawPath.startsWith(p)));
 }

@@ -159,3 +159,57 @@ export function readBody(req: IncomingMessage, options: ReadBodyOptions): Promis
     req.on('close', onClose);
   });
 }
+
+/**
+ * A body handed to an operation as it arrives (S3's PutObject), for a request whose headers are
+ * already authenticated: nothing is held here, the consumer pulls at its own pace. Throws
+ * BodyTooLargeError past `limit`, BodyTimeoutError when nothing arrives for `idleTimeoutMs`
+ * while the consumer waits, BodyAbortedError when the client goes away before the end.
+ */
+export function streamBody(
+  req: IncomingMessage,
+  options: { limit: number; idleTimeoutMs: number },
+): AsyncIterable<Buffer> {
+  return {
+    async *[Symbol.asyncIterator]() {
+      let size = 0;
+      for (;;) {
+        const chunk = req.read() as Buffer | null;
+        if (chunk !== null) {
+          size += chunk.length;
+          if (size > options.limit) throw new BodyTooLargeError();
+          yield chunk;
+          continue;
+        }
+        if (req.readableEnded) return;
+        await nextReadable(req, options.idleTimeoutMs);
+      }
+    },
+  };
+}
+
+function nextReadable(req: IncomingMessage, idleTimeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => settle(new BodyTimeoutError()), idleTimeoutMs);
+    function settle(err?: Error): void {
+      clearTimeout(timer);
+      req.off('readable', onReady);
+      req.off('end', onReady);
+      req.off('error', settle);
+      req.off('close', onClose);
+      if (err) reject(err);
+      else resolve();
+    }
+    function onReady(): void {
+      settle();
+    }
+    function onClose(): void {
+      settle(req.complete ? undefined : new BodyAbortedError());
+    }
+    req.on('readable', onReady);
+    req.on('end', onReady);
+    req.on('error', settle);
+    req.on('close', onClose);
+    if (req.destroyed) onClose();
+  });
+}

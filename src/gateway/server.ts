@@ -16,6 +16,7 @@ import {
   DEFAULT_OPERATION_REQUEST_BYTES,
   type ProtocolCodec,
   type ResponseData,
+  type StreamedBody,
 } from '../protocols/types.js';
 import type { Service } from '../services/service.js';
 import { type Config, isLoopbackHost } from '../shared/config.js';
@@ -30,6 +31,7 @@ import { validateInput } from '../shared/shapes.js';
 import { detectService } from './detect-service.js';
 import type { FrontDoor } from './front-door.js';
 import {
+  BodyAbortedError,
   BodyBudgetError,
   BodyTimeoutError,
   BodyTooLargeError,
@@ -37,6 +39,7 @@ import {
   declaredLength,
   type ReadBody,
   readBody,
+  streamBody,
 } from './read-body.js';
 import type { SecretLookup, VerifiedIdentity } from './sigv4.js';
 import { checkSigV4Headers, createSigningKeyCache, readCredentialScope } from './sigv4.js';
@@ -151,6 +154,8 @@ export function createGateway({
     };
     // Set when the body was not read to its end: the connection is not kept for another request.
     let refused = false;
+    // An operation that takes its body as a stream: authenticated by its headers alone.
+    let bodyStream: StreamedBody | undefined;
     try {
       const scope = readCredentialScope(view);
       service = detectService(services, scope?.service, req.headers, rawPath);
@@ -164,45 +169,71 @@ export function createGateway({
         refused = true;
         throw service.unknownOperation(method, rawPath);
       }
-      const opLimit = match?.op.maxRequestBytes ?? DEFAULT_OPERATION_REQUEST_BYTES;
-      const limit = Math.min(opLimit, config.maxRequestBytes);
-      const declared = declaredLength(req);
-      if (declared !== undefined && declared > limit) throw service.requestTooLarge(match?.op, limit);
-      // Everything about the signature that the headers can tell, before any body is held.
-      const pending = checkSigV4Headers(view, lookup, new Date(), { parsed: scope, keyCache });
-      // A declared payload hash lets the signature be checked now; the body is then held to it.
-      if (!pending.needsBody) pending.verifySignature();
-      const claim = pending.needsBody ? pendingBodies.claim() : undefined;
-      let read: ReadBody;
-      try {
-        read = await readBody(req, {
-          limit,
-          idleTimeoutMs: config.gateway.bodyIdleTimeoutMs,
-          hash: pending.needsBodyHash,
-          ...(claim ? { claim } : {}),
-        });
-        const { body: bytes, sha256 } = read;
-        identityFromBody = () =>
-          pending.verify(() => sha256 ?? createHash('sha256').update(bytes).digest('hex'));
-      } catch (err) {
-        claim?.release();
-        refused = true;
-        if (err instanceof BodyTooLargeError) throw service.requestTooLarge(match?.op, limit);
-        if (err instanceof BodyBudgetError)
-          throw service.throttled?.() ?? new ThrottlingException('Rate exceeded');
-        if (err instanceof BodyTimeoutError) throw new RequestTimeout();
-        throw err;
-      }
-      const body = read.body;
-      // awsQuery names the operation in the form body (`Action`).
-      match ??= service.routeBody?.(routeReq, body);
-      if (!match) throw service.unknownOperation(method, rawPath);
-      codec = match.codec ?? service.codec;
       let identity: VerifiedIdentity;
-      try {
-        identity = identityFromBody();
-      } finally {
-        claim?.release();
+      let body: Buffer;
+      if (match?.op.streamingInput) {
+        const limit = match.op.maxRequestBytes ?? DEFAULT_OPERATION_REQUEST_BYTES;
+        const declared = declaredLength(req);
+        if (declared !== undefined && declared > limit) throw service.requestTooLarge(match.op, limit);
+        const pending = checkSigV4Headers(view, lookup, new Date(), { parsed: scope, keyCache });
+        // Only S3 streams bodies; S3's words for a header-signed request without a payload hash.
+        if (pending.needsBody) {
+          throw new AwsError(
+            'InvalidRequest',
+            'Missing required header for this request: x-amz-content-sha256',
+            400,
+          );
+        }
+        pending.verifySignature();
+        // The body is held to a declared hash by the handler as it reads (e.g. S3's object-body.ts).
+        const claimed = String(req.headers['x-amz-content-sha256'] ?? '').toLowerCase();
+        identity = pending.verify(() => claimed);
+        body = Buffer.alloc(0);
+        bodyStream = {
+          ...streamBody(req, { limit, idleTimeoutMs: config.gateway.bodyIdleTimeoutMs }),
+          headers: req.headers,
+        };
+        codec = match.codec ?? service.codec;
+      } else {
+        const opLimit = match?.op.maxRequestBytes ?? DEFAULT_OPERATION_REQUEST_BYTES;
+        const limit = Math.min(opLimit, config.maxRequestBytes);
+        const declared = declaredLength(req);
+        if (declared !== undefined && declared > limit) throw service.requestTooLarge(match?.op, limit);
+        // Everything about the signature that the headers can tell, before any body is held.
+        const pending = checkSigV4Headers(view, lookup, new Date(), { parsed: scope, keyCache });
+        // A declared payload hash lets the signature be checked now; the body is then held to it.
+        if (!pending.needsBody) pending.verifySignature();
+        const claim = pending.needsBody ? pendingBodies.claim() : undefined;
+        let read: ReadBody;
+        try {
+          read = await readBody(req, {
+            limit,
+            idleTimeoutMs: config.gateway.bodyIdleTimeoutMs,
+            hash: pending.needsBodyHash,
+            ...(claim ? { claim } : {}),
+          });
+          const { body: bytes, sha256 } = read;
+          identityFromBody = () =>
+            pending.verify(() => sha256 ?? createHash('sha256').update(bytes).digest('hex'));
+        } catch (err) {
+          claim?.release();
+          refused = true;
+          if (err instanceof BodyTooLargeError) throw service.requestTooLarge(match?.op, limit);
+          if (err instanceof BodyBudgetError)
+            throw service.throttled?.() ?? new ThrottlingException('Rate exceeded');
+          if (err instanceof BodyTimeoutError) throw new RequestTimeout();
+          throw err;
+        }
+        body = read.body;
+        // awsQuery names the operation in the form body (`Action`).
+        match ??= service.routeBody?.(routeReq, body);
+        if (!match) throw service.unknownOperation(method, rawPath);
+        codec = match.codec ?? service.codec;
+        try {
+          identity = identityFromBody();
+        } finally {
+          claim?.release();
+        }
       }
       // Session credentials need their token and must not have expired (after the signature).
       const principal = auth.principalOf(identity, new Date());
@@ -220,6 +251,7 @@ export function createGateway({
         throw err;
       }
       validateInput(match.op.input, input);
+      if (bodyStream && match.op.inputPayload) input[match.op.inputPayload] = bodyStream;
       const ctx = {
         requestId,
         accountId: identity.accountId,
@@ -236,11 +268,19 @@ export function createGateway({
       const encoded = codec.encode(match.op, (output ?? {}) as Record<string, unknown>, requestId);
       if (encoded.stream) await sendStream(res, encoded, encoded.stream, logger, requestId);
       else send(res, encoded);
-    } catch (err) {
+    } catch (thrown) {
+      const err = streamedBodyError(thrown, service);
       const errorCodec =
         codec ?? service?.codecFor?.(req.headers) ?? service?.codec ?? fallbackCodec(services);
-      // Refused before its body was read (or while reading it): the rest is not wanted.
-      const unread = refused || !req.complete ? req : undefined;
+      // Refused before its body was read (or while reading it): the rest is not wanted. A
+      // streamed body's sender is already authenticated: a small rest is read and dropped, as
+      // clients (the JS SDK) wait to finish sending before they read the answer.
+      const drain =
+        bodyStream !== undefined &&
+        !req.complete &&
+        (declaredLength(req) ?? Infinity) <= DRAIN_STREAMED_BYTES;
+      if (drain) req.resume();
+      const unread = !drain && (refused || !req.complete) ? req : undefined;
       if (err instanceof AwsError) {
         if (err.fault === 'server') logger.error(`request ${requestId} failed`, err);
         return send(res, errorCodec.encodeError(err, requestId), unread);
@@ -273,6 +313,17 @@ export function createGateway({
   };
 }
 
+/** A streamed body's failure, surfacing from the handler that pulled it, in AWS's words. */
+function streamedBodyError(err: unknown, service: Service | undefined): unknown {
+  if (err instanceof BodyTimeoutError) return new RequestTimeout();
+  if (err instanceof BodyTooLargeError) return service?.requestTooLarge(undefined, 0) ?? err;
+  // The client went away: no one reads the answer, and it is not the server's fault.
+  if (err instanceof BodyAbortedError) {
+    return new AwsError('IncompleteBody', 'The request body terminated unexpectedly', 400);
+  }
+  return err;
+}
+
 function fallbackCodec(services: readonly Service[]) {
   const first = services[0];
   if (!first) throw new Error('no services registered');
@@ -285,7 +336,12 @@ function fallbackCodec(services: readonly Service[]) {
  */
 function send(res: ServerResponse, data: ResponseData, unread?: IncomingMessage): void {
   const body = typeof data.body === 'string' ? Buffer.from(data.body) : data.body;
-  const headers: Record<string, string> = { ...data.headers, 'content-length': String(body.length) };
+  // A HEAD answer (S3's HeadObject) names the length of the body a GET would send.
+  const length =
+    body.length === 0 && data.headers['content-length'] !== undefined
+      ? data.headers['content-length']
+      : String(body.length);
+  const headers: Record<string, string> = { ...data.headers, 'content-length': length };
   if (unread) leaveBodyUnread(unread);
   // Naming the connection ourselves keeps Node from adding `Keep-Alive: timeout=N`, which AWS never sends.
   if (res.shouldKeepAlive) headers.connection = 'keep-alive';
@@ -298,7 +354,8 @@ function send(res: ServerResponse, data: ResponseData, unread?: IncomingMessage)
  * is produced, chunked, waiting for the socket to drain between pieces (a slow client holds back the
  * producer, not our memory). A client that goes away (even before the first piece) stops the writing
  * but not the pulling: the producer runs to its end (a function finishes, is logged and accounted,
- * as on Lambda) and its pieces are dropped. An error after the headers can only cut the connection.
+ * as on Lambda) and its pieces are dropped; a stream marked `stopWhenClosed` (a file being read)
+ * is stopped instead. An error after the headers can only cut the connection.
  * Never throws.
  */
 async function sendStream(
@@ -322,6 +379,7 @@ async function sendStream(
   }
   try {
     for await (const piece of stream) {
+      if (closed && data.stopWhenClosed) break;
       if (closed || res.write(piece)) continue;
       await new Promise<void>((resolve) => {
         wakeOnClose = resolve;
@@ -335,6 +393,9 @@ async function sendStream(
     res.destroy();
   }
 }
+
+/** The most of an authenticated streamed body read and dropped after an early answer (else the connection closes). */
+const DRAIN_STREAMED_BYTES = 8 * 1024 * 1024;
 
 /** S3's words for a body that stopped arriving: the only AWS wording for it we know. */
 class RequestTimeout extends AwsError {

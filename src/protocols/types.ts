@@ -17,6 +17,14 @@ export interface RequestView {
   body: Buffer;
 }
 
+/**
+ * The input payload of an operation with `streamingInput`: the body as it arrives, with the
+ * request's headers (which say how to decode and verify it: lengths, digests, encodings).
+ */
+export interface StreamedBody extends AsyncIterable<Buffer> {
+  readonly headers: IncomingHttpHeaders;
+}
+
 export interface ResponseData {
   status: number;
   headers: Record<string, string>;
@@ -26,6 +34,11 @@ export interface ResponseData {
    * empty. The gateway stops pulling when the client goes away (the iterator's `return`).
    */
   stream?: AsyncIterable<Uint8Array>;
+  /**
+   * The stream only reads what exists (an object's file): stop pulling it when the client goes
+   * away, rather than running it to its end as a function's output must.
+   */
+  stopWhenClosed?: boolean;
 }
 
 /** Who is calling, where, and the ids of this request: passed to every handler. */
@@ -101,6 +114,14 @@ export interface Operation<I = Record<string, unknown>, O = Record<string, unkno
   /** Largest request body accepted for this operation (default DEFAULT_OPERATION_REQUEST_BYTES). */
   maxRequestBytes?: number;
   authz?: OperationAuthz<I>;
+  /**
+   * The input payload member (`inputPayload`) is the request body as it arrives, an
+   * `StreamedBody`, not a Buffer (S3's PutObject). The gateway authenticates the
+   * headers first, so the request must declare its payload hash (`x-amz-content-sha256`) or
+   * be presigned; holding the body to a declared hash is then the handler's job. The limit is
+   * `maxRequestBytes` alone: such a body is never held in memory.
+   */
+  streamingInput?: boolean;
   handler: (input: I, ctx: RequestContext) => Promise<O> | O;
 }
 

@@ -20,6 +20,7 @@ import { createCloudWatchService } from './cloudwatch/index.js';
 import { createIamService } from './iam/index.js';
 import { createLambdaService } from './lambda/index.js';
 import { createLogsService, type LogsApi } from './logs/index.js';
+import { createS3Service } from './s3/index.js';
 import type { Service } from './service.js';
 import { createStsService } from './sts/index.js';
 
@@ -88,6 +89,7 @@ export function createServices(deps: ServiceDeps): {
           ]
         : []),
       apigatewayv2.service,
+      createS3Service({ db: deps.db, dataDir: deps.config.dataDir }),
     ],
     logs: logs.api,
   };

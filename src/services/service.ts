@@ -41,6 +41,11 @@ export interface Service {
   codecFor?(headers: IncomingHttpHeaders): ProtocolCodec;
   /** Path prefixes that identify this service when a request carries no credential scope. */
   pathPrefixes: readonly string[];
+  /**
+   * Whether a Host header (lower case, without the port) names this service when a request
+   * carries no credential scope (S3's virtual-hosted `<bucket>.s3.<anything>`).
+   */
+  claimsHost?(host: string): boolean;
   /** `X-Amz-Target` prefixes (before the '.') that identify this service (json protocols). */
   targetPrefixes?: readonly string[];
   /** AWS's error for a body over the operation's limit. */

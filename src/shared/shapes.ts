@@ -28,6 +28,8 @@ export type Shape =
       max?: number;
       /** AWS reports some lists' member failures bare rather than as "Member must satisfy constraint: [...]". */
       bareMemberFailures?: boolean;
+      /** rest-xml: the members repeat in place, without a wrapping element (S3's `Contents`). */
+      flattened?: boolean;
     }
   | { type: 'map'; key: Member; value: Member; min?: number; max?: number }
   | { type: 'structure'; members: Readonly<Record<string, Member>> }
@@ -39,7 +41,8 @@ export type Shape =
  */
 export type Member = Shape & {
   required?: boolean;
-  location?: 'uri' | 'querystring' | 'header';
+  /** `headers`: a map carried as every header with the `locationName` prefix (S3's `x-amz-meta-`). */
+  location?: 'uri' | 'querystring' | 'header' | 'headers';
   locationName?: string;
 };
 

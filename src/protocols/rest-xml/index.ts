@@ -1,0 +1,1 @@
+export { createRestXmlCodec, type RestXmlOptions } from './codec.js';
