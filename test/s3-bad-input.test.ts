@@ -8,8 +8,10 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import zlib from 'node:zlib';
 import {
   CreateBucketCommand,
+  GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -43,8 +45,6 @@ describe('S3 bad input', () => {
       region: 'us-east-1',
       credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
       maxAttempts: 1,
-      // Until the aws-chunked reader is merged: the SDK's default checksums would send some bodies aws-chunked.
-      requestChecksumCalculation: 'WHEN_REQUIRED',
     });
     await s3.send(new CreateBucketCommand({ Bucket: 'bad' }));
   });
@@ -96,7 +96,8 @@ describe('S3 bad input', () => {
     const err = await errorOf(res);
     assert.equal(err.Code, 'BadDigest');
     assert.equal(err.Message, 'The Content-MD5 you specified did not match what we received.');
-    assert.equal(err.ExpectedDigest, wrong);
+    // PutObject shows the expected digest in hex (recorded: test_s3_invalid_content_md5).
+    assert.equal(err.ExpectedDigest, Buffer.from(wrong, 'base64').toString('hex'));
     assert.equal(err.CalculatedDigest, createHash('md5').update('payload').digest('base64'));
     await notStored('md5');
 
@@ -119,14 +120,33 @@ describe('S3 bad input', () => {
     await notStored('sha');
   });
 
-  test('aws-chunked bodies answer NotImplemented until their reader is merged', async () => {
-    const res = await put('/bad/chunked', '0;chunk-signature=00\r\n\r\n', {
+  test('aws-chunked bodies with a checksum trailer: stored when it holds, BadDigest and nothing stored when not', async () => {
+    const crc32 = (text: string) => {
+      const b = Buffer.alloc(4);
+      b.writeUInt32BE(zlib.crc32(text) >>> 0);
+      return b.toString('base64');
+    };
+    const chunked = (text: string, checksum: string) =>
+      `${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n0\r\nx-amz-checksum-crc32:${checksum}\r\n\r\n`;
+    const headers = (wire: string) => ({
       'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
       'content-encoding': 'aws-chunked',
+      'x-amz-decoded-content-length': '5',
+      'x-amz-trailer': 'x-amz-checksum-crc32',
+      'content-length': String(Buffer.byteLength(wire)),
     });
-    assert.equal(res.status, 501);
-    assert.equal((await errorOf(res)).Code, 'NotImplemented');
-    await notStored('chunked');
+    const good = chunked('hello', crc32('hello'));
+    const stored = await put('/bad/chunked', good, headers(good));
+    assert.equal(stored.status, 200);
+    assert.equal(stored.headers.get('x-amz-checksum-crc32'), crc32('hello'));
+    const got = await s3.send(new GetObjectCommand({ Bucket: 'bad', Key: 'chunked' }));
+    assert.equal(await got.Body?.transformToString(), 'hello');
+
+    const bad = chunked('hello', crc32('other'));
+    const refused = await put('/bad/chunked-bad', bad, headers(bad));
+    assert.equal(refused.status, 400);
+    assert.equal((await errorOf(refused)).Code, 'BadDigest');
+    await notStored('chunked-bad');
   });
 
   test('malformed XML in DeleteObjects: MalformedXML', async () => {
@@ -175,7 +195,6 @@ describe('S3 bad input', () => {
   });
 
   test('presigned URLs: GET and PUT through the S3 presigner', async () => {
-    const { GetObjectCommand } = await import('@aws-sdk/client-s3');
     const putUrl = await getSignedUrl(s3, new PutObjectCommand({ Bucket: 'bad', Key: 'presigned key+1' }), {
       expiresIn: 60,
     });

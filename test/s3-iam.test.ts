@@ -23,7 +23,6 @@ const s3With = (url: string, credentials: { accessKeyId: string; secretAccessKey
     region: 'us-east-1',
     credentials,
     maxAttempts: 1,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
   });
 
 async function failure(p: Promise<unknown>): Promise<S3ServiceException> {

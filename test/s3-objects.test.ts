@@ -51,8 +51,6 @@ function clients(url: string, region = 'us-east-1') {
     region,
     credentials,
     maxAttempts: 1,
-    // Until the aws-chunked reader is merged: the SDK's default checksums would send some bodies aws-chunked.
-    requestChecksumCalculation: 'WHEN_REQUIRED' as const,
   };
   return {
     /** The SDK's default for an IP endpoint: path style. */

@@ -11,6 +11,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type Authenticator, createAuthenticator } from '../iam/authenticator.js';
 import type { Authorizer } from '../iam/authorizer.js';
+import { chunkSigningFor } from '../protocols/aws-chunked/index.js';
 import { LARGE_JSON_DEFAULTS, SkeletonTooLargeError } from '../protocols/large-json.js';
 import {
   DEFAULT_OPERATION_REQUEST_BYTES,
@@ -189,9 +190,15 @@ export function createGateway({
         const claimed = String(req.headers['x-amz-content-sha256'] ?? '').toLowerCase();
         identity = pending.verify(() => claimed);
         body = Buffer.alloc(0);
+        // Signed chunks chain from this request's signature, with its signing key.
+        const secret =
+          scope && claimed.startsWith('streaming-aws4-hmac-sha256-payload')
+            ? lookup(scope.accessKeyId)?.secretAccessKey
+            : undefined;
         bodyStream = {
           ...streamBody(req, { limit, idleTimeoutMs: config.gateway.bodyIdleTimeoutMs }),
           headers: req.headers,
+          ...(scope && secret !== undefined ? { chunkSigning: chunkSigningFor(scope, secret) } : {}),
         };
         codec = match.codec ?? service.codec;
       } else {

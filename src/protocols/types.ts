@@ -7,6 +7,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Principal } from '../iam/principal.js';
 import type { AwsError } from '../shared/errors.js';
 import type { StructureShape } from '../shared/shapes.js';
+import type { ChunkSigning } from './aws-chunked/index.js';
 
 export interface RequestView {
   method: string;
@@ -23,6 +24,11 @@ export interface RequestView {
  */
 export interface StreamedBody extends AsyncIterable<Buffer> {
   readonly headers: IncomingHttpHeaders;
+  /**
+   * For a body whose chunks are signed (`x-amz-content-sha256: STREAMING-AWS4-HMAC-SHA256-PAYLOAD…`):
+   * what their signatures chain from, taken from the request the gateway verified.
+   */
+  readonly chunkSigning?: ChunkSigning;
 }
 
 export interface ResponseData {

@@ -4,8 +4,9 @@
  * Implements: CreateBucket (LocationConstraint checked as AWS checks it per region,
  * BucketAlreadyOwnedByYou, BucketAlreadyExists for another account's name, InvalidBucketName),
  * HeadBucket, DeleteBucket (BucketNotEmpty), ListBuckets, GetBucketLocation; PutObject (body
- * streamed to disk: temp file, fsync, rename, then the metadata row; Content-MD5, a hex
- * x-amz-content-sha256 and Content-Length held to the body), GetObject (streamed from disk;
+ * streamed to disk: temp file, fsync, rename, then the metadata row; plain and aws-chunked
+ * bodies, Content-MD5, x-amz-content-sha256, Content-Length and the flexible checksums held to
+ * the body as it streams: object-body.ts), GetObject (streamed from disk;
  * Range → 206/416; If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since → 304/412;
  * response-* overrides), HeadObject, DeleteObject, DeleteObjects, CopyObject (metadata directive
  * COPY/REPLACE, copy onto itself refused), ListObjectsV2 and ListObjects (prefix, delimiter,
@@ -15,8 +16,7 @@
  * (addressing.ts); presigned URLs through the gateway's SigV4. Each operation declares its IAM
  * action and bucket/object ARNs.
  *
- * Not yet (docs/parity/s3.md): aws-chunked bodies and the flexible checksums (x-amz-checksum-*,
- * answered NotImplemented / ignored: see object-body.ts), multipart uploads, versioning, tagging,
+ * Not yet (docs/parity/s3.md): stored checksums (GetObject's ChecksumMode), multipart uploads, versioning, tagging,
  * ACLs (accepted and ignored), bucket policies, CORS, lifecycle, notifications, object lock,
  * SSE-C/KMS, GetObjectAttributes, conditional writes (If-None-Match on PUT), copy-source
  * conditions, presigned POST, anonymous (unsigned) requests to public buckets.

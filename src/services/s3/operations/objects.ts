@@ -4,7 +4,7 @@ import type { Operation, RequestContext, StreamedBody } from '../../../protocols
 import { evaluatePreconditions, type Preconditions, parseRange } from '../conditions.js';
 import type { S3Deps } from '../deps.js';
 import { invalidArgument, invalidRequest, keyTooLong, noSuchBucket, noSuchKey } from '../errors.js';
-import { readObjectBody } from '../object-body.js';
+import { checksumOutput, readObjectBody } from '../object-body.js';
 import type { ObjectRow, StoredHeaders } from '../store.js';
 import { requireBucket } from './buckets.js';
 import { bucketArn, bucketOf, type Input, keyOf, objectArn, operation, STATUS, str } from './define.js';
@@ -149,9 +149,10 @@ export function objectOperations(deps: S3Deps): Operation[] {
         const key = keyOf(input);
         checkKey(key);
         requireBucket(deps, bucket, ctx);
-        const body = readObjectBody(input.Body as StreamedBody, (input.Body as StreamedBody).headers);
+        const body = readObjectBody(input.Body as StreamedBody, MAX_PUT_BYTES);
         const staged = await deps.store.stage(body);
-        const { size, md5Hex } = body.result();
+        const result = body.result();
+        const { size, md5Hex } = result;
         const committed = await deps.store.putObject({
           bucket,
           key,
@@ -163,7 +164,7 @@ export function objectOperations(deps: S3Deps): Operation[] {
           metadata: metadataOf(input),
         });
         if (!committed) throw noSuchBucket(bucket);
-        return { ETag: `"${md5Hex}"`, ServerSideEncryption: 'AES256' };
+        return { ETag: `"${md5Hex}"`, ServerSideEncryption: 'AES256', ...checksumOutput(result) };
       },
       { streamingInput: true, maxRequestBytes: MAX_PUT_BYTES },
     ),
