@@ -65,7 +65,8 @@ export function createServices(deps: ServiceDeps): {
   restApis: RestApiDirectory;
 } {
   const logs = createLogsService(deps);
-  const lambda = createLambdaService(deps);
+  const s3 = createS3Service({ db: deps.db, dataDir: deps.config.dataDir });
+  const lambda = createLambdaService({ ...deps, codeObjects: s3.objects });
   const apigateway = createApiGatewayService({ db: deps.db });
   const apigatewayv2 = createApiGatewayV2Service({ db: deps.db });
   return {
@@ -89,7 +90,7 @@ export function createServices(deps: ServiceDeps): {
           ]
         : []),
       apigatewayv2.service,
-      createS3Service({ db: deps.db, dataDir: deps.config.dataDir }),
+      s3,
     ],
     logs: logs.api,
   };

@@ -10,6 +10,7 @@ import { ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
 import { createLambent, type Lambent } from '../../src/server.js';
 import { type ConfigInput, parseConfig } from '../../src/shared/config.js';
@@ -23,6 +24,8 @@ export interface TestServer {
   logs(overrides?: ClientCredentials): CloudWatchLogsClient;
   iam(credentials?: ClientCredentials): IAMClient;
   sts(credentials?: ClientCredentials): STSClient;
+  /** S3 with the SDK's defaults (path style for the server's IP endpoint, default checksums). */
+  s3(credentials?: ClientCredentials): S3Client;
   /** API Gateway's REST APIs (v1). */
   apigateway(credentials?: ClientCredentials): APIGatewayClient;
   /** API Gateway's HTTP APIs (v2). */
@@ -82,6 +85,13 @@ export async function startServer(config: ConfigInput = {}, dataDir?: string): P
       }),
     sts: (o = {}) =>
       new STSClient({
+        endpoint: url,
+        region: o.region ?? 'us-east-1',
+        credentials: credentialsOf(o),
+        maxAttempts: 1,
+      }),
+    s3: (o = {}) =>
+      new S3Client({
         endpoint: url,
         region: o.region ?? 'us-east-1',
         credentials: credentialsOf(o),

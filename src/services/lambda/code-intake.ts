@@ -6,6 +6,8 @@
 import type { BlobStore } from '../../storage/blob-store.js';
 import { unzippedTooLarge } from './code/errors.js';
 import { codeDigest, inspectZip } from './code/zip-package.js';
+import { withCodeFromS3 } from './code-from-s3.js';
+import type { LambdaDeps } from './deps.js';
 import { InvalidParameterValueException, RequestEntityTooLargeException } from './errors.js';
 
 export interface CodeInput {
@@ -31,15 +33,8 @@ export async function acceptZip(
   layersUnzipped = 0,
 ): Promise<AcceptedCode> {
   const zip = code.ZipFile;
-  if (!zip) {
-    if (code.S3Bucket) {
-      // No S3 service exists yet, so no bucket does: AWS's answer for a missing bucket.
-      throw new InvalidParameterValueException(
-        'Error occurred while GetObject. S3 Error Code: NoSuchBucket. S3 Error Message: The specified bucket does not exist',
-      );
-    }
-    throw new InvalidParameterValueException('Please provide a source for function code.');
-  }
+  // An S3 location was read into ZipFile by acceptCode.
+  if (!zip) throw new InvalidParameterValueException('Please provide a source for function code.');
   if (zip.length > limits.maxZippedCodeBytes) {
     throw new RequestEntityTooLargeException(
       `Zipped size must be smaller than ${limits.maxZippedCodeBytes} bytes`,
@@ -61,4 +56,20 @@ export async function acceptZip(
   const { codeSha256, codeSize } = codeDigest(zip);
   const codeKey = await blobs.put(zip);
   return { codeKey, codeSha256, codeSize, unzippedSize: summary.unzippedBytes };
+}
+
+/**
+ * A request's code package, uploaded or named by S3 location: read (code-from-s3.ts), then
+ * accepted as above. A package from S3 may be as large as the unzipped quota.
+ */
+export async function acceptCode(
+  deps: Pick<LambdaDeps, 'blobs' | 'limits' | 'codeObjects'>,
+  input: CodeInput,
+  ctx: { accountId: string },
+  layersUnzipped = 0,
+): Promise<AcceptedCode> {
+  const max = deps.limits.maxUnzippedCodeBytes;
+  const { code, fromS3 } = await withCodeFromS3(input, deps.codeObjects, ctx.accountId, max);
+  const limits = fromS3 ? { ...deps.limits, maxZippedCodeBytes: max } : deps.limits;
+  return acceptZip(code, deps.blobs, limits, layersUnzipped);
 }

@@ -1,4 +1,5 @@
 /** What Lambda's operations share: the store, the blob store, limits and helpers. */
+
 import type { AsyncQueue } from '../../invoke/async/queue.js';
 import type { Invoker } from '../../invoke/invoker.js';
 import type { RequestContext } from '../../protocols/types.js';
@@ -7,6 +8,7 @@ import type { AwsError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { BlobStore } from '../../storage/blob-store.js';
 import type { Activator } from './activator.js';
+import type { CodeObjects } from './code-from-s3.js';
 import type { LambdaStore, Scope } from './store.js';
 
 export interface LambdaDeps {
@@ -27,6 +29,8 @@ export interface LambdaDeps {
    * words; otherwise accepts any well-formed role.
    */
   checkExecutionRole(role: string, ctx: RequestContext): void;
+  /** Code packages named by S3 location; absent: no bucket exists. */
+  codeObjects?: CodeObjects;
 }
 
 export function scopeOf(ctx: RequestContext): Scope {

@@ -50,6 +50,7 @@ import type { Service } from '../service.js';
 import { createActivator } from './activator.js';
 import { asyncOutcomes, lambdaDestinationTarget } from './async-outcomes.js';
 import { functionPolicies, statementPrincipals, withAuthz } from './authz.js';
+import type { CodeObjects } from './code-from-s3.js';
 import { createConcurrencyStore } from './concurrency-store.js';
 import type { LambdaDeps } from './deps.js';
 import { AccessDeniedException, RequestEntityTooLargeException, TooManyRequestsException } from './errors.js';
@@ -99,6 +100,8 @@ export function createLambdaService(opts: {
   authorizer?: Authorizer;
   /** The port clients reach the platform on, for FunctionUrl (default: config.port). */
   publicPort?: () => number;
+  /** Code packages named by S3 location (S3's objects). */
+  codeObjects?: CodeObjects;
 }): LambdaService {
   const { config, db, blobs, logger, invoker } = opts;
   const store = createLambdaStore(db);
@@ -155,6 +158,7 @@ export function createLambdaService(opts: {
       return `${ctx.endpoint}${CODE_URL_PREFIX}${codeKey}?Expires=${expires}&Signature=${sign(codeKey, expires)}`;
     },
     checkExecutionRole: executionRoleCheck(config, opts.identities, opts.authorizer),
+    ...(opts.codeObjects ? { codeObjects: opts.codeObjects } : {}),
   };
   runAsync = asyncEventRunner(deps);
   outcomes = asyncOutcomes(deps, eventInvokeConfigs, destinations);

@@ -37,6 +37,7 @@ import {
   notImplemented,
   slowDown,
 } from './errors.js';
+import { createObjectReader } from './object-reader.js';
 import { bucketOperations } from './operations/buckets.js';
 import { listingOperations } from './operations/listing.js';
 import { MAX_PUT_BYTES, objectOperations } from './operations/objects.js';
@@ -86,7 +87,12 @@ const SUBRESOURCES = new Set([
   'renameObject',
 ]);
 
-export function createS3Service(deps: { db: Db; dataDir: string; clock?: () => number }): Service {
+export interface S3Service extends Service {
+  /** Objects as the platform reads them (Lambda's code packages from S3). */
+  readonly objects: ReturnType<typeof createObjectReader>;
+}
+
+export function createS3Service(deps: { db: Db; dataDir: string; clock?: () => number }): S3Service {
   const store = createS3Store(deps.db, deps.dataDir);
   const opsDeps: S3Deps = { store, clock: deps.clock ?? Date.now };
   const ops = new Map<string, Operation>(
@@ -118,7 +124,8 @@ export function createS3Service(deps: { db: Db; dataDir: string; clock?: () => n
     return op ? { op, labels } : undefined;
   }
 
-  const service: Service = {
+  const service: S3Service = {
+    objects: createObjectReader(store),
     name: 's3',
     signingName: 's3',
     codec,

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Operation, RequestContext } from '../../../protocols/types.js';
 import { structure } from '../../../shared/shapes.js';
-import { type AcceptedCode, acceptZip, type CodeInput } from '../code-intake.js';
+import { type AcceptedCode, acceptCode, type CodeInput } from '../code-intake.js';
 import { type LambdaDeps, scopeOf } from '../deps.js';
 import {
   InvalidParameterValueException,
@@ -276,12 +276,7 @@ export function functionOperations(deps: LambdaDeps): Operation[] {
       if (store.functionExists(scope, name)) {
         throw new ResourceConflictException(`Function already exist: ${name}`);
       }
-      const code = await acceptZip(
-        input.Code as CodeInput,
-        deps.blobs,
-        deps.limits,
-        layersUnzipped(scope, config),
-      );
+      const code = await acceptCode(deps, input.Code as CodeInput, ctx, layersUnzipped(scope, config));
       setCode(config, code);
       try {
         store.createFunction(scope, name, config, code.codeKey, (input.Tags as Record<string, string>) ?? {});
@@ -380,12 +375,7 @@ export function functionOperations(deps: LambdaDeps): Operation[] {
       }
       assertRevision(latest, input.RevisionId);
       assertNoUpdateInProgress(scope, latest);
-      const code = await acceptZip(
-        input as CodeInput,
-        deps.blobs,
-        deps.limits,
-        layersUnzipped(scope, latest.config),
-      );
+      const code = await acceptCode(deps, input as CodeInput, ctx, layersUnzipped(scope, latest.config));
       const config: FunctionConfig = { ...latest.config, ...inProgress() };
       if (input.Architectures) config.Architectures = input.Architectures as string[];
       setCode(config, code);

@@ -4,7 +4,7 @@
  */
 import type { Operation, RequestContext } from '../../../protocols/types.js';
 import { structure } from '../../../shared/shapes.js';
-import { acceptZip } from '../code-intake.js';
+import { acceptCode, type CodeInput } from '../code-intake.js';
 import { type LambdaDeps, scopeOf } from '../deps.js';
 import { InvalidParameterValueException, ResourceNotFoundException } from '../errors.js';
 import { layerArn, layerVersionArn, parseLayerVersionArn } from '../identifiers.js';
@@ -72,7 +72,7 @@ export function layerOperations(deps: LambdaDeps): Operation[] {
     async handler(input, ctx) {
       const scope = scopeOf(ctx);
       const name = nameOf(input.LayerName);
-      const code = await acceptZip(input.Content as { ZipFile?: Buffer }, deps.blobs, deps.limits);
+      const code = await acceptCode(deps, input.Content as CodeInput, ctx);
       const stored = store.publishLayerVersion(
         scope,
         name,
