@@ -20,20 +20,14 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { XMLParser } from 'fast-xml-parser';
+import { rejectionOf } from './support/errors.js';
 import { openRequest, patternBytes, signS3 } from './support/s3.js';
 import { removeDataDir, startServer, type TestServer } from './support/server.js';
 import { signedFetch } from './support/sign.js';
 
 const xml = new XMLParser({ parseTagValue: false });
 
-async function failure(p: Promise<unknown>): Promise<S3ServiceException> {
-  try {
-    await p;
-  } catch (err) {
-    return err as S3ServiceException;
-  }
-  throw new Error('expected the call to fail');
-}
+const failure = (p: Promise<unknown>) => rejectionOf<S3ServiceException>(p);
 
 describe('S3 bad input', () => {
   let server: TestServer;

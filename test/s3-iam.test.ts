@@ -15,6 +15,7 @@ import {
   S3Client,
   type S3ServiceException,
 } from '@aws-sdk/client-s3';
+import { rejectionOf } from './support/errors.js';
 import { removeDataDir, startServer, type TestServer } from './support/server.js';
 
 const s3With = (url: string, credentials: { accessKeyId: string; secretAccessKey: string }) =>
@@ -25,14 +26,7 @@ const s3With = (url: string, credentials: { accessKeyId: string; secretAccessKey
     maxAttempts: 1,
   });
 
-async function failure(p: Promise<unknown>): Promise<S3ServiceException> {
-  try {
-    await p;
-  } catch (err) {
-    return err as S3ServiceException;
-  }
-  throw new Error('expected the call to fail');
-}
+const failure = (p: Promise<unknown>) => rejectionOf<S3ServiceException>(p);
 
 describe('S3 under IAM', () => {
   let server: TestServer;

@@ -28,6 +28,7 @@ import {
   type S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { rejectionOf } from './support/errors.js';
 import { removeDataDir, startServer, type TestServer } from './support/server.js';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
@@ -65,14 +66,7 @@ function clients(url: string, region = 'us-east-1') {
   };
 }
 
-async function failure(p: Promise<unknown>): Promise<S3ServiceException> {
-  try {
-    await p;
-  } catch (err) {
-    return err as S3ServiceException;
-  }
-  throw new Error('expected the call to fail');
-}
+const failure = (p: Promise<unknown>) => rejectionOf<S3ServiceException>(p);
 
 describe('S3 objects and buckets with @aws-sdk/client-s3', () => {
   let server: TestServer;

@@ -10,3 +10,13 @@ export async function awsError(
   }
   throw new Error('expected the command to fail');
 }
+
+/** The error a call rejects with, whole (for tests that read more of it than awsError keeps). */
+export async function rejectionOf<E>(p: Promise<unknown>): Promise<E> {
+  try {
+    await p;
+  } catch (err) {
+    return err as E;
+  }
+  throw new Error('expected the call to fail');
+}
