@@ -20,6 +20,7 @@ import {
 } from '@aws-sdk/client-api-gateway';
 import { AddPermissionCommand, type LambdaClient, TagResourceCommand } from '@aws-sdk/client-lambda';
 import { deployNode } from './support/functions.js';
+import { readGated } from './support/gated-stream.js';
 import { removeDataDir, startServer, type TestServer } from './support/server.js';
 
 const ACCOUNT = '000000000000';
@@ -137,22 +138,10 @@ describe('API Gateway REST API: streamed Lambda proxy responses', () => {
     assert.match(res.headers.get('x-amzn-requestid') ?? '', /^[0-9a-f-]{36}$/);
     assert.ok(res.headers.get('x-amz-apigw-id'));
 
-    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-    const decoder = new TextDecoder();
-    let text = '';
-    let signalled = false;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      text += decoder.decode(value, { stream: true });
-      if (!signalled && text.startsWith('first')) {
-        // Only now may the handler finish: its end cannot have come before this chunk.
-        assert.equal(text, 'first');
-        signalled = true;
-        await lambda.send(new TagResourceCommand({ Resource: fnArn('rest-stream'), Tags: { go: token } }));
-      }
-    }
-    assert.ok(signalled, 'the first chunk came on its own');
+    // Only once the first chunk is here may the handler finish.
+    const text = await readGated(res, 'first', () =>
+      lambda.send(new TagResourceCommand({ Resource: fnArn('rest-stream'), Tags: { go: token } })),
+    );
     assert.equal(text, 'first then the rest');
   });
 

@@ -19,6 +19,7 @@ import {
   TagResourceCommand,
 } from '@aws-sdk/client-lambda';
 import { deployNode, TEST_ROLE } from './support/functions.js';
+import { readGated } from './support/gated-stream.js';
 import { removeDataDir, startServer, type TestServer } from './support/server.js';
 import { active } from './support/wait.js';
 import { zipOf } from './support/zips.js';
@@ -148,27 +149,15 @@ describe('RESPONSE_STREAM function URLs', () => {
     assert.equal(res.headers.get('access-control-allow-origin'), 'https://app.example');
     assert.match(res.headers.get('x-amzn-requestid') ?? '', /^[0-9a-f-]{36}$/);
 
-    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-    const decoder = new TextDecoder();
-    let text = '';
-    let signalled = false;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      text += decoder.decode(value, { stream: true });
-      if (!signalled && text.startsWith('first')) {
-        // Only now may the handler finish: its end cannot have come before this chunk.
-        assert.equal(text, 'first');
-        signalled = true;
-        await lambda.send(
-          new TagResourceCommand({
-            Resource: 'arn:aws:lambda:us-east-1:000000000000:function:url-stream-gated',
-            Tags: { go: token },
-          }),
-        );
-      }
-    }
-    assert.ok(signalled, 'the first chunk came on its own');
+    // Only once the first chunk is here may the handler finish.
+    const text = await readGated(res, 'first', () =>
+      lambda.send(
+        new TagResourceCommand({
+          Resource: 'arn:aws:lambda:us-east-1:000000000000:function:url-stream-gated',
+          Tags: { go: token },
+        }),
+      ),
+    );
     assert.equal(text, 'first then the rest');
   });
 
